@@ -1,0 +1,583 @@
+//! `Activity`: one FIT file organised for analysis — sessions, laps, the intervals in
+//! which the timer ran, and the record samples as columns (one `Vec` per field).
+//!
+//! This is the only stage that interprets the decoder's raw messages. Later stages
+//! (zones, load, audit, charts) read an `Activity` and never the FIT bytes.
+//!
+//! Conventions decided here (and stated in the README):
+//! - A session covers the samples from its `start_time` to `start_time + total_elapsed_time`
+//!   (or its `timestamp` when elapsed time is missing).
+//! - The timer runs between timer `start` events and `stop`/`stop_all` events. A file with
+//!   no timer events is taken as running for each session's whole span.
+//! - Where records carry no heart rate but the file stores strap heart rate in `hr`
+//!   messages (pool swims, multisport with a chest strap), each such record takes the mean
+//!   of the strap samples since the previous record (the FIT SDK's HrToRecord plugin), or
+//!   the nearest strap sample within 2 s.
+//! - Timestamps below 0x10000000 are seconds since power-on: the activity keeps them but
+//!   says its dates are unknown ([`Activity::has_real_dates`]).
+
+use std::ops::Range;
+
+use crate::fit::decode::{FileId, FitData, HrSettings, SummaryMsg};
+use crate::fit::profile::{self, FIT_EPOCH_UNIX_S, MIN_ABSOLUTE_TIMESTAMP};
+use crate::fit::Warning;
+
+pub use crate::fit::decode::RecordColumns as Samples;
+
+/// A span of time in FIT seconds, `start_s <= end_s`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Interval {
+    /// Start, FIT s.
+    pub start_s: f64,
+    /// End, FIT s.
+    pub end_s: f64,
+}
+
+impl Interval {
+    /// Length in seconds.
+    pub fn len_s(&self) -> f64 {
+        self.end_s - self.start_s
+    }
+}
+
+/// The watch's own time in zone for a session, with the zones it used.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeviceZones {
+    /// Seconds per zone, index 0 = below zone 1.
+    pub secs: Vec<f64>,
+    /// High boundary of each zone (index 0 = top of "below zone 1"), bpm; may be empty
+    /// for old devices that wrote only `session.time_in_hr_zone`.
+    pub high_bounds_bpm: Vec<u8>,
+    /// `hr_calc_type` name (percent_max_hr, percent_hrr, percent_lthr, custom).
+    pub hr_calc_type: Option<&'static str>,
+    /// Max HR the watch used.
+    pub max_hr: Option<u8>,
+    /// Resting HR the watch used.
+    pub resting_hr: Option<u8>,
+    /// Threshold HR the watch used.
+    pub threshold_hr: Option<u8>,
+}
+
+/// One session (a multisport file has one per leg).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Session {
+    /// 0-based position in the file.
+    pub index: usize,
+    /// `sport` enum value.
+    pub sport: u8,
+    /// `sub_sport` enum value.
+    pub sub_sport: u8,
+    /// The name the watch gave the sport profile, if any.
+    pub sport_profile_name: Option<String>,
+    /// Start, FIT s.
+    pub start_s: u32,
+    /// End (start + elapsed), FIT s.
+    pub end_s: u32,
+    /// Timer time the watch recorded, s.
+    pub timer_s: f64,
+    /// Elapsed time the watch recorded, s.
+    pub elapsed_s: f64,
+    /// Distance, m.
+    pub distance_m: Option<f64>,
+    /// Average HR the watch recorded, bpm.
+    pub avg_hr: Option<u8>,
+    /// Max HR the watch recorded, bpm.
+    pub max_hr: Option<u8>,
+    /// The watch's `training_stress_score`.
+    pub training_stress_score: Option<f64>,
+    /// The watch's `total_training_effect`.
+    pub total_training_effect: Option<f64>,
+    /// The watch's own time in zone.
+    pub device_zones: Option<DeviceZones>,
+    /// Rows of [`Activity::samples`] inside this session.
+    pub samples: Range<usize>,
+    /// True when the file had no session message and this one was built from records.
+    pub synthesized: bool,
+}
+
+impl Session {
+    /// `sport` as a name.
+    pub fn sport_name(&self) -> &'static str {
+        profile::sport_name(self.sport)
+    }
+    /// `sub_sport` as a name.
+    pub fn sub_sport_name(&self) -> &'static str {
+        profile::sub_sport_name(self.sub_sport)
+    }
+    /// Running, trail running, treadmill (FIT sport 1, any sub-sport).
+    pub fn is_run(&self) -> bool {
+        self.sport == 1
+    }
+    /// Pool or open-water swim.
+    pub fn is_swim(&self) -> bool {
+        self.sport == 5
+    }
+}
+
+/// A lap.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Lap {
+    /// Start, FIT s.
+    pub start_s: Option<u32>,
+    /// Timer time, s.
+    pub timer_s: Option<f64>,
+    /// Distance, m.
+    pub distance_m: Option<f64>,
+    /// Average HR, bpm.
+    pub avg_hr: Option<u8>,
+}
+
+/// One FIT file, organised for analysis.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Activity {
+    /// Where it came from (a path, or `archive.zip:inner.fit`).
+    pub source: String,
+    /// `file_id`.
+    pub file_id: FileId,
+    /// Sessions in file order.
+    pub sessions: Vec<Session>,
+    /// Laps in file order.
+    pub laps: Vec<Lap>,
+    /// When the timer was running, sorted, non-overlapping.
+    pub timer: Vec<Interval>,
+    /// Record samples.
+    pub samples: Samples,
+    /// Zone settings the file carries.
+    pub hr_settings: HrSettings,
+    /// Workout names in the file.
+    pub workout_names: Vec<String>,
+    /// Sport profile names in the file.
+    pub sport_names: Vec<String>,
+    /// Records whose HR came from stored strap (`hr`) messages.
+    pub hr_from_strap: usize,
+    /// Damage and quirks found while decoding.
+    pub warnings: Vec<Warning>,
+}
+
+/// What kind of file this is, for files that are not activities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// Has sessions or records.
+    Activity,
+    /// Settings, workouts, courses, monitoring, weigh-ins: nothing to analyse.
+    NotActivity,
+}
+
+/// Converts a FIT timestamp to Unix seconds.
+pub fn fit_to_unix_s(t: f64) -> f64 {
+    t + FIT_EPOCH_UNIX_S as f64
+}
+
+impl Activity {
+    /// Organises decoded FIT data.
+    pub fn from_fit(fit: FitData, source: impl Into<String>) -> Activity {
+        let FitData {
+            file_id,
+            mut records,
+            sessions: session_msgs,
+            laps,
+            timer_events,
+            time_in_zone,
+            hr_settings,
+            sports,
+            workout_names,
+            hr_stream,
+            warnings,
+            ..
+        } = fit;
+
+        let hr_from_strap = merge_strap_hr(&mut records, hr_stream);
+
+        let mut sessions: Vec<Session> = session_msgs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| session_from_msg(i, s))
+            .collect();
+        if sessions.is_empty() && !records.is_empty() {
+            sessions.push(synthesize_session(&records, &timer_events, &sports));
+        }
+        sessions.sort_by_key(|s| s.start_s);
+        for (i, s) in sessions.iter_mut().enumerate() {
+            s.index = i;
+        }
+
+        // Attach the watch's own time in zone: `time_in_zone` (216) messages referring to
+        // a session, else the older `session.time_in_hr_zone` field.
+        let mut tiz_by_index: Vec<Option<DeviceZones>> = vec![None; session_msgs.len()];
+        let mut n_session_refs = 0usize;
+        for z in &time_in_zone {
+            if z.reference_mesg != Some(profile::mesg::SESSION) || z.hr_secs.is_empty() {
+                continue;
+            }
+            let idx = z.reference_index.map(|i| i as usize).unwrap_or(n_session_refs);
+            n_session_refs += 1;
+            if let Some(slot) = tiz_by_index.get_mut(idx) {
+                *slot = Some(DeviceZones {
+                    secs: z.hr_secs.clone(),
+                    high_bounds_bpm: z.hr_high_bounds.clone(),
+                    hr_calc_type: z.hr_calc_type.map(profile::hr_calc_type_name),
+                    max_hr: z.max_hr,
+                    resting_hr: z.resting_hr,
+                    threshold_hr: z.threshold_hr,
+                });
+            }
+        }
+        for (i, msg) in session_msgs.iter().enumerate() {
+            if tiz_by_index[i].is_none() && !msg.time_in_hr_zone_s.is_empty() {
+                tiz_by_index[i] = Some(DeviceZones {
+                    secs: msg.time_in_hr_zone_s.clone(),
+                    high_bounds_bpm: Vec::new(),
+                    hr_calc_type: None,
+                    max_hr: None,
+                    resting_hr: None,
+                    threshold_hr: None,
+                });
+            }
+        }
+        // Match by start time, since sessions were filtered and sorted above.
+        for s in sessions.iter_mut().filter(|s| !s.synthesized) {
+            let pos = session_msgs
+                .iter()
+                .position(|m| m.start_time == Some(s.start_s) && start_of(m) == Some(s.start_s));
+            if let Some(p) = pos {
+                s.device_zones = tiz_by_index[p].take();
+            }
+        }
+
+        for s in sessions.iter_mut() {
+            s.samples = sample_range(&records.t_s, s.start_s, s.end_s);
+        }
+
+        let timer = timer_intervals(&timer_events, &sessions);
+        let sport_names = sports.iter().filter_map(|s| s.name.clone()).collect();
+
+        Activity {
+            source: source.into(),
+            file_id,
+            sessions,
+            laps: laps
+                .iter()
+                .map(|l| Lap {
+                    start_s: l.start_time,
+                    timer_s: l.timer_s,
+                    distance_m: l.distance_m,
+                    avg_hr: l.avg_hr,
+                })
+                .collect(),
+            timer,
+            samples: records,
+            hr_settings,
+            workout_names,
+            sport_names,
+            hr_from_strap,
+            warnings,
+        }
+    }
+
+    /// Whether the file holds anything to analyse.
+    pub fn kind(&self) -> FileKind {
+        if self.sessions.is_empty() {
+            FileKind::NotActivity
+        } else {
+            FileKind::Activity
+        }
+    }
+
+    /// False when the timestamps are seconds since power-on rather than dates.
+    pub fn has_real_dates(&self) -> bool {
+        self.sessions
+            .first()
+            .map(|s| s.start_s >= MIN_ABSOLUTE_TIMESTAMP)
+            .unwrap_or(false)
+    }
+
+    /// The timer-running intervals clipped to a session's span.
+    pub fn session_timer(&self, s: &Session) -> Vec<Interval> {
+        let (a, b) = (s.start_s as f64, s.end_s as f64);
+        self.timer
+            .iter()
+            .filter_map(|iv| {
+                let (x, y) = (iv.start_s.max(a), iv.end_s.min(b));
+                (y > x).then_some(Interval {
+                    start_s: x,
+                    end_s: y,
+                })
+            })
+            .collect()
+    }
+
+    /// Number of samples in a session that carry heart rate.
+    pub fn hr_sample_count(&self, s: &Session) -> usize {
+        self.samples.hr_bpm[s.samples.clone()]
+            .iter()
+            .filter(|&&h| h > 0)
+            .count()
+    }
+}
+
+fn start_of(m: &SummaryMsg) -> Option<u32> {
+    m.start_time.or_else(|| {
+        let (t, e) = (m.timestamp?, m.elapsed_s?);
+        Some(t.saturating_sub(e.round() as u32))
+    })
+}
+
+fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<Session> {
+    let start = start_of(m)?;
+    let elapsed = m
+        .elapsed_s
+        .or_else(|| m.timestamp.map(|t| t.saturating_sub(start) as f64))
+        .unwrap_or(0.0);
+    let end = start.saturating_add(elapsed.ceil().min(u32::MAX as f64) as u32);
+    Some(Session {
+        index,
+        sport: m.sport.unwrap_or(0),
+        sub_sport: m.sub_sport.unwrap_or(0),
+        sport_profile_name: m.sport_profile_name.clone(),
+        start_s: start,
+        end_s: end,
+        timer_s: m.timer_s.unwrap_or(elapsed),
+        elapsed_s: elapsed,
+        distance_m: m.distance_m,
+        avg_hr: m.avg_hr,
+        max_hr: m.max_hr,
+        training_stress_score: m.training_stress_score,
+        total_training_effect: m.total_training_effect,
+        device_zones: None,
+        samples: 0..0,
+        synthesized: false,
+    })
+}
+
+fn synthesize_session(
+    records: &Samples,
+    timer_events: &[crate::fit::decode::TimerEvent],
+    sports: &[crate::fit::decode::SportMsg],
+) -> Session {
+    let start = records.t_s.iter().copied().min().unwrap_or(0);
+    let end = records.t_s.iter().copied().max().unwrap_or(start);
+    let elapsed = (end - start) as f64;
+    let s = Session {
+        index: 0,
+        sport: sports.first().and_then(|s| s.sport).unwrap_or(0),
+        sub_sport: sports.first().and_then(|s| s.sub_sport).unwrap_or(0),
+        sport_profile_name: sports.first().and_then(|s| s.name.clone()),
+        start_s: start,
+        end_s: end,
+        timer_s: elapsed,
+        elapsed_s: elapsed,
+        distance_m: records
+            .distance_m
+            .iter()
+            .copied()
+            .filter(|d| d.is_finite())
+            .reduce(f64::max),
+        avg_hr: None,
+        max_hr: records.hr_bpm.iter().copied().filter(|&h| h > 0).max(),
+        training_stress_score: None,
+        total_training_effect: None,
+        device_zones: None,
+        samples: 0..records.len(),
+        synthesized: true,
+    };
+    let timer: f64 = timer_intervals(timer_events, std::slice::from_ref(&s))
+        .iter()
+        .map(|i| i.len_s())
+        .sum();
+    Session { timer_s: timer, ..s }
+}
+
+/// The rows whose timestamps fall in [start, end]. Records are in time order in real
+/// files; a record whose clock jumped outside the span in the middle stays in the range
+/// (it then weighs nothing, see `zones::sample_weights`).
+fn sample_range(t: &[u32], start: u32, end: u32) -> Range<usize> {
+    let first = t.iter().position(|&x| x >= start && x <= end);
+    let last = t.iter().rposition(|&x| x >= start && x <= end);
+    match (first, last) {
+        (Some(a), Some(b)) if b >= a => a..b + 1,
+        _ => 0..0,
+    }
+}
+
+/// Timer-running intervals from start/stop events; each session's span when there are none.
+fn timer_intervals(events: &[crate::fit::decode::TimerEvent], sessions: &[Session]) -> Vec<Interval> {
+    let spans = || {
+        sessions
+            .iter()
+            .map(|s| Interval {
+                start_s: s.start_s as f64,
+                end_s: s.end_s as f64,
+            })
+            .collect::<Vec<_>>()
+    };
+    if events.is_empty() {
+        return merge(spans());
+    }
+    let mut ev = events.to_vec();
+    ev.sort_by_key(|e| e.t_s);
+    let mut out = Vec::new();
+    // A stop before any start: the timer was running from the first session's start.
+    let mut open: Option<f64> = match ev.first() {
+        Some(e) if !e.start => sessions.first().map(|s| s.start_s as f64),
+        _ => None,
+    };
+    for e in &ev {
+        match (e.start, open) {
+            (true, None) => open = Some(e.t_s as f64),
+            (false, Some(a)) => {
+                if e.t_s as f64 > a {
+                    out.push(Interval {
+                        start_s: a,
+                        end_s: e.t_s as f64,
+                    });
+                }
+                open = None;
+            }
+            _ => {}
+        }
+    }
+    if let Some(a) = open {
+        // Never stopped: runs to the end of the last session.
+        let end = sessions.iter().map(|s| s.end_s).max().unwrap_or(0) as f64;
+        if end > a {
+            out.push(Interval { start_s: a, end_s: end });
+        }
+    }
+    merge(out)
+}
+
+fn merge(mut v: Vec<Interval>) -> Vec<Interval> {
+    v.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    let mut out: Vec<Interval> = Vec::with_capacity(v.len());
+    for iv in v {
+        match out.last_mut() {
+            Some(last) if iv.start_s <= last.end_s => last.end_s = last.end_s.max(iv.end_s),
+            _ => out.push(iv),
+        }
+    }
+    out
+}
+
+/// Fills records that have no HR from the stored strap stream; returns how many were filled.
+fn merge_strap_hr(records: &mut Samples, mut stream: Vec<(f64, u8)>) -> usize {
+    if stream.is_empty() || records.is_empty() {
+        return 0;
+    }
+    stream.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut filled = 0;
+    let mut j = 0usize; // first stream sample with time > previous record's time
+    let mut prev_t = f64::NEG_INFINITY;
+    for i in 0..records.len() {
+        let t = records.t_s[i] as f64;
+        if t < prev_t {
+            // Clock went backwards: restart the search.
+            j = stream.partition_point(|s| s.0 <= t - 1.0);
+        }
+        while j < stream.len() && stream[j].0 <= prev_t {
+            j += 1;
+        }
+        let mut k = j;
+        let (mut sum, mut n) = (0u32, 0u32);
+        while k < stream.len() && stream[k].0 <= t {
+            sum += stream[k].1 as u32;
+            n += 1;
+            k += 1;
+        }
+        if records.hr_bpm[i] == 0 {
+            let bpm = if n > 0 {
+                Some(((sum as f64 / n as f64).round()) as u8)
+            } else {
+                // Nearest within 2 s.
+                let p = stream.partition_point(|s| s.0 < t);
+                [p.checked_sub(1), Some(p)]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|q| stream.get(q))
+                    .filter(|s| (s.0 - t).abs() <= 2.0)
+                    .min_by(|a, b| (a.0 - t).abs().total_cmp(&(b.0 - t).abs()))
+                    .map(|s| s.1)
+            };
+            if let Some(b) = bpm {
+                records.hr_bpm[i] = b;
+                filled += 1;
+            }
+        }
+        prev_t = t;
+        j = k;
+    }
+    filled
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fit::decode::TimerEvent;
+
+    fn session(start: u32, end: u32) -> Session {
+        Session {
+            index: 0,
+            sport: 1,
+            sub_sport: 0,
+            sport_profile_name: None,
+            start_s: start,
+            end_s: end,
+            timer_s: (end - start) as f64,
+            elapsed_s: (end - start) as f64,
+            distance_m: None,
+            avg_hr: None,
+            max_hr: None,
+            training_stress_score: None,
+            total_training_effect: None,
+            device_zones: None,
+            samples: 0..0,
+            synthesized: false,
+        }
+    }
+
+    #[test]
+    fn timer_intervals_follow_start_stop_pairs() {
+        let ev = [
+            TimerEvent { t_s: 100, start: true },
+            TimerEvent { t_s: 200, start: false },
+            TimerEvent { t_s: 250, start: true },
+            TimerEvent { t_s: 260, start: true }, // repeated start: ignored
+            TimerEvent { t_s: 300, start: false },
+        ];
+        let iv = timer_intervals(&ev, &[session(100, 300)]);
+        assert_eq!(
+            iv,
+            vec![
+                Interval { start_s: 100.0, end_s: 200.0 },
+                Interval { start_s: 250.0, end_s: 300.0 }
+            ]
+        );
+    }
+
+    #[test]
+    fn no_timer_events_means_the_session_span() {
+        let iv = timer_intervals(&[], &[session(10, 70)]);
+        assert_eq!(iv, vec![Interval { start_s: 10.0, end_s: 70.0 }]);
+    }
+
+    #[test]
+    fn an_unclosed_timer_runs_to_the_session_end() {
+        let ev = [TimerEvent { t_s: 20, start: true }];
+        let iv = timer_intervals(&ev, &[session(10, 70)]);
+        assert_eq!(iv, vec![Interval { start_s: 20.0, end_s: 70.0 }]);
+    }
+
+    #[test]
+    fn strap_hr_fills_records_without_hr() {
+        let mut r = Samples::default();
+        for (t, h) in [(10u32, 0u8), (11, 0), (12, 150), (20, 0)] {
+            r.t_s.push(t);
+            r.hr_bpm.push(h);
+        }
+        let stream = vec![(10.0, 100), (10.5, 102), (11.0, 104), (12.0, 170), (21.5, 90)];
+        let n = merge_strap_hr(&mut r, stream);
+        // 10: mean of samples <= 10 -> 100; 11: (102+104)/2 = 103; 12 keeps its own;
+        // 20: nothing in (12, 20] -> nearest within 2 s is 21.5.
+        assert_eq!(r.hr_bpm, vec![100, 103, 150, 90]);
+        assert_eq!(n, 3);
+    }
+}

@@ -1,0 +1,1357 @@
+//! The hot-path FIT decoder: one pass over the bytes, straight into column buffers.
+//!
+//! It reads the file header (signature, data size, header CRC), checks the file CRC,
+//! follows definition messages (both architectures), normal and compressed-timestamp
+//! record headers, developer fields (skipped by their declared sizes) and chained FIT
+//! files. Only the messages hrzones needs are decoded (see [`super::profile`]); every other
+//! message is skipped by its definition's size without looking at its bytes.
+//!
+//! What it must not do: panic, loop, or allocate beyond a bound derived from the input's
+//! size. Every read is bounds-checked; sizes read from the file only ever limit reads of
+//! bytes that are present; the only growth is one row per data message decoded (at most
+//! one message per input byte), and arrays bounded by a field's size (≤ 255 bytes).
+//!
+//! Damage is never silent: a bad CRC, a data size that runs past the end of the file, an
+//! undefined local message, or garbage after the last file each add a [`Warning`] naming
+//! the damage and its byte offset, and decoding keeps everything read before it.
+
+use std::fmt;
+
+use super::crc;
+use super::profile::{self, mesg};
+
+/// A decoding problem that leaves no usable data.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DecodeError {
+    /// The input has no bytes.
+    #[error("empty file")]
+    Empty,
+    /// Fewer bytes than the smallest FIT header.
+    #[error("too short for a FIT header ({len} bytes, need 12)")]
+    TooShort {
+        /// Input length.
+        len: usize,
+    },
+    /// The `.FIT` signature is missing.
+    #[error("not a FIT file (no \".FIT\" signature at byte 8; starts with {start})")]
+    NotFit {
+        /// The first bytes, printable.
+        start: String,
+    },
+    /// The header size byte is not 12 or 14 (or larger than the file).
+    #[error("bad FIT header size {size} at offset 0")]
+    BadHeaderSize {
+        /// The header size byte.
+        size: u8,
+    },
+}
+
+/// Damage (or a tolerated quirk) found while decoding; the data before it is kept.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Warning {
+    /// Byte offset in the input where the problem is.
+    pub offset: u64,
+    /// What is wrong.
+    pub kind: WarningKind,
+}
+
+/// What a [`Warning`] is about.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum WarningKind {
+    /// The 14-byte header's CRC does not match its first 12 bytes.
+    HeaderCrc {
+        /// CRC stored in the header.
+        stored: u16,
+        /// CRC computed.
+        computed: u16,
+    },
+    /// The file CRC does not match the header and data.
+    FileCrc {
+        /// CRC stored after the data.
+        stored: u16,
+        /// CRC computed.
+        computed: u16,
+    },
+    /// The header declares more data than the file holds (a truncated upload).
+    Truncated {
+        /// Bytes the header says the file has (header + data + CRC).
+        declared_len: u64,
+        /// Bytes actually present from this header on.
+        actual_len: u64,
+    },
+    /// Decoding stopped inside the data: a message runs past the end of the data.
+    MessageCut {
+        /// Bytes the message needed.
+        needed: u64,
+        /// Bytes that were left.
+        left: u64,
+    },
+    /// A data message uses a local message type that was never defined.
+    UndefinedLocalMessage {
+        /// The local message number.
+        local: u8,
+    },
+    /// A definition message makes no sense (architecture byte other than 0 or 1).
+    BadDefinition {
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// Bytes after the last FIT file that are not another FIT file.
+    TrailingBytes {
+        /// How many bytes.
+        count: u64,
+    },
+    /// The header's data size is 0 (a file never finalised); data read to the end.
+    ZeroDataSize,
+    /// Field definitions whose size is smaller than their base type (Coros writes
+    /// 4-byte fields with size 1); read leniently as narrower integers.
+    NarrowFields {
+        /// How many such field definitions.
+        count: u32,
+    },
+}
+
+impl Warning {
+    /// True when data may be missing or wrong (as opposed to a tolerated quirk).
+    pub fn is_damage(&self) -> bool {
+        !matches!(self.kind, WarningKind::NarrowFields { .. })
+    }
+    /// True for a CRC mismatch.
+    pub fn is_crc(&self) -> bool {
+        matches!(
+            self.kind,
+            WarningKind::FileCrc { .. } | WarningKind::HeaderCrc { .. }
+        )
+    }
+}
+
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let at = self.offset;
+        match &self.kind {
+            WarningKind::HeaderCrc { stored, computed } => write!(
+                f,
+                "header CRC mismatch at byte {at} (stored {stored:#06x}, computed {computed:#06x})"
+            ),
+            WarningKind::FileCrc { stored, computed } => write!(
+                f,
+                "file CRC mismatch at byte {at} (stored {stored:#06x}, computed {computed:#06x})"
+            ),
+            WarningKind::Truncated {
+                declared_len,
+                actual_len,
+            } => write!(
+                f,
+                "truncated: the header at byte {at} declares {declared_len} bytes, only {actual_len} present; kept what was decoded"
+            ),
+            WarningKind::MessageCut { needed, left } => write!(
+                f,
+                "message at byte {at} needs {needed} bytes, only {left} left; decoding stopped there"
+            ),
+            WarningKind::UndefinedLocalMessage { local } => write!(
+                f,
+                "data message at byte {at} uses undefined local message {local}; decoding stopped there"
+            ),
+            WarningKind::BadDefinition { reason } => {
+                write!(f, "bad definition message at byte {at}: {reason}; decoding stopped there")
+            }
+            WarningKind::TrailingBytes { count } => {
+                write!(f, "{count} bytes of non-FIT data after byte {at} ignored")
+            }
+            WarningKind::ZeroDataSize => write!(
+                f,
+                "header data size is 0 (file not finalised); read the data to the end of the file"
+            ),
+            WarningKind::NarrowFields { count } => write!(
+                f,
+                "{count} field definitions smaller than their base type, read as narrower integers (first at byte {at})"
+            ),
+        }
+    }
+}
+
+/// `file_id` content.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FileId {
+    /// `file` enum (4 = activity).
+    pub file_type: Option<u8>,
+    /// Manufacturer id.
+    pub manufacturer: Option<u16>,
+    /// Product id.
+    pub product: Option<u16>,
+    /// Serial number.
+    pub serial_number: Option<u32>,
+    /// FIT timestamp the file was created.
+    pub time_created: Option<u32>,
+}
+
+/// Record samples as columns, one row per `record` message with a timestamp.
+/// Missing values: `hr_bpm` 0, floats NaN.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RecordColumns {
+    /// FIT timestamp, s.
+    pub t_s: Vec<u32>,
+    /// Heart rate, bpm (0 = none).
+    pub hr_bpm: Vec<u8>,
+    /// Cumulative distance, m.
+    pub distance_m: Vec<f64>,
+    /// Speed (enhanced where present), m/s.
+    pub speed_mps: Vec<f32>,
+    /// Altitude (enhanced where present), m.
+    pub altitude_m: Vec<f32>,
+    /// Cadence, rpm (spm/2 for running, as the profile stores it).
+    pub cadence_rpm: Vec<f32>,
+    /// Power, W.
+    pub power_w: Vec<f32>,
+}
+
+impl RecordColumns {
+    /// Number of rows.
+    pub fn len(&self) -> usize {
+        self.t_s.len()
+    }
+    /// True when there are no rows.
+    pub fn is_empty(&self) -> bool {
+        self.t_s.is_empty()
+    }
+}
+
+/// A `session` or `lap` message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SummaryMsg {
+    /// `timestamp` (end), FIT s.
+    pub timestamp: Option<u32>,
+    /// `start_time`, FIT s.
+    pub start_time: Option<u32>,
+    /// `sport` enum.
+    pub sport: Option<u8>,
+    /// `sub_sport` enum.
+    pub sub_sport: Option<u8>,
+    /// `total_elapsed_time`, s.
+    pub elapsed_s: Option<f64>,
+    /// `total_timer_time`, s.
+    pub timer_s: Option<f64>,
+    /// `total_distance`, m.
+    pub distance_m: Option<f64>,
+    /// `avg_heart_rate`, bpm.
+    pub avg_hr: Option<u8>,
+    /// `max_heart_rate`, bpm.
+    pub max_hr: Option<u8>,
+    /// `training_stress_score` (session only).
+    pub training_stress_score: Option<f64>,
+    /// `total_training_effect` (session only).
+    pub total_training_effect: Option<f64>,
+    /// `time_in_hr_zone`, s (session only, older devices).
+    pub time_in_hr_zone_s: Vec<f64>,
+    /// `sport_profile_name` (session only).
+    pub sport_profile_name: Option<String>,
+    /// `message_index`.
+    pub message_index: Option<u16>,
+}
+
+/// A timer start or stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TimerEvent {
+    /// FIT timestamp, s.
+    pub t_s: u32,
+    /// True for start, false for any stop.
+    pub start: bool,
+}
+
+/// A `time_in_zone` message (global 216).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TimeInZoneMsg {
+    /// The message it refers to (18 = session, 19 = lap).
+    pub reference_mesg: Option<u16>,
+    /// Index of that message.
+    pub reference_index: Option<u16>,
+    /// Seconds per HR zone; index 0 is below zone 1.
+    pub hr_secs: Vec<f64>,
+    /// High boundary of each zone, bpm; index 0 is the top of "below zone 1".
+    pub hr_high_bounds: Vec<u8>,
+    /// `hr_calc_type`.
+    pub hr_calc_type: Option<u8>,
+    /// Max HR, bpm.
+    pub max_hr: Option<u8>,
+    /// Resting HR, bpm.
+    pub resting_hr: Option<u8>,
+    /// Threshold HR, bpm.
+    pub threshold_hr: Option<u8>,
+}
+
+/// HR zone settings from `zones_target`, `user_profile` and `hr_zone`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct HrSettings {
+    /// `zones_target.max_heart_rate`.
+    pub max_hr: Option<u8>,
+    /// `zones_target.threshold_heart_rate`.
+    pub threshold_hr: Option<u8>,
+    /// `zones_target.hr_calc_type`.
+    pub hr_calc_type: Option<u8>,
+    /// `user_profile.resting_heart_rate`.
+    pub resting_hr: Option<u8>,
+    /// `user_profile.default_max_running_heart_rate`.
+    pub max_running_hr: Option<u8>,
+    /// `user_profile.default_max_heart_rate`.
+    pub default_max_hr: Option<u8>,
+    /// `user_profile.gender` (0 female, 1 male).
+    pub gender: Option<u8>,
+    /// `hr_zone.high_bpm` by `message_index`.
+    pub hr_zone_high_bpm: Vec<(u16, u8)>,
+}
+
+/// A `sport` message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SportMsg {
+    /// `sport` enum.
+    pub sport: Option<u8>,
+    /// `sub_sport` enum.
+    pub sub_sport: Option<u8>,
+    /// Name the user gave the sport profile.
+    pub name: Option<String>,
+}
+
+/// Everything the decoder keeps from one FIT file (or chain of files).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FitData {
+    /// The first `file_id`.
+    pub file_id: FileId,
+    /// Record samples.
+    pub records: RecordColumns,
+    /// `session` messages in file order.
+    pub sessions: Vec<SummaryMsg>,
+    /// `lap` messages in file order.
+    pub laps: Vec<SummaryMsg>,
+    /// Timer starts and stops.
+    pub timer_events: Vec<TimerEvent>,
+    /// `time_in_zone` messages.
+    pub time_in_zone: Vec<TimeInZoneMsg>,
+    /// HR settings.
+    pub hr_settings: HrSettings,
+    /// `sport` messages.
+    pub sports: Vec<SportMsg>,
+    /// `workout.wkt_name` values.
+    pub workout_names: Vec<String>,
+    /// Stored strap heart rate from `hr` messages: (FIT s with fraction, bpm).
+    pub hr_stream: Vec<(f64, u8)>,
+    /// Number of `activity` messages.
+    pub activity_msgs: u32,
+    /// Number of data messages decoded (all types).
+    pub data_messages: u64,
+    /// Number of FIT files in the chain.
+    pub chained_files: u32,
+    /// Damage and quirks, in the order met.
+    pub warnings: Vec<Warning>,
+}
+
+/// Decoder options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct DecodeOptions {
+    /// Skip the file and header CRC checks (faster; damage then shows only as structure errors).
+    pub skip_crc: bool,
+}
+
+// ---------------------------------------------------------------------------------------
+// Definitions
+
+/// Which of our decoders a definition feeds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Skip,
+    Record,
+    Session,
+    Lap,
+    Event,
+    FileId,
+    HrZone,
+    ZonesTarget,
+    UserProfile,
+    Sport,
+    Workout,
+    Hr,
+    TimeInZone,
+    Activity,
+}
+
+fn kind_of(global: u16) -> Kind {
+    match global {
+        mesg::RECORD => Kind::Record,
+        mesg::SESSION => Kind::Session,
+        mesg::LAP => Kind::Lap,
+        mesg::EVENT => Kind::Event,
+        mesg::FILE_ID => Kind::FileId,
+        mesg::HR_ZONE => Kind::HrZone,
+        mesg::ZONES_TARGET => Kind::ZonesTarget,
+        mesg::USER_PROFILE => Kind::UserProfile,
+        mesg::SPORT => Kind::Sport,
+        mesg::WORKOUT => Kind::Workout,
+        mesg::HR => Kind::Hr,
+        mesg::TIME_IN_ZONE => Kind::TimeInZone,
+        mesg::ACTIVITY => Kind::Activity,
+        _ => Kind::Skip,
+    }
+}
+
+/// One field we read: where it is in the message and how to read it.
+#[derive(Debug, Clone, Copy)]
+struct FieldPlan {
+    num: u8,
+    offset: u16,
+    size: u8,
+    /// Bytes per element (the base type's size, or the field's size when it is smaller).
+    elem: u8,
+    class: Class,
+}
+
+/// How a base type's invalid value looks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// Invalid = all bits set (enum, uintN, byte).
+    Unsigned,
+    /// Invalid = 0 (uintNz, string terminator).
+    Zero,
+    /// Invalid = largest positive (sintN).
+    Signed,
+    /// Floats: invalid = all bits set; we read none of these as integers.
+    Float,
+}
+
+fn base_type_info(base: u8) -> (u8, Class) {
+    match base & 0x1F {
+        0 | 2 | 13 => (1, Class::Unsigned),
+        1 => (1, Class::Signed),
+        3 => (2, Class::Signed),
+        4 => (2, Class::Unsigned),
+        5 => (4, Class::Signed),
+        6 => (4, Class::Unsigned),
+        7 | 10 => (1, Class::Zero),
+        8 => (4, Class::Float),
+        9 => (8, Class::Float),
+        11 => (2, Class::Zero),
+        12 => (4, Class::Zero),
+        14 => (8, Class::Signed),
+        15 => (8, Class::Unsigned),
+        16 => (8, Class::Zero),
+        _ => (1, Class::Unsigned),
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Definition {
+    kind: Kind,
+    big_endian: bool,
+    /// Total data message size (fields + developer fields), bytes.
+    size: usize,
+    /// The fields we read (the wanted ones and the timestamp).
+    fields: Vec<FieldPlan>,
+}
+
+fn wanted(kind: Kind, num: u8) -> bool {
+    use profile::*;
+    if num == FIELD_TIMESTAMP {
+        return true;
+    }
+    match kind {
+        Kind::Skip => false,
+        Kind::Activity => false,
+        Kind::Record => matches!(
+            num,
+            record::ALTITUDE
+                | record::HEART_RATE
+                | record::CADENCE
+                | record::DISTANCE
+                | record::SPEED
+                | record::POWER
+                | record::ENHANCED_SPEED
+                | record::ENHANCED_ALTITUDE
+        ),
+        Kind::Session => matches!(
+            num,
+            session::START_TIME
+                | session::SPORT
+                | session::SUB_SPORT
+                | session::TOTAL_ELAPSED_TIME
+                | session::TOTAL_TIMER_TIME
+                | session::TOTAL_DISTANCE
+                | session::AVG_HEART_RATE
+                | session::MAX_HEART_RATE
+                | session::TOTAL_TRAINING_EFFECT
+                | session::TRAINING_STRESS_SCORE
+                | session::TIME_IN_HR_ZONE
+                | session::SPORT_PROFILE_NAME
+                | FIELD_MESSAGE_INDEX
+        ),
+        Kind::Lap => matches!(
+            num,
+            lap::START_TIME
+                | lap::TOTAL_ELAPSED_TIME
+                | lap::TOTAL_TIMER_TIME
+                | lap::TOTAL_DISTANCE
+                | lap::AVG_HEART_RATE
+                | lap::MAX_HEART_RATE
+                | FIELD_MESSAGE_INDEX
+        ),
+        Kind::Event => matches!(num, event::EVENT | event::EVENT_TYPE),
+        Kind::FileId => matches!(
+            num,
+            file_id::TYPE
+                | file_id::MANUFACTURER
+                | file_id::PRODUCT
+                | file_id::SERIAL_NUMBER
+                | file_id::TIME_CREATED
+        ),
+        Kind::HrZone => matches!(num, hr_zone::HIGH_BPM | FIELD_MESSAGE_INDEX),
+        Kind::ZonesTarget => matches!(
+            num,
+            zones_target::MAX_HEART_RATE
+                | zones_target::THRESHOLD_HEART_RATE
+                | zones_target::HR_CALC_TYPE
+        ),
+        Kind::UserProfile => matches!(
+            num,
+            user_profile::GENDER
+                | user_profile::RESTING_HEART_RATE
+                | user_profile::DEFAULT_MAX_RUNNING_HEART_RATE
+                | user_profile::DEFAULT_MAX_HEART_RATE
+        ),
+        Kind::Sport => matches!(num, sport::SPORT | sport::SUB_SPORT | sport::NAME),
+        Kind::Workout => num == workout::WKT_NAME,
+        Kind::Hr => matches!(
+            num,
+            hr::FRACTIONAL_TIMESTAMP | hr::FILTERED_BPM | hr::EVENT_TIMESTAMP | hr::EVENT_TIMESTAMP_12
+        ),
+        Kind::TimeInZone => matches!(
+            num,
+            time_in_zone::REFERENCE_MESG
+                | time_in_zone::REFERENCE_INDEX
+                | time_in_zone::TIME_IN_HR_ZONE
+                | time_in_zone::HR_ZONE_HIGH_BOUNDARY
+                | time_in_zone::HR_CALC_TYPE
+                | time_in_zone::MAX_HEART_RATE
+                | time_in_zone::RESTING_HEART_RATE
+                | time_in_zone::THRESHOLD_HEART_RATE
+        ),
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading values
+
+#[inline]
+fn read_uint(b: &[u8], be: bool) -> u64 {
+    match b.len() {
+        1 => b[0] as u64,
+        2 => {
+            let a = [b[0], b[1]];
+            if be {
+                u16::from_be_bytes(a) as u64
+            } else {
+                u16::from_le_bytes(a) as u64
+            }
+        }
+        4 => {
+            let a = [b[0], b[1], b[2], b[3]];
+            if be {
+                u32::from_be_bytes(a) as u64
+            } else {
+                u32::from_le_bytes(a) as u64
+            }
+        }
+        n => {
+            let mut v = 0u64;
+            for i in 0..n.min(8) {
+                let byte = if be { b[i] } else { b[n.min(8) - 1 - i] };
+                v = (v << 8) | byte as u64;
+            }
+            v
+        }
+    }
+}
+
+#[inline]
+fn is_invalid(v: u64, elem: u8, class: Class) -> bool {
+    let bits = elem as u32 * 8;
+    let all = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    match class {
+        Class::Unsigned | Class::Float => v == all,
+        Class::Zero => v == 0,
+        Class::Signed => v == all >> 1,
+    }
+}
+
+/// A decoded message's bytes with its definition: typed getters by field number.
+struct Msg<'a> {
+    data: &'a [u8],
+    def: &'a Definition,
+}
+
+impl<'a> Msg<'a> {
+    #[inline]
+    fn field_bytes(&self, f: &FieldPlan) -> &'a [u8] {
+        let start = f.offset as usize;
+        // The definition guarantees offset + size <= data.len(); get() keeps it panic-free.
+        self.data.get(start..start + f.size as usize).unwrap_or(&[])
+    }
+
+    /// First element of field `num`, as an unsigned integer, or None when absent/invalid.
+    #[inline]
+    fn uint(&self, f: &FieldPlan) -> Option<u64> {
+        let b = self.field_bytes(f);
+        let e = f.elem as usize;
+        if b.len() < e || e == 0 {
+            return None;
+        }
+        let v = read_uint(&b[..e], self.def.big_endian);
+        if f.class == Class::Float || is_invalid(v, f.elem, f.class) {
+            None
+        } else {
+            Some(v)
+        }
+    }
+
+    /// All valid elements of an array field.
+    fn uints(&self, f: &FieldPlan) -> Vec<Option<u64>> {
+        let b = self.field_bytes(f);
+        let e = f.elem as usize;
+        if e == 0 || f.class == Class::Float {
+            return Vec::new();
+        }
+        b.chunks_exact(e)
+            .map(|c| {
+                let v = read_uint(c, self.def.big_endian);
+                (!is_invalid(v, f.elem, f.class)).then_some(v)
+            })
+            .collect()
+    }
+
+    fn string(&self, f: &FieldPlan) -> Option<String> {
+        let b = self.field_bytes(f);
+        let end = b.iter().position(|&c| c == 0).unwrap_or(b.len());
+        let s = String::from_utf8_lossy(&b[..end]).trim().to_string();
+        (!s.is_empty()).then_some(s)
+    }
+}
+
+fn u8_of(v: Option<u64>) -> Option<u8> {
+    v.and_then(|x| u8::try_from(x).ok())
+}
+fn u16_of(v: Option<u64>) -> Option<u16> {
+    v.and_then(|x| u16::try_from(x).ok())
+}
+fn u32_of(v: Option<u64>) -> Option<u32> {
+    v.and_then(|x| u32::try_from(x).ok())
+}
+fn scaled(v: Option<u64>, scale: f64) -> Option<f64> {
+    v.map(|x| x as f64 / scale)
+}
+
+// ---------------------------------------------------------------------------------------
+// The decoder
+
+/// A `hr` message before its timestamps are resolved.
+#[derive(Debug, Default)]
+struct RawHr {
+    anchor: Option<f64>,
+    bpm: Vec<u8>,
+    event_ts: Vec<u32>,
+    event_ts_12: Vec<u8>,
+}
+
+struct Decoder<'a> {
+    bytes: &'a [u8],
+    out: FitData,
+    defs: [Option<Definition>; 16],
+    last_ts: Option<u32>,
+    narrow_fields: u32,
+    narrow_first: u64,
+    raw_hr: Vec<RawHr>,
+    saw_file_id: bool,
+}
+
+/// Decodes a whole FIT file (or chain of FIT files) from memory.
+///
+/// Returns `Err` only when nothing usable can be read (empty, too short, not FIT). Damage
+/// after a valid header is reported in [`FitData::warnings`] with what came before kept.
+pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<FitData, DecodeError> {
+    let mut d = Decoder {
+        bytes,
+        out: FitData::default(),
+        defs: Default::default(),
+        last_ts: None,
+        narrow_fields: 0,
+        narrow_first: 0,
+        raw_hr: Vec::new(),
+        saw_file_id: false,
+    };
+    d.run(opts)?;
+    Ok(d.finish())
+}
+
+struct Header {
+    size: usize,
+    data_size: usize,
+}
+
+fn parse_header(b: &[u8]) -> Result<Header, DecodeError> {
+    if b.is_empty() {
+        return Err(DecodeError::Empty);
+    }
+    if b.len() < 12 {
+        return Err(DecodeError::TooShort { len: b.len() });
+    }
+    if &b[8..12] != b".FIT" {
+        let start: String = b[..b.len().min(12)]
+            .iter()
+            .map(|&c| {
+                if c.is_ascii_graphic() {
+                    c as char
+                } else {
+                    '.'
+                }
+            })
+            .collect();
+        return Err(DecodeError::NotFit {
+            start: format!("\"{start}\""),
+        });
+    }
+    let size = b[0];
+    if size < 12 || size as usize > b.len() {
+        return Err(DecodeError::BadHeaderSize { size });
+    }
+    let data_size = u32::from_le_bytes([b[4], b[5], b[6], b[7]]) as usize;
+    Ok(Header {
+        size: size as usize,
+        data_size,
+    })
+}
+
+impl<'a> Decoder<'a> {
+    fn warn(&mut self, offset: usize, kind: WarningKind) {
+        self.out.warnings.push(Warning {
+            offset: offset as u64,
+            kind,
+        });
+    }
+
+    fn run(&mut self, opts: DecodeOptions) -> Result<(), DecodeError> {
+        let bytes = self.bytes;
+        let mut pos = 0usize;
+        loop {
+            let rest = &bytes[pos..];
+            let header = match parse_header(rest) {
+                Ok(h) => h,
+                Err(e) if pos == 0 => return Err(e),
+                Err(_) => {
+                    // Some writers pad chained files; all-zero padding is harmless.
+                    if rest.iter().any(|&b| b != 0) {
+                        self.warn(
+                            pos,
+                            WarningKind::TrailingBytes {
+                                count: rest.len() as u64,
+                            },
+                        );
+                    }
+                    return Ok(());
+                }
+            };
+            self.out.chained_files += 1;
+            if header.size >= 14 && !opts.skip_crc {
+                let stored = u16::from_le_bytes([rest[12], rest[13]]);
+                if stored != 0 {
+                    let computed = crc::crc16(&rest[..12]);
+                    if computed != stored {
+                        self.warn(pos + 12, WarningKind::HeaderCrc { stored, computed });
+                    }
+                }
+            }
+            let data_start = header.size;
+            let mut data_end = data_start.saturating_add(header.data_size);
+            let mut next = data_end.saturating_add(2);
+            if header.data_size == 0 && rest.len() > data_start {
+                self.warn(pos + 4, WarningKind::ZeroDataSize);
+                data_end = rest.len();
+                next = rest.len();
+            } else if next > rest.len() {
+                self.warn(
+                    pos,
+                    WarningKind::Truncated {
+                        declared_len: next as u64,
+                        actual_len: rest.len() as u64,
+                    },
+                );
+                data_end = data_end.min(rest.len());
+                next = rest.len();
+            } else if !opts.skip_crc {
+                let stored = u16::from_le_bytes([rest[data_end], rest[data_end + 1]]);
+                let computed = crc::crc16(&rest[..data_end]);
+                if stored != computed {
+                    self.warn(pos + data_end, WarningKind::FileCrc { stored, computed });
+                }
+            }
+            // Definitions do not carry over between chained files.
+            self.defs = Default::default();
+            self.messages(pos, &rest[data_start..data_end], pos + data_start);
+            pos += next;
+            if pos >= bytes.len() {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Decodes the data section `data` whose first byte is at input offset `base`.
+    fn messages(&mut self, _file_pos: usize, data: &[u8], base: usize) {
+        let mut p = 0usize;
+        while p < data.len() {
+            let h = data[p];
+            let at = base + p;
+            p += 1;
+            if h & 0x80 != 0 {
+                // Compressed timestamp header: local type in bits 5-6, time offset in 0-4.
+                let local = (h >> 5) & 0x3;
+                let offset = (h & 0x1F) as u32;
+                let ts = self.last_ts.map(|last| {
+                    let mut t = (last & !0x1F) + offset;
+                    if offset < (last & 0x1F) {
+                        t = t.wrapping_add(0x20);
+                    }
+                    t
+                });
+                if ts.is_some() {
+                    self.last_ts = ts;
+                }
+                match self.data_message(local, &data[p..], at, ts) {
+                    Some(n) => p += n,
+                    None => return,
+                }
+            } else if h & 0x40 != 0 {
+                match self.definition(h, &data[p..], at) {
+                    Some(n) => p += n,
+                    None => return,
+                }
+            } else {
+                match self.data_message(h & 0x0F, &data[p..], at, None) {
+                    Some(n) => p += n,
+                    None => return,
+                }
+            }
+        }
+    }
+
+    /// Parses a definition message; returns the bytes it used, or None (with a warning).
+    fn definition(&mut self, h: u8, b: &[u8], at: usize) -> Option<usize> {
+        let local = (h & 0x0F) as usize;
+        let has_dev = h & 0x20 != 0;
+        if b.len() < 5 {
+            self.warn(
+                at,
+                WarningKind::MessageCut {
+                    needed: 6,
+                    left: b.len() as u64 + 1,
+                },
+            );
+            return None;
+        }
+        let big_endian = match b[1] {
+            0 => false,
+            1 => true,
+            other => {
+                self.warn(
+                    at,
+                    WarningKind::BadDefinition {
+                        reason: format!("architecture byte {other} (expected 0 or 1)"),
+                    },
+                );
+                return None;
+            }
+        };
+        let global = if big_endian {
+            u16::from_be_bytes([b[2], b[3]])
+        } else {
+            u16::from_le_bytes([b[2], b[3]])
+        };
+        let nfields = b[4] as usize;
+        let mut used = 5 + nfields * 3;
+        if b.len() < used + usize::from(has_dev) {
+            self.warn(
+                at,
+                WarningKind::MessageCut {
+                    needed: (used + usize::from(has_dev) + 1) as u64,
+                    left: b.len() as u64 + 1,
+                },
+            );
+            return None;
+        }
+        let kind = kind_of(global);
+        let mut fields = Vec::new();
+        let mut offset = 0usize;
+        for i in 0..nfields {
+            let f = &b[5 + i * 3..8 + i * 3];
+            let (num, size, base) = (f[0], f[1], f[2]);
+            if size > 0 && wanted(kind, num) {
+                let (bsize, class) = base_type_info(base);
+                let elem = if size < bsize {
+                    self.narrow_fields += 1;
+                    if self.narrow_fields == 1 {
+                        self.narrow_first = at as u64;
+                    }
+                    size
+                } else {
+                    bsize
+                };
+                // Strings are read whole; other types element by element.
+                let elem = if base & 0x1F == 7 { size } else { elem };
+                fields.push(FieldPlan {
+                    num,
+                    offset: offset as u16,
+                    size,
+                    elem,
+                    class,
+                });
+            }
+            offset += size as usize;
+        }
+        if has_dev {
+            let ndev = b[used] as usize;
+            used += 1;
+            if b.len() < used + ndev * 3 {
+                self.warn(
+                    at,
+                    WarningKind::MessageCut {
+                        needed: (used + ndev * 3 + 1) as u64,
+                        left: b.len() as u64 + 1,
+                    },
+                );
+                return None;
+            }
+            for i in 0..ndev {
+                offset += b[used + i * 3 + 1] as usize;
+            }
+            used += ndev * 3;
+        }
+        self.defs[local] = Some(Definition {
+            kind,
+            big_endian,
+            size: offset,
+            fields,
+        });
+        Some(used)
+    }
+
+    /// Decodes one data message; returns the bytes it used, or None (with a warning).
+    fn data_message(&mut self, local: u8, b: &[u8], at: usize, ts: Option<u32>) -> Option<usize> {
+        let Some(def) = self.defs[local as usize].take() else {
+            self.warn(at, WarningKind::UndefinedLocalMessage { local });
+            return None;
+        };
+        let size = def.size;
+        if b.len() < size {
+            self.warn(
+                at,
+                WarningKind::MessageCut {
+                    needed: size as u64 + 1,
+                    left: b.len() as u64 + 1,
+                },
+            );
+            self.defs[local as usize] = Some(def);
+            return None;
+        }
+        self.out.data_messages += 1;
+        if def.kind != Kind::Skip || !def.fields.is_empty() {
+            let msg = Msg {
+                data: &b[..size],
+                def: &def,
+            };
+            self.dispatch(&msg, ts);
+        }
+        self.defs[local as usize] = Some(def);
+        Some(size)
+    }
+
+    fn dispatch(&mut self, m: &Msg<'_>, compressed_ts: Option<u32>) {
+        use profile::*;
+        // The timestamp field, where present, sets the base for compressed timestamps.
+        let mut ts = compressed_ts;
+        for f in &m.def.fields {
+            if f.num == FIELD_TIMESTAMP {
+                if let Some(t) = u32_of(m.uint(f)) {
+                    ts = Some(t);
+                    self.last_ts = Some(t);
+                }
+            }
+        }
+        match m.def.kind {
+            Kind::Skip => {}
+            Kind::Record => self.record(m, ts),
+            Kind::Session | Kind::Lap => {
+                let is_session = m.def.kind == Kind::Session;
+                let mut s = SummaryMsg {
+                    timestamp: ts,
+                    ..Default::default()
+                };
+                for f in &m.def.fields {
+                    let v = || m.uint(f);
+                    match (is_session, f.num) {
+                        (_, session::START_TIME) => s.start_time = u32_of(v()),
+                        (true, session::SPORT) => s.sport = u8_of(v()),
+                        (true, session::SUB_SPORT) => s.sub_sport = u8_of(v()),
+                        (_, session::TOTAL_ELAPSED_TIME) => s.elapsed_s = scaled(v(), 1000.0),
+                        (_, session::TOTAL_TIMER_TIME) => s.timer_s = scaled(v(), 1000.0),
+                        (_, session::TOTAL_DISTANCE) => s.distance_m = scaled(v(), 100.0),
+                        (true, session::AVG_HEART_RATE) | (false, lap::AVG_HEART_RATE) => {
+                            s.avg_hr = u8_of(v())
+                        }
+                        (true, session::MAX_HEART_RATE) | (false, lap::MAX_HEART_RATE) => {
+                            s.max_hr = u8_of(v())
+                        }
+                        (true, session::TOTAL_TRAINING_EFFECT) => {
+                            s.total_training_effect = scaled(v(), 10.0)
+                        }
+                        (true, session::TRAINING_STRESS_SCORE) => {
+                            s.training_stress_score = scaled(v(), 10.0)
+                        }
+                        (true, session::TIME_IN_HR_ZONE) => {
+                            s.time_in_hr_zone_s = m
+                                .uints(f)
+                                .into_iter()
+                                .map(|x| x.map_or(0.0, |x| x as f64 / 1000.0))
+                                .collect()
+                        }
+                        (true, session::SPORT_PROFILE_NAME) => s.sport_profile_name = m.string(f),
+                        (_, FIELD_MESSAGE_INDEX) => s.message_index = u16_of(v()),
+                        _ => {}
+                    }
+                }
+                if is_session {
+                    self.out.sessions.push(s);
+                } else {
+                    self.out.laps.push(s);
+                }
+            }
+            Kind::Event => {
+                let (mut ev, mut ty) = (None, None);
+                for f in &m.def.fields {
+                    match f.num {
+                        event::EVENT => ev = u8_of(m.uint(f)),
+                        event::EVENT_TYPE => ty = u8_of(m.uint(f)),
+                        _ => {}
+                    }
+                }
+                if let (Some(event::TIMER), Some(ty), Some(t)) = (ev, ty, ts) {
+                    let start = match ty {
+                        event::START => Some(true),
+                        event::STOP | event::STOP_ALL | event::STOP_DISABLE | event::STOP_DISABLE_ALL => {
+                            Some(false)
+                        }
+                        _ => None,
+                    };
+                    if let Some(start) = start {
+                        self.out.timer_events.push(TimerEvent { t_s: t, start });
+                    }
+                }
+            }
+            Kind::FileId => {
+                if self.saw_file_id {
+                    return;
+                }
+                self.saw_file_id = true;
+                let fid = &mut self.out.file_id;
+                for f in &m.def.fields {
+                    match f.num {
+                        file_id::TYPE => fid.file_type = u8_of(m.uint(f)),
+                        file_id::MANUFACTURER => fid.manufacturer = u16_of(m.uint(f)),
+                        file_id::PRODUCT => fid.product = u16_of(m.uint(f)),
+                        file_id::SERIAL_NUMBER => fid.serial_number = u32_of(m.uint(f)),
+                        file_id::TIME_CREATED => fid.time_created = u32_of(m.uint(f)),
+                        _ => {}
+                    }
+                }
+            }
+            Kind::HrZone => {
+                let (mut idx, mut high) = (None, None);
+                for f in &m.def.fields {
+                    match f.num {
+                        FIELD_MESSAGE_INDEX => idx = u16_of(m.uint(f)),
+                        hr_zone::HIGH_BPM => high = u8_of(m.uint(f)),
+                        _ => {}
+                    }
+                }
+                if let Some(high) = high {
+                    let idx = idx.unwrap_or(self.out.hr_settings.hr_zone_high_bpm.len() as u16);
+                    self.out.hr_settings.hr_zone_high_bpm.push((idx & 0x0FFF, high));
+                }
+            }
+            Kind::ZonesTarget => {
+                let s = &mut self.out.hr_settings;
+                for f in &m.def.fields {
+                    match f.num {
+                        zones_target::MAX_HEART_RATE => s.max_hr = u8_of(m.uint(f)).or(s.max_hr),
+                        zones_target::THRESHOLD_HEART_RATE => {
+                            s.threshold_hr = u8_of(m.uint(f)).or(s.threshold_hr)
+                        }
+                        zones_target::HR_CALC_TYPE => {
+                            s.hr_calc_type = u8_of(m.uint(f)).or(s.hr_calc_type)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Kind::UserProfile => {
+                let s = &mut self.out.hr_settings;
+                for f in &m.def.fields {
+                    match f.num {
+                        user_profile::GENDER => s.gender = u8_of(m.uint(f)).or(s.gender),
+                        user_profile::RESTING_HEART_RATE => {
+                            s.resting_hr = u8_of(m.uint(f)).or(s.resting_hr)
+                        }
+                        user_profile::DEFAULT_MAX_RUNNING_HEART_RATE => {
+                            s.max_running_hr = u8_of(m.uint(f)).or(s.max_running_hr)
+                        }
+                        user_profile::DEFAULT_MAX_HEART_RATE => {
+                            s.default_max_hr = u8_of(m.uint(f)).or(s.default_max_hr)
+                        }
+                        _ => {}
+                    }
+                }
+            }
+            Kind::Sport => {
+                let mut s = SportMsg::default();
+                for f in &m.def.fields {
+                    match f.num {
+                        sport::SPORT => s.sport = u8_of(m.uint(f)),
+                        sport::SUB_SPORT => s.sub_sport = u8_of(m.uint(f)),
+                        sport::NAME => s.name = m.string(f),
+                        _ => {}
+                    }
+                }
+                self.out.sports.push(s);
+            }
+            Kind::Workout => {
+                for f in &m.def.fields {
+                    if f.num == workout::WKT_NAME {
+                        if let Some(name) = m.string(f) {
+                            self.out.workout_names.push(name);
+                        }
+                    }
+                }
+            }
+            Kind::Hr => {
+                let mut raw = RawHr::default();
+                let mut frac = 0.0;
+                for f in &m.def.fields {
+                    match f.num {
+                        hr::FRACTIONAL_TIMESTAMP => {
+                            frac = m.uint(f).map_or(0.0, |v| v as f64 / 32768.0)
+                        }
+                        hr::FILTERED_BPM => {
+                            raw.bpm = m.uints(f).into_iter().map(|v| u8_of(v).unwrap_or(0)).collect()
+                        }
+                        hr::EVENT_TIMESTAMP => {
+                            raw.event_ts = m
+                                .uints(f)
+                                .into_iter()
+                                .map(|v| u32_of(v).unwrap_or(u32::MAX))
+                                .collect()
+                        }
+                        hr::EVENT_TIMESTAMP_12 => raw.event_ts_12 = m.field_bytes(f).to_vec(),
+                        _ => {}
+                    }
+                }
+                // Only a message with its own timestamp field anchors the stream.
+                let own_ts = m
+                    .def
+                    .fields
+                    .iter()
+                    .find(|f| f.num == FIELD_TIMESTAMP)
+                    .and_then(|f| u32_of(m.uint(f)));
+                raw.anchor = own_ts.map(|t| t as f64 + frac);
+                self.raw_hr.push(raw);
+            }
+            Kind::TimeInZone => {
+                let mut z = TimeInZoneMsg::default();
+                for f in &m.def.fields {
+                    match f.num {
+                        time_in_zone::REFERENCE_MESG => z.reference_mesg = u16_of(m.uint(f)),
+                        time_in_zone::REFERENCE_INDEX => z.reference_index = u16_of(m.uint(f)),
+                        time_in_zone::TIME_IN_HR_ZONE => {
+                            z.hr_secs = m
+                                .uints(f)
+                                .into_iter()
+                                .map(|v| v.map_or(0.0, |v| v as f64 / 1000.0))
+                                .collect()
+                        }
+                        time_in_zone::HR_ZONE_HIGH_BOUNDARY => {
+                            z.hr_high_bounds =
+                                m.uints(f).into_iter().filter_map(u8_of).collect()
+                        }
+                        time_in_zone::HR_CALC_TYPE => z.hr_calc_type = u8_of(m.uint(f)),
+                        time_in_zone::MAX_HEART_RATE => z.max_hr = u8_of(m.uint(f)),
+                        time_in_zone::RESTING_HEART_RATE => z.resting_hr = u8_of(m.uint(f)),
+                        time_in_zone::THRESHOLD_HEART_RATE => z.threshold_hr = u8_of(m.uint(f)),
+                        _ => {}
+                    }
+                }
+                self.out.time_in_zone.push(z);
+            }
+            Kind::Activity => self.out.activity_msgs += 1,
+        }
+    }
+
+    #[inline]
+    fn record(&mut self, m: &Msg<'_>, ts: Option<u32>) {
+        use profile::record as r;
+        let Some(t) = ts else { return };
+        let mut hr = 0u8;
+        let mut dist = f64::NAN;
+        let (mut speed, mut espeed) = (f32::NAN, f32::NAN);
+        let (mut alt, mut ealt) = (f32::NAN, f32::NAN);
+        let mut cad = f32::NAN;
+        let mut power = f32::NAN;
+        for f in &m.def.fields {
+            let Some(v) = m.uint(f) else { continue };
+            match f.num {
+                r::HEART_RATE => hr = u8::try_from(v).unwrap_or(0),
+                r::DISTANCE => dist = v as f64 / 100.0,
+                r::SPEED => speed = (v as f64 / 1000.0) as f32,
+                r::ENHANCED_SPEED => espeed = (v as f64 / 1000.0) as f32,
+                r::ALTITUDE => alt = (v as f64 / 5.0 - 500.0) as f32,
+                r::ENHANCED_ALTITUDE => ealt = (v as f64 / 5.0 - 500.0) as f32,
+                r::CADENCE => cad = v as f32,
+                r::POWER => power = v as f32,
+                _ => {}
+            }
+        }
+        let c = &mut self.out.records;
+        c.t_s.push(t);
+        c.hr_bpm.push(hr);
+        c.distance_m.push(dist);
+        c.speed_mps.push(if espeed.is_nan() { speed } else { espeed });
+        c.altitude_m.push(if ealt.is_nan() { alt } else { ealt });
+        c.cadence_rpm.push(cad);
+        c.power_w.push(power);
+    }
+
+    fn finish(mut self) -> FitData {
+        if self.narrow_fields > 0 {
+            let at = self.narrow_first;
+            self.out.warnings.push(Warning {
+                offset: at,
+                kind: WarningKind::NarrowFields {
+                    count: self.narrow_fields,
+                },
+            });
+        }
+        self.out.hr_stream = resolve_hr_stream(&self.raw_hr);
+        self.out
+    }
+}
+
+/// Turns `hr` messages into (time, bpm) samples, following the FIT SDK's
+/// `HrToRecordMesgBroadcastPlugin`: a message with a timestamp anchors the stream
+/// (timestamp + fractional_timestamp ↔ its first event_timestamp); each event timestamp
+/// (1/1024 s) is placed relative to that anchor. Packed 12-bit event timestamps
+/// (`event_timestamp_12`, two per three bytes) extend the last full one by their
+/// rolling difference.
+fn resolve_hr_stream(raw: &[RawHr]) -> Vec<(f64, u8)> {
+    let mut out = Vec::new();
+    let mut anchor: Option<(f64, u32)> = None; // (FIT s, event ticks)
+    let mut last_ticks: Option<u32> = None;
+    for m in raw {
+        let mut ticks: Vec<u32> = m.event_ts.iter().copied().filter(|&t| t != u32::MAX).collect();
+        if ticks.is_empty() && !m.event_ts_12.is_empty() {
+            if let Some(mut last) = last_ticks {
+                for c in m.event_ts_12.chunks_exact(3) {
+                    let v0 = c[0] as u32 | ((c[1] as u32 & 0x0F) << 8);
+                    let v1 = (c[1] as u32 >> 4) | ((c[2] as u32) << 4);
+                    for v in [v0, v1] {
+                        last = last.wrapping_add(v.wrapping_sub(last & 0xFFF) & 0xFFF);
+                        ticks.push(last);
+                    }
+                }
+            }
+        }
+        if let (Some(a), Some(&first)) = (m.anchor, ticks.first()) {
+            anchor = Some((a, first));
+        }
+        if let Some(&last) = ticks.last() {
+            last_ticks = Some(last);
+        }
+        let Some((anchor_s, anchor_ticks)) = anchor else { continue };
+        for (i, &t) in ticks.iter().enumerate() {
+            let bpm = m.bpm.get(i).copied().unwrap_or(0);
+            if bpm == 0 || bpm == 0xFF {
+                continue;
+            }
+            let dt = t.wrapping_sub(anchor_ticks) as i32 as f64 / 1024.0;
+            out.push((anchor_s + dt, bpm));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rejects_what_is_not_fit() {
+        assert_eq!(decode(&[], DecodeOptions::default()), Err(DecodeError::Empty));
+        assert!(matches!(
+            decode(b"hello", DecodeOptions::default()),
+            Err(DecodeError::TooShort { len: 5 })
+        ));
+        assert!(matches!(
+            decode(b"<?xml version='1.0'?><gpx>", DecodeOptions::default()),
+            Err(DecodeError::NotFit { .. })
+        ));
+    }
+
+    #[test]
+    fn invalid_values_by_class() {
+        assert!(is_invalid(0xFF, 1, Class::Unsigned));
+        assert!(!is_invalid(0xFE, 1, Class::Unsigned));
+        assert!(is_invalid(0xFFFF_FFFF, 4, Class::Unsigned));
+        assert!(is_invalid(0x7FFF, 2, Class::Signed));
+        assert!(is_invalid(0, 4, Class::Zero));
+        assert!(!is_invalid(1, 4, Class::Zero));
+    }
+
+    #[test]
+    fn reads_both_endians() {
+        assert_eq!(read_uint(&[0x01, 0x02], false), 0x0201);
+        assert_eq!(read_uint(&[0x01, 0x02], true), 0x0102);
+        assert_eq!(read_uint(&[1, 2, 3, 4], true), 0x0102_0304);
+        assert_eq!(read_uint(&[1, 2, 3], false), 0x03_0201);
+        assert_eq!(read_uint(&[1, 2, 3], true), 0x01_0203);
+    }
+
+    #[test]
+    fn hr_stream_with_packed_timestamps() {
+        // Anchor at FIT time 1000 s with event ticks 2048; then two 12-bit values.
+        let first = RawHr {
+            anchor: Some(1000.0),
+            bpm: vec![100],
+            event_ts: vec![2048],
+            event_ts_12: vec![],
+        };
+        // 12-bit values 3072 (= +1 s) and 4095 (+~2 s): packed little-endian nibbles.
+        let (v0, v1) = (3072u32 & 0xFFF, 4095u32);
+        let packed = vec![
+            (v0 & 0xFF) as u8,
+            (((v0 >> 8) & 0x0F) | ((v1 & 0x0F) << 4)) as u8,
+            (v1 >> 4) as u8,
+        ];
+        let second = RawHr {
+            anchor: None,
+            bpm: vec![110, 120],
+            event_ts: vec![],
+            event_ts_12: packed,
+        };
+        let s = resolve_hr_stream(&[first, second]);
+        assert_eq!(s.len(), 3);
+        assert_eq!(s[0], (1000.0, 100));
+        assert_eq!(s[1], (1001.0, 110));
+        assert!((s[2].0 - (1000.0 + 2047.0 / 1024.0)).abs() < 1e-9);
+    }
+}

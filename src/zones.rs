@@ -1,0 +1,375 @@
+//! Heart-rate zone models, and time in zone.
+//!
+//! Zones are 1-based wherever a user sees them (Z1..ZN); "Z0" is time below Zone 1. A
+//! zone is given by its floor (lowest bpm): an HR equal to a zone's floor belongs to that
+//! zone, so an HR equal to the watch's high boundary of a zone belongs to the zone above.
+//!
+//! ## The time-in-zone convention (validated against the watches, see the README)
+//! Each sample's heart rate stands for the time since the previous sample (the watch
+//! adds the seconds since its last reading to the zone of the current reading), and that
+//! span counts only where it overlaps the intervals in which the timer ran, inside the
+//! session. (Measured on the corpus: this beats "until the next sample" by 0.02 points
+//! of median and 0.2 points of 90th-percentile error.) Samples with HR 0 or the invalid value count for nothing (their span is not
+//! given to a neighbour). There is no small gap cap: Garmin's "smart recording" writes a
+//! sample only when something changes, up to 8+ s apart, and the watch counts those
+//! spans in full. A gap longer than [`TimeInZoneOptions::max_gap_s`] (default 300 s)
+//! is a dropout and counts for nothing; a clock that runs backwards or repeats a
+//! timestamp gives that sample zero weight.
+
+use crate::activity::{Activity, Interval, Session};
+
+/// How a zone model is defined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ZoneModelKind {
+    /// The watch's own zones, read from the file.
+    File,
+    /// Percent of max HR (default floors 50/60/70/80/90 %).
+    Hrmax,
+    /// Percent of heart-rate reserve, Karvonen: rest + p·(max − rest).
+    Hrr,
+    /// Percent of lactate-threshold HR: Friel's seven running zones.
+    Lthr,
+    /// Explicit floors in bpm.
+    Custom,
+}
+
+impl ZoneModelKind {
+    /// Short name used in output.
+    pub fn name(self) -> &'static str {
+        match self {
+            ZoneModelKind::File => "file",
+            ZoneModelKind::Hrmax => "hrmax",
+            ZoneModelKind::Hrr => "hrr",
+            ZoneModelKind::Lthr => "lthr",
+            ZoneModelKind::Custom => "custom",
+        }
+    }
+}
+
+/// Default %HRmax / %HRR floors of Z1..Z5.
+pub const DEFAULT_PCT_FLOORS: [f64; 5] = [0.50, 0.60, 0.70, 0.80, 0.90];
+/// Friel's running zones as fractions of LTHR: Z1 < 85 %, Z2 85–89 %, Z3 90–94 %,
+/// Z4 95–99 %, Z5a 100–102 %, Z5b 103–106 %, Z5c > 106 % (Joe Friel, "Quick Guide to
+/// Setting Zones", TrainingPeaks). Z1 has no floor, so nothing is below Zone 1.
+pub const FRIEL_LTHR_FLOORS: [f64; 7] = [0.0, 0.85, 0.90, 0.95, 1.00, 1.03, 1.07];
+/// Names of Friel's zones.
+pub const FRIEL_NAMES: [&str; 7] = ["Z1", "Z2", "Z3", "Z4", "Z5a", "Z5b", "Z5c"];
+
+/// Resolved zones for one session: what was used and why.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Zones {
+    /// The model.
+    pub model: ZoneModelKind,
+    /// Floor of Z1..ZN, bpm, strictly increasing.
+    pub floors_bpm: Vec<u8>,
+    /// Names of Z1..ZN.
+    pub names: Vec<String>,
+    /// Max HR used (or the watch's), bpm.
+    pub max_hr: Option<u8>,
+    /// Resting HR used, bpm.
+    pub resting_hr: Option<u8>,
+    /// Threshold HR used, bpm.
+    pub lthr: Option<u8>,
+    /// One line saying where the numbers came from.
+    pub source: String,
+}
+
+/// Errors building zones.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ZoneError {
+    /// Floors not strictly increasing, or empty.
+    #[error("zone floors must be strictly increasing bpm values, got {0:?}")]
+    BadFloors(Vec<u8>),
+    /// The model needs a number nobody gave.
+    #[error("{model} zones need {what}: set {flag} (or put it in the profile file)")]
+    Missing {
+        /// Model name.
+        model: &'static str,
+        /// What is missing.
+        what: &'static str,
+        /// The flag that sets it.
+        flag: &'static str,
+    },
+    /// Nothing configured and the file has no zones or max HR.
+    #[error("no zones: the file has no zones or max HR of its own; set --max-hr (with --zones hrmax), --lthr, --bounds, or a profile with --profile")]
+    NoZones,
+}
+
+impl Zones {
+    /// Zones from explicit floors (Z1 first).
+    pub fn from_floors(
+        model: ZoneModelKind,
+        floors_bpm: Vec<u8>,
+        source: String,
+    ) -> Result<Zones, ZoneError> {
+        if floors_bpm.is_empty() || floors_bpm.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(ZoneError::BadFloors(floors_bpm));
+        }
+        let names = (1..=floors_bpm.len()).map(|i| format!("Z{i}")).collect();
+        Ok(Zones {
+            model,
+            floors_bpm,
+            names,
+            max_hr: None,
+            resting_hr: None,
+            lthr: None,
+            source,
+        })
+    }
+
+    /// % of max HR.
+    pub fn hrmax(max_hr: u8, pcts: &[f64], source: &str) -> Result<Zones, ZoneError> {
+        let floors = pcts.iter().map(|p| round_bpm(p * max_hr as f64)).collect();
+        let mut z = Zones::from_floors(
+            ZoneModelKind::Hrmax,
+            floors,
+            format!("{source}: % of max HR {max_hr}"),
+        )?;
+        z.max_hr = Some(max_hr);
+        Ok(z)
+    }
+
+    /// % of heart-rate reserve (Karvonen).
+    pub fn hrr(max_hr: u8, resting_hr: u8, pcts: &[f64], source: &str) -> Result<Zones, ZoneError> {
+        let (mx, rs) = (max_hr as f64, resting_hr as f64);
+        let floors = pcts.iter().map(|p| round_bpm(rs + p * (mx - rs))).collect();
+        let mut z = Zones::from_floors(
+            ZoneModelKind::Hrr,
+            floors,
+            format!("{source}: % of HR reserve, max {max_hr}, resting {resting_hr}"),
+        )?;
+        z.max_hr = Some(max_hr);
+        z.resting_hr = Some(resting_hr);
+        Ok(z)
+    }
+
+    /// Friel's seven LTHR running zones.
+    pub fn lthr(lthr: u8, source: &str) -> Result<Zones, ZoneError> {
+        let floors: Vec<u8> = FRIEL_LTHR_FLOORS
+            .iter()
+            .map(|p| round_bpm(p * lthr as f64))
+            .collect();
+        let mut z = Zones::from_floors(
+            ZoneModelKind::Lthr,
+            floors,
+            format!("{source}: Friel % of LTHR {lthr}"),
+        )?;
+        z.names = FRIEL_NAMES.iter().map(|s| s.to_string()).collect();
+        z.lthr = Some(lthr);
+        Ok(z)
+    }
+
+    /// Number of zones (Z1..ZN).
+    pub fn len(&self) -> usize {
+        self.floors_bpm.len()
+    }
+
+    /// Always false: zones have at least one floor.
+    pub fn is_empty(&self) -> bool {
+        self.floors_bpm.is_empty()
+    }
+
+    /// The zone of `hr_bpm`: 0 below Z1, else 1..=N.
+    #[inline]
+    pub fn zone_of(&self, hr_bpm: u8) -> usize {
+        self.floors_bpm.iter().take_while(|&&f| hr_bpm >= f).count()
+    }
+
+    /// Lowest bpm above Zone 1 (Z2's floor), or None with one zone.
+    pub fn z1_ceiling_bpm(&self) -> Option<u8> {
+        self.floors_bpm.get(1).copied()
+    }
+
+    /// The floors as a comma-separated list.
+    pub fn floors_text(&self) -> String {
+        self.floors_bpm
+            .iter()
+            .map(|b| b.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
+/// Rounds half up, as Garmin does (205 × 0.7 = 143.5 → 144).
+fn round_bpm(x: f64) -> u8 {
+    (x + 0.5).floor().clamp(0.0, 255.0) as u8
+}
+
+/// Zones from the watch's own high boundaries (index 0 = top of "below zone 1"; the last
+/// is max HR, the top of the top zone).
+pub fn zones_from_high_bounds(bounds: &[u8], source: String) -> Result<Zones, ZoneError> {
+    if bounds.len() < 2 {
+        return Err(ZoneError::BadFloors(bounds.to_vec()));
+    }
+    let mut z = Zones::from_floors(ZoneModelKind::File, bounds[..bounds.len() - 1].to_vec(), source)?;
+    z.max_hr = bounds.last().copied();
+    Ok(z)
+}
+
+/// Options of the time-in-zone computation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimeInZoneOptions {
+    /// Longer sample gaps are dropouts and count for nothing, s.
+    pub max_gap_s: f64,
+}
+
+impl Default for TimeInZoneOptions {
+    fn default() -> Self {
+        TimeInZoneOptions { max_gap_s: 300.0 }
+    }
+}
+
+/// The seconds each sample counts for: from the previous sample's timestamp to its own,
+/// clipped to `timer` (sorted, non-overlapping). Zero for samples without HR, the first
+/// sample, repeated or backwards timestamps and gaps over `max_gap_s`.
+pub fn sample_weights(t_s: &[u32], hr_bpm: &[u8], timer: &[Interval], opts: TimeInZoneOptions) -> Vec<f64> {
+    let n = t_s.len().min(hr_bpm.len());
+    let mut w = vec![0.0; n];
+    let mut k = 0usize; // first timer interval that may overlap
+    for i in 1..n {
+        if hr_bpm[i] == 0 {
+            continue;
+        }
+        let (a, b) = (t_s[i - 1] as f64, t_s[i] as f64);
+        if b <= a || b - a > opts.max_gap_s {
+            continue;
+        }
+        if k > 0 && timer.get(k - 1).is_some_and(|iv| iv.end_s > a) {
+            // Clock went backwards earlier: search again from the start.
+            k = 0;
+        }
+        while k < timer.len() && timer[k].end_s <= a {
+            k += 1;
+        }
+        let mut j = k;
+        let mut s = 0.0;
+        while j < timer.len() && timer[j].start_s < b {
+            s += timer[j].end_s.min(b) - timer[j].start_s.max(a);
+            j += 1;
+        }
+        w[i] = s.max(0.0);
+    }
+    w
+}
+
+/// Seconds in each zone, index 0 = below Zone 1, then Z1..ZN.
+pub fn time_in_zones(hr_bpm: &[u8], weights_s: &[f64], zones: &Zones) -> Vec<f64> {
+    let mut secs = vec![0.0; zones.len() + 1];
+    // A lookup table turns the per-sample zone search into one load.
+    let mut lut = [0u8; 256];
+    for (h, slot) in lut.iter_mut().enumerate() {
+        *slot = zones.zone_of(h as u8) as u8;
+    }
+    for (&h, &w) in hr_bpm.iter().zip(weights_s) {
+        if h != 0 && w > 0.0 {
+            secs[lut[h as usize] as usize] += w;
+        }
+    }
+    secs
+}
+
+/// Per-sample weights for one session of an activity.
+pub fn session_weights(a: &Activity, s: &Session, opts: TimeInZoneOptions) -> Vec<f64> {
+    let r = s.samples.clone();
+    sample_weights(
+        &a.samples.t_s[r.clone()],
+        &a.samples.hr_bpm[r],
+        &a.session_timer(s),
+        opts,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn iv(a: f64, b: f64) -> Interval {
+        Interval { start_s: a, end_s: b }
+    }
+
+    #[test]
+    fn irregular_sampling_counts_seconds_not_samples() {
+        let z = Zones::from_floors(ZoneModelKind::Custom, vec![100, 130, 145, 160, 175], "t".into()).unwrap();
+        let t = [0, 1, 2, 10, 15];
+        let hr = [120, 121, 122, 150, 150];
+        let w = sample_weights(&t, &hr, &[iv(0.0, 15.0)], TimeInZoneOptions::default());
+        // Each sample stands for the time since the previous one.
+        assert_eq!(w, vec![0.0, 1.0, 1.0, 8.0, 5.0]);
+        assert_eq!(time_in_zones(&hr, &w, &z), vec![0.0, 2.0, 0.0, 13.0, 0.0, 0.0]);
+    }
+
+    #[test]
+    fn a_floor_belongs_to_its_zone() {
+        let z = Zones::from_floors(ZoneModelKind::Custom, vec![100, 120], "t".into()).unwrap();
+        assert_eq!(z.zone_of(99), 0);
+        assert_eq!(z.zone_of(100), 1);
+        assert_eq!(z.zone_of(119), 1);
+        assert_eq!(z.zone_of(120), 2);
+        assert_eq!(z.zone_of(250), 2);
+    }
+
+    #[test]
+    fn pauses_and_dropouts_count_nothing() {
+        let t = [0, 10, 20, 30, 1000, 1001];
+        let hr = [100, 100, 0, 100, 100, 100];
+        // Timer stopped 15..25.
+        let timer = [iv(0.0, 15.0), iv(25.0, 2000.0)];
+        let w = sample_weights(&t, &hr, &timer, TimeInZoneOptions::default());
+        // 0..10 full; the HR-0 sample's 10..20 counts for nobody; 20..30 only 25..30;
+        // 30..1000 is a dropout; 1000..1001 counts.
+        assert_eq!(w, vec![0.0, 10.0, 0.0, 5.0, 0.0, 1.0]);
+    }
+
+    #[test]
+    fn backwards_and_repeated_timestamps_weigh_nothing() {
+        let t = [10, 11, 11, 5, 6, 12];
+        let hr = [100; 6];
+        let w = sample_weights(&t, &hr, &[iv(0.0, 100.0)], TimeInZoneOptions::default());
+        assert_eq!(w, vec![0.0, 1.0, 0.0, 0.0, 1.0, 6.0]);
+    }
+
+    #[test]
+    fn garmin_rounds_percentages_half_up() {
+        let z = Zones::hrmax(205, &DEFAULT_PCT_FLOORS, "t").unwrap();
+        // The FR55 file in the corpus: boundaries 103,123,144,164,185 with max 205.
+        assert_eq!(z.floors_bpm, vec![103, 123, 144, 164, 185]);
+    }
+
+    #[test]
+    fn karvonen_and_friel() {
+        let z = Zones::hrr(200, 50, &DEFAULT_PCT_FLOORS, "t").unwrap();
+        assert_eq!(z.floors_bpm, vec![125, 140, 155, 170, 185]);
+        let f = Zones::lthr(170, "t").unwrap();
+        assert_eq!(f.floors_bpm, vec![0, 145, 153, 162, 170, 175, 182]);
+        assert_eq!(f.names[4], "Z5a");
+    }
+
+    #[test]
+    fn floors_must_increase() {
+        assert!(Zones::from_floors(ZoneModelKind::Custom, vec![120, 120], "t".into()).is_err());
+        assert!(Zones::from_floors(ZoneModelKind::Custom, vec![], "t".into()).is_err());
+    }
+
+    #[test]
+    fn zone_seconds_add_up_to_weighted_time() {
+        let z = Zones::hrmax(190, &DEFAULT_PCT_FLOORS, "t").unwrap();
+        let mut seed = 7u64;
+        let mut t = Vec::new();
+        let mut hr = Vec::new();
+        let mut now = 0u32;
+        for _ in 0..2000 {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            now += 1 + (seed >> 60) as u32;
+            t.push(now);
+            hr.push(((seed >> 33) % 220) as u8);
+        }
+        let timer = [iv(100.0, 900.0), iv(1000.0, 5000.0)];
+        let w = sample_weights(&t, &hr, &timer, TimeInZoneOptions::default());
+        let secs = time_in_zones(&hr, &w, &z);
+        let total: f64 = w.iter().sum();
+        assert!((secs.iter().sum::<f64>() - total).abs() < 1e-6);
+        assert!(total <= 800.0 + 4000.0);
+    }
+}
