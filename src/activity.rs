@@ -209,7 +209,10 @@ impl Activity {
             if z.reference_mesg != Some(profile::mesg::SESSION) || z.hr_secs.is_empty() {
                 continue;
             }
-            let idx = z.reference_index.map(|i| i as usize).unwrap_or(n_session_refs);
+            let idx = z
+                .reference_index
+                .map(|i| i as usize)
+                .unwrap_or(n_session_refs);
             n_session_refs += 1;
             if let Some(slot) = tiz_by_index.get_mut(idx) {
                 *slot = Some(DeviceZones {
@@ -384,7 +387,10 @@ fn synthesize_session(
         .iter()
         .map(|i| i.len_s())
         .sum();
-    Session { timer_s: timer, ..s }
+    Session {
+        timer_s: timer,
+        ..s
+    }
 }
 
 /// The rows whose timestamps fall in [start, end]. Records are in time order in real
@@ -400,7 +406,10 @@ fn sample_range(t: &[u32], start: u32, end: u32) -> Range<usize> {
 }
 
 /// Timer-running intervals from start/stop events; each session's span when there are none.
-fn timer_intervals(events: &[crate::fit::decode::TimerEvent], sessions: &[Session]) -> Vec<Interval> {
+fn timer_intervals(
+    events: &[crate::fit::decode::TimerEvent],
+    sessions: &[Session],
+) -> Vec<Interval> {
     let spans = || {
         sessions
             .iter()
@@ -440,7 +449,10 @@ fn timer_intervals(events: &[crate::fit::decode::TimerEvent], sessions: &[Sessio
         // Never stopped: runs to the end of the last session.
         let end = sessions.iter().map(|s| s.end_s).max().unwrap_or(0) as f64;
         if end > a {
-            out.push(Interval { start_s: a, end_s: end });
+            out.push(Interval {
+                start_s: a,
+                end_s: end,
+            });
         }
     }
     merge(out)
@@ -537,18 +549,39 @@ mod tests {
     #[test]
     fn timer_intervals_follow_start_stop_pairs() {
         let ev = [
-            TimerEvent { t_s: 100, start: true },
-            TimerEvent { t_s: 200, start: false },
-            TimerEvent { t_s: 250, start: true },
-            TimerEvent { t_s: 260, start: true }, // repeated start: ignored
-            TimerEvent { t_s: 300, start: false },
+            TimerEvent {
+                t_s: 100,
+                start: true,
+            },
+            TimerEvent {
+                t_s: 200,
+                start: false,
+            },
+            TimerEvent {
+                t_s: 250,
+                start: true,
+            },
+            TimerEvent {
+                t_s: 260,
+                start: true,
+            }, // repeated start: ignored
+            TimerEvent {
+                t_s: 300,
+                start: false,
+            },
         ];
         let iv = timer_intervals(&ev, &[session(100, 300)]);
         assert_eq!(
             iv,
             vec![
-                Interval { start_s: 100.0, end_s: 200.0 },
-                Interval { start_s: 250.0, end_s: 300.0 }
+                Interval {
+                    start_s: 100.0,
+                    end_s: 200.0
+                },
+                Interval {
+                    start_s: 250.0,
+                    end_s: 300.0
+                }
             ]
         );
     }
@@ -556,14 +589,29 @@ mod tests {
     #[test]
     fn no_timer_events_means_the_session_span() {
         let iv = timer_intervals(&[], &[session(10, 70)]);
-        assert_eq!(iv, vec![Interval { start_s: 10.0, end_s: 70.0 }]);
+        assert_eq!(
+            iv,
+            vec![Interval {
+                start_s: 10.0,
+                end_s: 70.0
+            }]
+        );
     }
 
     #[test]
     fn an_unclosed_timer_runs_to_the_session_end() {
-        let ev = [TimerEvent { t_s: 20, start: true }];
+        let ev = [TimerEvent {
+            t_s: 20,
+            start: true,
+        }];
         let iv = timer_intervals(&ev, &[session(10, 70)]);
-        assert_eq!(iv, vec![Interval { start_s: 20.0, end_s: 70.0 }]);
+        assert_eq!(
+            iv,
+            vec![Interval {
+                start_s: 20.0,
+                end_s: 70.0
+            }]
+        );
     }
 
     #[test]
@@ -573,7 +621,13 @@ mod tests {
             r.t_s.push(t);
             r.hr_bpm.push(h);
         }
-        let stream = vec![(10.0, 100), (10.5, 102), (11.0, 104), (12.0, 170), (21.5, 90)];
+        let stream = vec![
+            (10.0, 100),
+            (10.5, 102),
+            (11.0, 104),
+            (12.0, 170),
+            (21.5, 90),
+        ];
         let n = merge_strap_hr(&mut r, stream);
         // 10: mean of samples <= 10 -> 100; 11: (102+104)/2 = 103; 12 keeps its own;
         // 20: nothing in (12, 20] -> nearest within 2 s is 21.5.

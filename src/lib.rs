@@ -9,5 +9,12 @@
 #![warn(missing_docs)]
 
 pub mod activity;
+pub mod analysis;
+pub mod cli;
+pub mod cmd;
 pub mod fit;
+pub mod pipeline;
+pub mod profile;
+pub mod report;
+pub mod source;
 pub mod zones;

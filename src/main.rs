@@ -1,1 +1,33 @@
-fn main(){}
+//! The `hrzones` binary: parse arguments, run the command, map errors to exit codes.
+//! Exit codes: 0 ok, 1 some input files failed, 2 usage or fatal error.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use hrzones::cli::{Cli, Command};
+use hrzones::cmd;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Zones(args) => cmd::zones::run(&args),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            eprintln!("hrzones: {err:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `hrzones ... | head` closes the pipe early: that is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

@@ -203,7 +203,11 @@ pub fn zones_from_high_bounds(bounds: &[u8], source: String) -> Result<Zones, Zo
     if bounds.len() < 2 {
         return Err(ZoneError::BadFloors(bounds.to_vec()));
     }
-    let mut z = Zones::from_floors(ZoneModelKind::File, bounds[..bounds.len() - 1].to_vec(), source)?;
+    let mut z = Zones::from_floors(
+        ZoneModelKind::File,
+        bounds[..bounds.len() - 1].to_vec(),
+        source,
+    )?;
     z.max_hr = bounds.last().copied();
     Ok(z)
 }
@@ -224,7 +228,12 @@ impl Default for TimeInZoneOptions {
 /// The seconds each sample counts for: from the previous sample's timestamp to its own,
 /// clipped to `timer` (sorted, non-overlapping). Zero for samples without HR, the first
 /// sample, repeated or backwards timestamps and gaps over `max_gap_s`.
-pub fn sample_weights(t_s: &[u32], hr_bpm: &[u8], timer: &[Interval], opts: TimeInZoneOptions) -> Vec<f64> {
+pub fn sample_weights(
+    t_s: &[u32],
+    hr_bpm: &[u8],
+    timer: &[Interval],
+    opts: TimeInZoneOptions,
+) -> Vec<f64> {
     let n = t_s.len().min(hr_bpm.len());
     let mut w = vec![0.0; n];
     let mut k = 0usize; // first timer interval that may overlap
@@ -286,18 +295,29 @@ mod tests {
     use super::*;
 
     fn iv(a: f64, b: f64) -> Interval {
-        Interval { start_s: a, end_s: b }
+        Interval {
+            start_s: a,
+            end_s: b,
+        }
     }
 
     #[test]
     fn irregular_sampling_counts_seconds_not_samples() {
-        let z = Zones::from_floors(ZoneModelKind::Custom, vec![100, 130, 145, 160, 175], "t".into()).unwrap();
+        let z = Zones::from_floors(
+            ZoneModelKind::Custom,
+            vec![100, 130, 145, 160, 175],
+            "t".into(),
+        )
+        .unwrap();
         let t = [0, 1, 2, 10, 15];
         let hr = [120, 121, 122, 150, 150];
         let w = sample_weights(&t, &hr, &[iv(0.0, 15.0)], TimeInZoneOptions::default());
         // Each sample stands for the time since the previous one.
         assert_eq!(w, vec![0.0, 1.0, 1.0, 8.0, 5.0]);
-        assert_eq!(time_in_zones(&hr, &w, &z), vec![0.0, 2.0, 0.0, 13.0, 0.0, 0.0]);
+        assert_eq!(
+            time_in_zones(&hr, &w, &z),
+            vec![0.0, 2.0, 0.0, 13.0, 0.0, 0.0]
+        );
     }
 
     #[test]
@@ -360,7 +380,9 @@ mod tests {
         let mut hr = Vec::new();
         let mut now = 0u32;
         for _ in 0..2000 {
-            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             now += 1 + (seed >> 60) as u32;
             t.push(now);
             hr.push(((seed >> 33) % 220) as u8);

@@ -10,7 +10,11 @@ const fn make_tables() -> [[u16; 256]; 8] {
         let mut crc = i as u16;
         let mut k = 0;
         while k < 8 {
-            crc = if crc & 1 != 0 { (crc >> 1) ^ 0xA001 } else { crc >> 1 };
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xA001
+            } else {
+                crc >> 1
+            };
             k += 1;
         }
         t[0][i] = crc;
@@ -64,8 +68,8 @@ mod tests {
     /// The FIT SDK's nibble-table implementation, transcribed: the independent oracle.
     fn sdk_crc(bytes: &[u8]) -> u16 {
         const T: [u16; 16] = [
-            0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00,
-            0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
+            0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401, 0xA001, 0x6C00, 0x7800,
+            0xB401, 0x5000, 0x9C01, 0x8801, 0x4400,
         ];
         let mut crc = 0u16;
         for &b in bytes {

@@ -520,7 +520,10 @@ fn wanted(kind: Kind, num: u8) -> bool {
         Kind::Workout => num == workout::WKT_NAME,
         Kind::Hr => matches!(
             num,
-            hr::FRACTIONAL_TIMESTAMP | hr::FILTERED_BPM | hr::EVENT_TIMESTAMP | hr::EVENT_TIMESTAMP_12
+            hr::FRACTIONAL_TIMESTAMP
+                | hr::FILTERED_BPM
+                | hr::EVENT_TIMESTAMP
+                | hr::EVENT_TIMESTAMP_12
         ),
         Kind::TimeInZone => matches!(
             num,
@@ -573,7 +576,11 @@ fn read_uint(b: &[u8], be: bool) -> u64 {
 #[inline]
 fn is_invalid(v: u64, elem: u8, class: Class) -> bool {
     let bits = elem as u32 * 8;
-    let all = if bits >= 64 { u64::MAX } else { (1u64 << bits) - 1 };
+    let all = if bits >= 64 {
+        u64::MAX
+    } else {
+        (1u64 << bits) - 1
+    };
     match class {
         Class::Unsigned | Class::Float => v == all,
         Class::Zero => v == 0,
@@ -704,13 +711,7 @@ fn parse_header(b: &[u8]) -> Result<Header, DecodeError> {
     if &b[8..12] != b".FIT" {
         let start: String = b[..b.len().min(12)]
             .iter()
-            .map(|&c| {
-                if c.is_ascii_graphic() {
-                    c as char
-                } else {
-                    '.'
-                }
-            })
+            .map(|&c| if c.is_ascii_graphic() { c as char } else { '.' })
             .collect();
         return Err(DecodeError::NotFit {
             start: format!("\"{start}\""),
@@ -1041,9 +1042,10 @@ impl<'a> Decoder<'a> {
                 if let (Some(event::TIMER), Some(ty), Some(t)) = (ev, ty, ts) {
                     let start = match ty {
                         event::START => Some(true),
-                        event::STOP | event::STOP_ALL | event::STOP_DISABLE | event::STOP_DISABLE_ALL => {
-                            Some(false)
-                        }
+                        event::STOP
+                        | event::STOP_ALL
+                        | event::STOP_DISABLE
+                        | event::STOP_DISABLE_ALL => Some(false),
                         _ => None,
                     };
                     if let Some(start) = start {
@@ -1079,7 +1081,10 @@ impl<'a> Decoder<'a> {
                 }
                 if let Some(high) = high {
                     let idx = idx.unwrap_or(self.out.hr_settings.hr_zone_high_bpm.len() as u16);
-                    self.out.hr_settings.hr_zone_high_bpm.push((idx & 0x0FFF, high));
+                    self.out
+                        .hr_settings
+                        .hr_zone_high_bpm
+                        .push((idx & 0x0FFF, high));
                 }
             }
             Kind::ZonesTarget => {
@@ -1145,7 +1150,11 @@ impl<'a> Decoder<'a> {
                             frac = m.uint(f).map_or(0.0, |v| v as f64 / 32768.0)
                         }
                         hr::FILTERED_BPM => {
-                            raw.bpm = m.uints(f).into_iter().map(|v| u8_of(v).unwrap_or(0)).collect()
+                            raw.bpm = m
+                                .uints(f)
+                                .into_iter()
+                                .map(|v| u8_of(v).unwrap_or(0))
+                                .collect()
                         }
                         hr::EVENT_TIMESTAMP => {
                             raw.event_ts = m
@@ -1182,8 +1191,7 @@ impl<'a> Decoder<'a> {
                                 .collect()
                         }
                         time_in_zone::HR_ZONE_HIGH_BOUNDARY => {
-                            z.hr_high_bounds =
-                                m.uints(f).into_iter().filter_map(u8_of).collect()
+                            z.hr_high_bounds = m.uints(f).into_iter().filter_map(u8_of).collect()
                         }
                         time_in_zone::HR_CALC_TYPE => z.hr_calc_type = u8_of(m.uint(f)),
                         time_in_zone::MAX_HEART_RATE => z.max_hr = u8_of(m.uint(f)),
@@ -1226,7 +1234,8 @@ impl<'a> Decoder<'a> {
         c.t_s.push(t);
         c.hr_bpm.push(hr);
         c.distance_m.push(dist);
-        c.speed_mps.push(if espeed.is_nan() { speed } else { espeed });
+        c.speed_mps
+            .push(if espeed.is_nan() { speed } else { espeed });
         c.altitude_m.push(if ealt.is_nan() { alt } else { ealt });
         c.cadence_rpm.push(cad);
         c.power_w.push(power);
@@ -1258,7 +1267,12 @@ fn resolve_hr_stream(raw: &[RawHr]) -> Vec<(f64, u8)> {
     let mut anchor: Option<(f64, u32)> = None; // (FIT s, event ticks)
     let mut last_ticks: Option<u32> = None;
     for m in raw {
-        let mut ticks: Vec<u32> = m.event_ts.iter().copied().filter(|&t| t != u32::MAX).collect();
+        let mut ticks: Vec<u32> = m
+            .event_ts
+            .iter()
+            .copied()
+            .filter(|&t| t != u32::MAX)
+            .collect();
         if ticks.is_empty() && !m.event_ts_12.is_empty() {
             if let Some(mut last) = last_ticks {
                 for c in m.event_ts_12.chunks_exact(3) {
@@ -1277,7 +1291,9 @@ fn resolve_hr_stream(raw: &[RawHr]) -> Vec<(f64, u8)> {
         if let Some(&last) = ticks.last() {
             last_ticks = Some(last);
         }
-        let Some((anchor_s, anchor_ticks)) = anchor else { continue };
+        let Some((anchor_s, anchor_ticks)) = anchor else {
+            continue;
+        };
         for (i, &t) in ticks.iter().enumerate() {
             let bpm = m.bpm.get(i).copied().unwrap_or(0);
             if bpm == 0 || bpm == 0xFF {
@@ -1296,7 +1312,10 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_fit() {
-        assert_eq!(decode(&[], DecodeOptions::default()), Err(DecodeError::Empty));
+        assert_eq!(
+            decode(&[], DecodeOptions::default()),
+            Err(DecodeError::Empty)
+        );
         assert!(matches!(
             decode(b"hello", DecodeOptions::default()),
             Err(DecodeError::TooShort { len: 5 })

@@ -1,0 +1,176 @@
+//! The command line: clap derive, one struct per subcommand (in `cmd/`), shared argument
+//! groups here. Doc comments are the `--help` text. Nothing below `main.rs` and `cmd/`
+//! sees clap types: each command turns its arguments into library settings once.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::cmd;
+use crate::profile::{AthleteProfile, ProfileError, Settings, Sex, Thresholds};
+use crate::report::Format;
+use crate::zones::ZoneModelKind;
+
+/// Time in heart-rate zones, training stress and a recovery-run audit for FIT files.
+///
+/// Point it at FIT files or folders (recursively: .fit, .fit.gz and .zip exports).
+/// Data goes to stdout, progress and diagnostics to stderr.
+///
+/// Exit codes: 0 every input was read (findings are output, not failures);
+/// 1 some input files could not be read (each named on stderr, the rest processed);
+/// 2 usage error or fatal problem (bad flags, unreadable profile, cannot write output).
+#[derive(Debug, Parser)]
+#[command(name = "hrzones", version, about, long_about, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Seconds in each heart-rate zone, one row per session.
+    Zones(cmd::zones::Args),
+}
+
+/// Which files to read.
+#[derive(Debug, Clone, Args)]
+pub struct InputArgs {
+    /// FIT files or folders (walked recursively for .fit, .fit.gz and .zip).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+    /// Analyse files whose CRC does not match (they are refused by default, since the
+    /// data may be corrupt); each still gets a warning.
+    #[arg(long)]
+    pub accept_bad_crc: bool,
+    /// No progress bar (it is only drawn on a terminal anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Zone model and athlete thresholds.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ZoneArgs {
+    /// Athlete profile (TOML): sex, max/resting/threshold HR, zone model, with dated
+    /// changes. Flags below override it for this run.
+    #[arg(long, value_name = "FILE", help_heading = "Zones")]
+    pub profile: Option<PathBuf>,
+    /// Zone model. Default: the watch's own zones from the file when it has them, else
+    /// % of the file's max HR; a flag such as --lthr or --bounds picks its model.
+    #[arg(
+        long = "zones",
+        value_enum,
+        value_name = "MODEL",
+        help_heading = "Zones"
+    )]
+    pub model: Option<ModelArg>,
+    /// Max heart rate, bpm.
+    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    pub max_hr: Option<u8>,
+    /// Resting heart rate, bpm (for --zones hrr and hrTSS).
+    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    pub resting_hr: Option<u8>,
+    /// Lactate-threshold heart rate, bpm (--zones lthr: Friel's 7 running zones).
+    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    pub lthr: Option<u8>,
+    /// Zone floors in bpm, Z1 first (--zones custom): 120,140,155,170,185 means
+    /// Z1 120-139 ... Z5 185+, below 120 is Z0.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "BPM,...",
+        help_heading = "Zones"
+    )]
+    pub bounds: Option<Vec<u8>>,
+    /// Zone floors as % of max HR or of HR reserve (default 50,60,70,80,90).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "PCT,...",
+        help_heading = "Zones"
+    )]
+    pub percents: Option<Vec<f64>>,
+    /// Sex, for the TRIMP weighting (male: a=0.64, b=1.92; female: a=0.86, b=1.67).
+    #[arg(long, value_enum, help_heading = "Zones")]
+    pub sex: Option<SexArg>,
+}
+
+/// `--zones` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelArg {
+    /// The watch's own zones, read from the file.
+    File,
+    /// % of max HR (50/60/70/80/90 by default).
+    Hrmax,
+    /// % of heart-rate reserve (Karvonen).
+    Hrr,
+    /// % of lactate-threshold HR (Friel's 7 running zones).
+    Lthr,
+    /// Explicit floors from --bounds.
+    Custom,
+}
+
+/// `--sex` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SexArg {
+    /// Male.
+    Male,
+    /// Female.
+    Female,
+}
+
+impl ZoneArgs {
+    /// The validated settings: the profile (if any) with these flags on top.
+    pub fn settings(&self) -> Result<Settings, ProfileError> {
+        let profile = match &self.profile {
+            Some(p) => AthleteProfile::read(p)?,
+            None => AthleteProfile::default(),
+        };
+        let overrides = Thresholds {
+            model: self.model.map(|m| match m {
+                ModelArg::File => ZoneModelKind::File,
+                ModelArg::Hrmax => ZoneModelKind::Hrmax,
+                ModelArg::Hrr => ZoneModelKind::Hrr,
+                ModelArg::Lthr => ZoneModelKind::Lthr,
+                ModelArg::Custom => ZoneModelKind::Custom,
+            }),
+            max_hr: self.max_hr,
+            resting_hr: self.resting_hr,
+            lthr: self.lthr,
+            bounds: self.bounds.clone(),
+            percents: self
+                .percents
+                .as_ref()
+                .map(|v| v.iter().map(|p| p / 100.0).collect()),
+            sex: self.sex.map(|s| match s {
+                SexArg::Male => Sex::Male,
+                SexArg::Female => Sex::Female,
+            }),
+        };
+        profile.base.overlay(&overrides).validate()?;
+        Ok(Settings { profile, overrides })
+    }
+}
+
+/// Output format and destination.
+#[derive(Debug, Clone, Args)]
+pub struct OutputArgs {
+    /// Output format (default: table on a terminal, CSV when piped).
+    #[arg(long, short, value_enum)]
+    pub format: Option<Format>,
+    /// Write to this file (atomically) instead of stdout.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

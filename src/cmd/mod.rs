@@ -1,0 +1,88 @@
+//! One module per subcommand, each opening with what it does; shared plumbing here:
+//! reading inputs, reporting bad files on stderr, writing the output, the exit code.
+
+pub mod zones;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::{InputArgs, OutputArgs};
+use crate::pipeline::{self, FileReport, FileStatus, Policy, Summary};
+use crate::report::{self, Format, Table};
+use crate::source;
+
+/// Runs `analyse` over every input named by `input`, reporting each failed or damaged
+/// file on stderr as it is met, and returns the per-file results and the summary.
+pub fn run_inputs<T, F>(input: &InputArgs, analyse: F) -> (Vec<(FileReport, Option<T>)>, Summary)
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
+    let found = source::collect(&input.paths);
+    for e in &found.errors {
+        eprintln!("hrzones: {e}");
+    }
+    let policy = Policy {
+        accept_bad_crc: input.accept_bad_crc,
+        skip_crc: false,
+    };
+    let results = pipeline::run(&found.files, policy, !input.quiet, analyse);
+    report_files(results.iter().map(|(r, _)| r));
+    let mut summary = Summary::of(results.iter().map(|(r, _)| r), found.skipped);
+    summary.failed += found.errors.len();
+    (results, summary)
+}
+
+/// One stderr line per failed or salvaged file.
+pub fn report_files<'a>(reports: impl IntoIterator<Item = &'a FileReport>) {
+    for r in reports {
+        match r.status {
+            FileStatus::Failed => eprintln!("hrzones: {}: {}", r.name, r.messages.join("; ")),
+            FileStatus::Salvaged => {
+                eprintln!("hrzones: warning: {}: {}", r.name, r.messages.join("; "))
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The format to use: the flag, else table on a terminal and CSV in a pipe or file.
+pub fn format_of(out: &OutputArgs) -> Format {
+    out.format
+        .unwrap_or(if out.output.is_none() && report::stdout_is_terminal() {
+            Format::Table
+        } else {
+            Format::Csv
+        })
+}
+
+/// Writes a table to `--output` (atomically) or stdout.
+pub fn emit(table: &Table, out: &OutputArgs) -> anyhow::Result<()> {
+    let format = format_of(out);
+    if format == Format::Parquet {
+        anyhow::bail!("--format parquet is available for `hrzones load` (with --output FILE)");
+    }
+    match &out.output {
+        Some(path) => report::write_atomic(path, |w| report::write(table, format, w))
+            .with_context(|| format!("could not write {}", path.display())),
+        None => {
+            let stdout = std::io::stdout();
+            let mut lock = stdout.lock();
+            report::write(table, format, &mut lock)?;
+            lock.flush()?;
+            Ok(())
+        }
+    }
+}
+
+/// Prints the summary line and turns it into the exit code (1 when any file failed).
+pub fn finish(summary: &Summary) -> ExitCode {
+    eprintln!("hrzones: {}", summary.line());
+    if summary.failed > 0 {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}

@@ -1,0 +1,351 @@
+//! Output: a small typed table and its writers (aligned text, CSV, JSON), and atomic file
+//! writes.
+//!
+//! Every command builds a [`Table`] and hands it here, so the formats stay
+//! interchangeable (hyperfine's exporters). Files are written to a temporary file in the
+//! target folder and renamed into place, so an interrupted run never leaves a half-written
+//! output.
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+/// One value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    /// No value (empty in CSV, null in JSON).
+    Null,
+    /// Text.
+    Str(String),
+    /// Integer.
+    Int(i64),
+    /// Float with the number of decimals to print.
+    Float(f64, u8),
+    /// Boolean.
+    Bool(bool),
+}
+
+impl Cell {
+    /// A float, or Null when not finite.
+    pub fn float(v: f64, decimals: u8) -> Cell {
+        if v.is_finite() {
+            Cell::Float(v, decimals)
+        } else {
+            Cell::Null
+        }
+    }
+    /// An optional float.
+    pub fn opt_float(v: Option<f64>, decimals: u8) -> Cell {
+        v.map_or(Cell::Null, |v| Cell::float(v, decimals))
+    }
+    /// An optional integer.
+    pub fn opt_int(v: Option<impl Into<i64>>) -> Cell {
+        v.map_or(Cell::Null, |v| Cell::Int(v.into()))
+    }
+    /// An optional string.
+    pub fn opt_str(v: Option<impl Into<String>>) -> Cell {
+        v.map_or(Cell::Null, |v| Cell::Str(v.into()))
+    }
+
+    fn text(&self) -> String {
+        match self {
+            Cell::Null => String::new(),
+            Cell::Str(s) => s.clone(),
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(v, d) => format!("{:.*}", *d as usize, v),
+            Cell::Bool(b) => b.to_string(),
+        }
+    }
+
+    fn json(&self) -> serde_json::Value {
+        match self {
+            Cell::Null => serde_json::Value::Null,
+            Cell::Str(s) => serde_json::Value::String(s.clone()),
+            Cell::Int(i) => serde_json::Value::from(*i),
+            Cell::Float(v, d) => {
+                let p = 10f64.powi(*d as i32);
+                serde_json::Value::from((v * p).round() / p)
+            }
+            Cell::Bool(b) => serde_json::Value::Bool(*b),
+        }
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Str(s.to_string())
+    }
+}
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Str(s)
+    }
+}
+
+/// Rows with named columns.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Table {
+    /// Column names (snake_case, units as suffixes: `timer_s`, `avg_hr`).
+    pub columns: Vec<String>,
+    /// Rows, each as long as `columns`.
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    /// An empty table with these columns.
+    pub fn new<S: Into<String>>(columns: impl IntoIterator<Item = S>) -> Table {
+        Table {
+            columns: columns.into_iter().map(Into::into).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    /// Appends a row (padded or cut to the column count).
+    pub fn push(&mut self, mut row: Vec<Cell>) {
+        row.resize(self.columns.len(), Cell::Null);
+        self.rows.push(row);
+    }
+
+    /// Index of a column.
+    pub fn col(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c == name)
+    }
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned columns for reading.
+    Table,
+    /// Comma-separated values with a header row.
+    Csv,
+    /// A JSON array of objects.
+    Json,
+    /// Apache Parquet (needs --output).
+    Parquet,
+}
+
+/// Writes CSV (RFC 4180 quoting).
+pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
+    let quote = |s: &str| {
+        if s.contains([',', '"', '\n', '\r']) {
+            format!("\"{}\"", s.replace('"', "\"\""))
+        } else {
+            s.to_string()
+        }
+    };
+    writeln!(
+        w,
+        "{}",
+        t.columns
+            .iter()
+            .map(|c| quote(c))
+            .collect::<Vec<_>>()
+            .join(",")
+    )?;
+    for r in &t.rows {
+        writeln!(
+            w,
+            "{}",
+            r.iter()
+                .map(|c| quote(&c.text()))
+                .collect::<Vec<_>>()
+                .join(",")
+        )?;
+    }
+    Ok(())
+}
+
+/// Writes a JSON array of objects, one per row.
+pub fn write_json(t: &Table, w: &mut dyn Write) -> io::Result<()> {
+    let rows: Vec<serde_json::Value> = t
+        .rows
+        .iter()
+        .map(|r| {
+            let m: serde_json::Map<String, serde_json::Value> = t
+                .columns
+                .iter()
+                .cloned()
+                .zip(r.iter().map(Cell::json))
+                .collect();
+            serde_json::Value::Object(m)
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *w, &rows)?;
+    writeln!(w)
+}
+
+/// Writes aligned columns; numbers right-aligned. Long text cells are cut with "…".
+pub fn write_text_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
+    const MAX_TEXT: usize = 40;
+    let cells: Vec<Vec<String>> = t
+        .rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .map(|c| {
+                    let s = c.text();
+                    if s.chars().count() > MAX_TEXT {
+                        let keep: String = s
+                            .chars()
+                            .rev()
+                            .take(MAX_TEXT - 1)
+                            .collect::<Vec<_>>()
+                            .into_iter()
+                            .rev()
+                            .collect();
+                        format!("…{keep}")
+                    } else {
+                        s
+                    }
+                })
+                .collect()
+        })
+        .collect();
+    let widths: Vec<usize> = (0..t.columns.len())
+        .map(|i| {
+            cells
+                .iter()
+                .map(|r| r[i].chars().count())
+                .chain([t.columns[i].chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let numeric: Vec<bool> = (0..t.columns.len())
+        .map(|i| {
+            t.rows
+                .iter()
+                .all(|r| matches!(r[i], Cell::Int(_) | Cell::Float(..) | Cell::Null))
+        })
+        .collect();
+    let line = |vals: &[String]| -> String {
+        vals.iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if numeric[i] {
+                    format!("{v:>width$}", width = widths[i])
+                } else {
+                    format!("{v:<width$}", width = widths[i])
+                }
+            })
+            .collect::<Vec<_>>()
+            .join("  ")
+            .trim_end()
+            .to_string()
+    };
+    writeln!(w, "{}", line(&t.columns))?;
+    for r in &cells {
+        writeln!(w, "{}", line(r))?;
+    }
+    Ok(())
+}
+
+/// Writes `t` in `format` to `w` (Parquet is handled by the caller: it needs a file).
+pub fn write(t: &Table, format: Format, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        Format::Table => write_text_table(t, w),
+        Format::Csv => write_csv(t, w),
+        Format::Json | Format::Parquet => write_json(t, w),
+    }
+}
+
+/// Writes a file atomically: `fill` writes into a temporary file beside `path`, which is
+/// renamed over `path` only when `fill` succeeds. Creates missing parent folders.
+pub fn write_atomic<F>(path: &Path, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> io::Result<()>,
+{
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."));
+    std::fs::create_dir_all(&dir)?;
+    let file_name = path
+        .file_name()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "output".into());
+    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let f = std::fs::File::create(&tmp)?;
+        let mut bw = io::BufWriter::new(f);
+        fill(&mut bw)?;
+        let f = bw.into_inner().map_err(|e| e.into_error())?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
+
+/// True when writing to a terminal (table by default) rather than a pipe (CSV).
+pub fn stdout_is_terminal() -> bool {
+    use std::io::IsTerminal;
+    io::stdout().is_terminal()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Table {
+        let mut t = Table::new(["file", "timer_s", "note"]);
+        t.push(vec![
+            "a.fit".into(),
+            Cell::Float(61.234, 1),
+            Cell::Str("x, \"y\"".into()),
+        ]);
+        t.push(vec!["b.fit".into(), Cell::Null, Cell::Null]);
+        t
+    }
+
+    #[test]
+    fn csv_quotes_and_leaves_nulls_empty() {
+        let mut out = Vec::new();
+        write_csv(&sample(), &mut out).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            "file,timer_s,note\na.fit,61.2,\"x, \"\"y\"\"\"\nb.fit,,\n"
+        );
+    }
+
+    #[test]
+    fn json_rounds_and_nulls() {
+        let mut out = Vec::new();
+        write_json(&sample(), &mut out).unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
+        assert_eq!(v[0]["timer_s"], serde_json::json!(61.2));
+        assert!(v[1]["note"].is_null());
+    }
+
+    #[test]
+    fn text_table_aligns_numbers_right() {
+        let mut out = Vec::new();
+        write_text_table(&sample(), &mut out).unwrap();
+        let s = String::from_utf8(out).unwrap();
+        let lines: Vec<&str> = s.lines().collect();
+        assert_eq!(lines[0], "file   timer_s  note");
+        assert_eq!(lines[1], "a.fit     61.2  x, \"y\"");
+    }
+
+    #[test]
+    fn atomic_write_leaves_nothing_on_failure() {
+        let dir = std::env::temp_dir().join(format!("hrzones-report-{}", std::process::id()));
+        let path = dir.join("out.csv");
+        write_atomic(&path, |w| w.write_all(b"ok\n")).unwrap();
+        let err = write_atomic(&path, |w| {
+            w.write_all(b"half")?;
+            Err(io::Error::other("interrupted"))
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "ok\n");
+        let leftovers: Vec<_> = std::fs::read_dir(&dir)
+            .unwrap()
+            .filter_map(|e| e.ok())
+            .collect();
+        assert_eq!(leftovers.len(), 1, "temporary file left behind");
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

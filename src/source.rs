@@ -1,0 +1,335 @@
+//! Finding and reading input files: plain `.fit` files, gzip-compressed `.fit.gz` (Strava
+//! bulk exports) and `.zip` archives (Garmin Connect and Strava exports), read in memory
+//! without unpacking to disk.
+//!
+//! It never writes anything, and never trusts a size read from an archive: decompression
+//! stops at [`MAX_FILE_BYTES`].
+
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+
+/// Largest decompressed input accepted, bytes. The largest real FIT activities are a few
+/// tens of MB; this stops a zip or gzip bomb from exhausting memory.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+
+/// Where an input's bytes are.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Location {
+    /// A file on disk.
+    File(PathBuf),
+    /// An entry inside a zip archive.
+    ZipEntry {
+        /// The archive.
+        zip: PathBuf,
+        /// Index in the archive.
+        index: usize,
+        /// Entry name.
+        entry: String,
+    },
+}
+
+/// One input FIT file.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct InputFile {
+    /// Where it is.
+    pub location: Location,
+    /// Gzip-compressed (`.fit.gz`).
+    pub gz: bool,
+    /// Size on disk (compressed size for archive entries), bytes.
+    pub stored_bytes: u64,
+}
+
+/// Errors reading an input.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InputError {
+    /// Could not read a file or folder.
+    #[error("could not read {path}: {source}")]
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A zip archive that cannot be opened or read.
+    #[error("could not read zip archive {path}: {message}")]
+    Zip {
+        /// The archive.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// Decompressed data larger than [`MAX_FILE_BYTES`].
+    #[error("{name} decompresses to more than {limit} bytes; refusing it")]
+    TooLarge {
+        /// The input.
+        name: String,
+        /// The limit.
+        limit: u64,
+    },
+    /// A gzip stream that cannot be decompressed.
+    #[error("{name} is not valid gzip data: {source}")]
+    Gzip {
+        /// The input.
+        name: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl InputFile {
+    /// A display name: the path, or `archive.zip:entry`.
+    pub fn name(&self) -> String {
+        match &self.location {
+            Location::File(p) => p.display().to_string(),
+            Location::ZipEntry { zip, entry, .. } => format!("{}:{}", zip.display(), entry),
+        }
+    }
+
+    /// The file's own name without folders and compression suffix (for labels and charts).
+    pub fn file_name(&self) -> String {
+        let full = match &self.location {
+            Location::File(p) => p
+                .file_name()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default(),
+            Location::ZipEntry { entry, .. } => {
+                entry.rsplit('/').next().unwrap_or(entry).to_string()
+            }
+        };
+        full.strip_suffix(".gz").map(str::to_string).unwrap_or(full)
+    }
+
+    /// Reads (and decompresses) the bytes.
+    pub fn read(&self) -> Result<Vec<u8>, InputError> {
+        match &self.location {
+            Location::File(p) => {
+                let f = File::open(p).map_err(|source| InputError::Io {
+                    path: p.clone(),
+                    source,
+                })?;
+                let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+                if self.gz {
+                    self.gunzip(BufReader::new(f))
+                } else {
+                    if len > MAX_FILE_BYTES {
+                        return Err(InputError::TooLarge {
+                            name: self.name(),
+                            limit: MAX_FILE_BYTES,
+                        });
+                    }
+                    let mut buf = Vec::with_capacity(len as usize);
+                    f.take(MAX_FILE_BYTES)
+                        .read_to_end(&mut buf)
+                        .map_err(|source| InputError::Io {
+                            path: p.clone(),
+                            source,
+                        })?;
+                    Ok(buf)
+                }
+            }
+            Location::ZipEntry { zip, index, .. } => {
+                let zerr = |e: zip::result::ZipError| InputError::Zip {
+                    path: zip.clone(),
+                    message: e.to_string(),
+                };
+                let f = File::open(zip).map_err(|source| InputError::Io {
+                    path: zip.clone(),
+                    source,
+                })?;
+                let mut archive = zip::ZipArchive::new(BufReader::new(f)).map_err(zerr)?;
+                let entry = archive.by_index(*index).map_err(zerr)?;
+                if self.gz {
+                    self.gunzip(entry)
+                } else {
+                    self.read_limited(entry)
+                }
+            }
+        }
+    }
+
+    fn gunzip(&self, r: impl Read) -> Result<Vec<u8>, InputError> {
+        let mut buf = Vec::new();
+        flate2::read::MultiGzDecoder::new(r)
+            .take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|source| InputError::Gzip {
+                name: self.name(),
+                source,
+            })?;
+        self.check_len(buf)
+    }
+
+    fn read_limited(&self, r: impl Read) -> Result<Vec<u8>, InputError> {
+        let mut buf = Vec::new();
+        r.take(MAX_FILE_BYTES + 1)
+            .read_to_end(&mut buf)
+            .map_err(|e| InputError::Zip {
+                path: PathBuf::from(self.name()),
+                message: e.to_string(),
+            })?;
+        self.check_len(buf)
+    }
+
+    fn check_len(&self, buf: Vec<u8>) -> Result<Vec<u8>, InputError> {
+        if buf.len() as u64 > MAX_FILE_BYTES {
+            return Err(InputError::TooLarge {
+                name: self.name(),
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        Ok(buf)
+    }
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    /// FIT inputs, sorted by name (stable order for reports and deduplication).
+    pub files: Vec<InputFile>,
+    /// Files that are not FIT, gzip'd FIT or zip (counted, not read).
+    pub skipped: usize,
+    /// Paths or archives that could not be read at all.
+    pub errors: Vec<InputError>,
+}
+
+fn is_fit_name(name: &str) -> Option<bool> {
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with(".fit") {
+        Some(false)
+    } else if lower.ends_with(".fit.gz") {
+        Some(true)
+    } else {
+        None
+    }
+}
+
+fn is_zip_name(name: &str) -> bool {
+    name.to_ascii_lowercase().ends_with(".zip")
+}
+
+/// Finds the inputs under `paths`: files named on the command line are taken as given
+/// (whatever their name: the decoder will say if they are not FIT); folders are walked
+/// recursively for `.fit`, `.fit.gz` and `.zip`.
+pub fn collect(paths: &[PathBuf]) -> Inputs {
+    let mut out = Inputs::default();
+    for p in paths {
+        match std::fs::metadata(p) {
+            Err(source) => out.errors.push(InputError::Io {
+                path: p.clone(),
+                source,
+            }),
+            Ok(m) if m.is_dir() => walk(p, &mut out),
+            Ok(m) => {
+                let name = p.to_string_lossy();
+                if is_zip_name(&name) {
+                    add_zip(p, &mut out);
+                } else {
+                    out.files.push(InputFile {
+                        location: Location::File(p.clone()),
+                        gz: name.to_ascii_lowercase().ends_with(".gz"),
+                        stored_bytes: m.len(),
+                    });
+                }
+            }
+        }
+    }
+    out.files.sort();
+    out.files.dedup();
+    out
+}
+
+fn walk(dir: &Path, out: &mut Inputs) {
+    let entries = match std::fs::read_dir(dir) {
+        Ok(e) => e,
+        Err(source) => {
+            out.errors.push(InputError::Io {
+                path: dir.to_path_buf(),
+                source,
+            });
+            return;
+        }
+    };
+    let mut paths: Vec<(PathBuf, std::fs::FileType)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| e.file_type().ok().map(|t| (e.path(), t)))
+        .collect();
+    paths.sort_by(|a, b| a.0.cmp(&b.0));
+    for (p, ty) in paths {
+        if ty.is_dir() {
+            walk(&p, out);
+            continue;
+        }
+        let name = p
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if let Some(gz) = is_fit_name(&name) {
+            let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
+            out.files.push(InputFile {
+                location: Location::File(p),
+                gz,
+                stored_bytes: size,
+            });
+        } else if is_zip_name(&name) {
+            add_zip(&p, out);
+        } else {
+            out.skipped += 1;
+        }
+    }
+}
+
+fn add_zip(path: &Path, out: &mut Inputs) {
+    let zerr = |message: String| InputError::Zip {
+        path: path.to_path_buf(),
+        message,
+    };
+    let archive = File::open(path)
+        .map_err(|e| zerr(e.to_string()))
+        .and_then(|f| zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zerr(e.to_string())));
+    let mut archive = match archive {
+        Ok(a) => a,
+        Err(e) => {
+            out.errors.push(e);
+            return;
+        }
+    };
+    for index in 0..archive.len() {
+        let Ok(entry) = archive.by_index_raw(index) else {
+            out.skipped += 1;
+            continue;
+        };
+        if entry.is_dir() {
+            continue;
+        }
+        let name = entry.name().to_string();
+        match is_fit_name(&name) {
+            Some(gz) => out.files.push(InputFile {
+                location: Location::ZipEntry {
+                    zip: path.to_path_buf(),
+                    index,
+                    entry: name,
+                },
+                gz,
+                stored_bytes: entry.compressed_size(),
+            }),
+            None => out.skipped += 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_recognised_case_insensitively() {
+        assert_eq!(is_fit_name("a.FIT"), Some(false));
+        assert_eq!(is_fit_name("a.fit.gz"), Some(true));
+        assert_eq!(is_fit_name("a.gpx"), None);
+        assert!(is_zip_name("export.ZIP"));
+    }
+}
