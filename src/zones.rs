@@ -182,13 +182,13 @@ impl Zones {
         self.floors_bpm.get(1).copied()
     }
 
-    /// The floors as a comma-separated list.
+    /// The floors as a space-separated list (no commas: one CSV field without quoting).
     pub fn floors_text(&self) -> String {
         self.floors_bpm
             .iter()
             .map(|b| b.to_string())
             .collect::<Vec<_>>()
-            .join(",")
+            .join(" ")
     }
 }
 
@@ -282,10 +282,11 @@ pub fn time_in_zones(hr_bpm: &[u8], weights_s: &[f64], zones: &Zones) -> Vec<f64
 /// Per-sample weights for one session of an activity.
 pub fn session_weights(a: &Activity, s: &Session, opts: TimeInZoneOptions) -> Vec<f64> {
     let r = s.samples.clone();
+    let timer = a.session_timer(s);
     sample_weights(
         &a.samples.t_s[r.clone()],
         &a.samples.hr_bpm[r],
-        &a.session_timer(s),
+        &timer,
         opts,
     )
 }
