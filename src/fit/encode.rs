@@ -1463,7 +1463,14 @@ mod tests {
 
     #[test]
     fn hr_messages_round_trip_with_full_and_packed_ticks() {
+        for big_endian in [false, true] {
+            hr_round_trip(big_endian);
+        }
+    }
+
+    fn hr_round_trip(big_endian: bool) {
         let mut w = FitWriter::new();
+        w.set_big_endian(big_endian);
         let base = 5_000_000u32;
         w.hr(&HrMsg {
             anchor: Some((T0, 0.5)),
