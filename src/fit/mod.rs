@@ -3,6 +3,7 @@
 
 pub mod crc;
 pub mod decode;
+pub mod encode;
 pub mod profile;
 
 pub use decode::{decode, DecodeError, DecodeOptions, FitData, Warning, WarningKind};
