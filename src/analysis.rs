@@ -3,7 +3,7 @@
 //! [`SessionAnalysis`] so that they all count seconds the same way.
 
 use crate::activity::{fit_to_unix_s, Activity, Session};
-use crate::profile::{resolve_zones, Settings, Thresholds};
+use crate::profile::{file_max_hr, resolve_zones, Settings, Thresholds};
 use crate::zones::{self, TimeInZoneOptions, ZoneError, Zones};
 
 /// What one session's heart rate says, under the settings in force.
@@ -13,6 +13,11 @@ pub struct SessionAnalysis {
     pub thresholds: Thresholds,
     /// The zones, or why there are none.
     pub zones: Result<Zones, ZoneError>,
+    /// The session's HR samples with strap static replaced ([`zones::despike`]); use
+    /// these, not the raw column, for anything computed from HR.
+    pub hr_bpm: Vec<u8>,
+    /// How many samples [`zones::despike`] replaced.
+    pub spikes_replaced: usize,
     /// Seconds each sample of the session counts for (see [`zones::sample_weights`]).
     pub weights_s: Vec<f64>,
     /// Seconds per zone (index 0 = below Z1), when zones resolved.
@@ -36,14 +41,17 @@ impl SessionAnalysis {
         let thresholds = settings.for_session(a, s);
         let zones = resolve_zones(&thresholds, a, s);
         let weights_s = zones::session_weights(a, s, opts);
-        let hr = &a.samples.hr_bpm[s.samples.clone()];
+        let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
+        let r = s.samples.clone();
+        let (hr_bpm, spikes_replaced) =
+            zones::despike(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
         let secs_in_zone = zones
             .as_ref()
             .ok()
-            .map(|z| zones::time_in_zones(hr, &weights_s, z));
+            .map(|z| zones::time_in_zones(&hr_bpm, &weights_s, z));
         let (mut sum, mut total) = (0.0, 0.0);
         let mut max = None::<u8>;
-        for (&h, &w) in hr.iter().zip(&weights_s) {
+        for (&h, &w) in hr_bpm.iter().zip(&weights_s) {
             if w > 0.0 {
                 sum += h as f64 * w;
                 total += w;
@@ -53,6 +61,8 @@ impl SessionAnalysis {
         SessionAnalysis {
             thresholds,
             zones,
+            hr_bpm,
+            spikes_replaced,
             weights_s,
             secs_in_zone,
             hr_covered_s: total,

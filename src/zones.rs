@@ -227,7 +227,9 @@ impl Default for TimeInZoneOptions {
 
 /// The seconds each sample counts for: from the previous sample's timestamp to its own,
 /// clipped to `timer` (sorted, non-overlapping). Zero for samples without HR, the first
-/// sample, repeated or backwards timestamps and gaps over `max_gap_s`.
+/// sample, and gaps over `max_gap_s`. Time is counted at most once: after the clock jumps
+/// backwards, samples count for nothing until they pass the latest time already seen
+/// (so a repeated timestamp weighs 0 and a replayed window is not counted twice).
 pub fn sample_weights(
     t_s: &[u32],
     hr_bpm: &[u8],
@@ -236,18 +238,17 @@ pub fn sample_weights(
 ) -> Vec<f64> {
     let n = t_s.len().min(hr_bpm.len());
     let mut w = vec![0.0; n];
+    let Some(&first) = t_s.first() else { return w };
+    let mut seen = first as f64; // the latest timestamp so far: time before it is spent
     let mut k = 0usize; // first timer interval that may overlap
     for i in 1..n {
-        if hr_bpm[i] == 0 {
+        let (a, b) = (seen, t_s[i] as f64);
+        if b <= a {
             continue;
         }
-        let (a, b) = (t_s[i - 1] as f64, t_s[i] as f64);
-        if b <= a || b - a > opts.max_gap_s {
+        seen = b;
+        if hr_bpm[i] == 0 || b - (t_s[i - 1] as f64).max(a) > opts.max_gap_s {
             continue;
-        }
-        if k > 0 && timer.get(k - 1).is_some_and(|iv| iv.end_s > a) {
-            // Clock went backwards earlier: search again from the start.
-            k = 0;
         }
         while k < timer.len() && timer[k].end_s <= a {
             k += 1;
@@ -261,6 +262,46 @@ pub fn sample_weights(
         w[i] = s.max(0.0);
     }
     w
+}
+
+/// Largest plausible beat-to-beat jump, bpm per sample (within 2 s): a heart does not
+/// change by 40 bpm in a second; a strap with static or poor contact does.
+pub const SPIKE_JUMP_BPM: u8 = 40;
+/// An HR this far above the athlete's max HR is strap static, bpm.
+pub const SPIKE_OVER_MAX_BPM: u8 = 10;
+
+/// Replaces implausible HR samples (strap static) with the last plausible value: a sample
+/// more than [`SPIKE_OVER_MAX_BPM`] above `max_hr`, or one that jumps at least
+/// [`SPIKE_JUMP_BPM`] away from both neighbours (each within 2 s) in the same direction.
+/// The span such a sample stands for keeps counting, in the zone of the HR around it.
+/// Returns the cleaned HR and how many samples were replaced. HR 0 (no value) stays 0.
+pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
+    let n = t_s.len().min(hr_bpm.len());
+    let mut out = hr_bpm[..n].to_vec();
+    let mut replaced = 0;
+    let ceiling = max_hr.map(|m| m.saturating_add(SPIKE_OVER_MAX_BPM));
+    let mut last_good: u8 = 0;
+    for i in 0..n {
+        let h = hr_bpm[i];
+        if h == 0 {
+            continue;
+        }
+        let over = ceiling.is_some_and(|c| h > c);
+        let near = |j: usize| t_s[i].abs_diff(t_s[j]) <= 2 && hr_bpm[j] != 0;
+        let jump = i > 0 && i + 1 < n && near(i - 1) && near(i + 1) && {
+            let (p, q) = (hr_bpm[i - 1] as i32, hr_bpm[i + 1] as i32);
+            let d = SPIKE_JUMP_BPM as i32;
+            let hi = h as i32;
+            (hi - p >= d && hi - q >= d) || (p - hi >= d && q - hi >= d)
+        };
+        if over || jump {
+            out[i] = last_good;
+            replaced += 1;
+        } else {
+            last_good = h;
+        }
+    }
+    (out, replaced)
 }
 
 /// Seconds in each zone, index 0 = below Zone 1, then Z1..ZN.
@@ -344,11 +385,32 @@ mod tests {
     }
 
     #[test]
-    fn backwards_and_repeated_timestamps_weigh_nothing() {
-        let t = [10, 11, 11, 5, 6, 12];
-        let hr = [100; 6];
+    fn backwards_and_repeated_timestamps_count_time_once() {
+        let t = [10, 11, 11, 5, 6, 12, 13];
+        let hr = [100; 7];
         let w = sample_weights(&t, &hr, &[iv(0.0, 100.0)], TimeInZoneOptions::default());
-        assert_eq!(w, vec![0.0, 1.0, 0.0, 0.0, 1.0, 6.0]);
+        // 11 repeats; 5 and 6 replay time already counted; 12 counts only 11..12.
+        assert_eq!(w, vec![0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+        assert_eq!(
+            w.iter().sum::<f64>(),
+            3.0,
+            "never more than the clock's span"
+        );
+    }
+
+    #[test]
+    fn strap_static_is_replaced_by_the_hr_around_it() {
+        let t: Vec<u32> = (0..10).collect();
+        let hr = [130, 130, 190, 130, 0, 131, 232, 240, 131, 131];
+        let (clean, n) = despike(&t, &hr, Some(190));
+        // 190 jumps +60 from both neighbours; 232 and 240 exceed max 190 + 10.
+        assert_eq!(clean, vec![130, 130, 130, 130, 0, 131, 131, 131, 131, 131]);
+        assert_eq!(n, 3);
+        // Without a max HR, a lone jump is still caught; a sustained rise is not a spike.
+        let hr = [120, 121, 170, 171, 172, 60, 173];
+        let (clean, n) = despike(&t[..7], &hr, None);
+        assert_eq!(clean, vec![120, 121, 170, 171, 172, 172, 173]);
+        assert_eq!(n, 1);
     }
 
     #[test]

@@ -329,14 +329,15 @@ fn expectations() -> Vec<Expect> {
         one(
             "faults_clock.fit",
             1202,
-            // Duplicate and the first backwards record weigh 0; the 59 replayed seconds
-            // after the jump count again (sum 1199 > 1140 s of timer on the watch's clock).
+            // The duplicate weighs 0; after the jump back, the records replaying 541..600
+            // count nothing (time is counted once), so the sum is the 1140 s of timer on
+            // the watch's clock.
             run(
                 Utc(2025, 3, 9, 7, 0),
                 0,
                 1200.0,
                 1200.0,
-                [0.0, 50.0, 250.0, 300.0, 599.0, 0.0],
+                [0.0, 50.0, 250.0, 300.0, 540.0, 0.0],
                 1202,
                 1202,
                 Some(3600.0),
@@ -837,4 +838,23 @@ fn compressed_ts_is_big_endian_with_developer_fields() {
             fitparser::Value::Byte(3)
         ]))
     );
+}
+
+#[test]
+fn strap_spikes_count_in_the_zone_of_the_hr_around_them() {
+    use hrzones::analysis::SessionAnalysis;
+    use hrzones::profile::Settings;
+    let a = activity("faults_spikes.fit");
+    let an = SessionAnalysis::compute(
+        &a,
+        &a.sessions[0],
+        &Settings::default(),
+        TimeInZoneOptions::default(),
+    );
+    assert_eq!(an.spikes_replaced, 6);
+    assert_eq!(
+        an.secs_in_zone.unwrap(),
+        vec![0.0, 0.0, 300.0, 300.0, 0.0, 0.0]
+    );
+    assert_eq!(an.max_hr_bpm, Some(145));
 }
