@@ -108,7 +108,15 @@ pub fn status_of(a: &Activity) -> (FileStatus, Vec<String>) {
         .map(|w| w.to_string())
         .collect();
     let status = if a.kind() == FileKind::NotActivity {
-        FileStatus::NotActivity
+        let what = match a.file_id.file_type {
+            Some(t) => format!("a {} file", crate::fit::profile::file_type_name(t)),
+            None => "no file_id".to_string(),
+        };
+        let mut messages = vec![format!(
+            "not an activity ({what}, no sessions or records); skipped"
+        )];
+        messages.extend(damage);
+        return (FileStatus::NotActivity, messages);
     } else if damage.is_empty() {
         FileStatus::Ok
     } else {

@@ -35,13 +35,16 @@ where
     (results, summary)
 }
 
-/// One stderr line per failed or salvaged file.
+/// One stderr line per failed, salvaged or not-activity file.
 pub fn report_files<'a>(reports: impl IntoIterator<Item = &'a FileReport>) {
     for r in reports {
         match r.status {
             FileStatus::Failed => eprintln!("hrzones: {}: {}", r.name, r.messages.join("; ")),
             FileStatus::Salvaged => {
                 eprintln!("hrzones: warning: {}: {}", r.name, r.messages.join("; "))
+            }
+            FileStatus::NotActivity => {
+                eprintln!("hrzones: note: {}: {}", r.name, r.messages.join("; "))
             }
             _ => {}
         }
