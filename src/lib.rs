@@ -6,6 +6,23 @@
 //! bytes → [`fit::decode`] (columns) → [`activity::Activity`] (sessions, timer, samples)
 //! → [`zones`] (time in zone) → `load` (hrTSS, TRIMP, CTL/ATL/TSB)
 //! → `audit` (recovery runs) → `report` / `chart` (output).
+//!
+//! ```
+//! use hrzones::activity::Activity;
+//! use hrzones::analysis::SessionAnalysis;
+//! use hrzones::profile::Settings;
+//! use hrzones::zones::TimeInZoneOptions;
+//!
+//! let bytes = std::fs::read("fixtures/recovery_ok.fit")?;
+//! let data = hrzones::fit::decode(&bytes, Default::default())?;
+//! let run = Activity::from_fit(data, "recovery_ok.fit");
+//! let session = &run.sessions[0];
+//! let a = SessionAnalysis::compute(&run, session, &Settings::default(), TimeInZoneOptions::default());
+//! // The watch's own zones, read from the file: 25 minutes, all of it in Zone 1.
+//! assert_eq!(a.zones?.floors_bpm, vec![95, 114, 133, 152, 171]);
+//! assert_eq!(a.secs_in_zone.unwrap(), vec![0.0, 1500.0, 0.0, 0.0, 0.0, 0.0]);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
 #![warn(missing_docs)]
 
 pub mod activity;
