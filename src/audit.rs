@@ -661,6 +661,12 @@ impl Judgement {
     }
 }
 
+/// Minutes with one decimal, without a trailing ".0": 1782 s → "29.7", 1500 s → "25".
+fn minutes_text(s: f64) -> String {
+    let t = format!("{:.1}", s / 60.0);
+    t.strip_suffix(".0").map(str::to_string).unwrap_or(t)
+}
+
 /// Minutes and seconds: 135 → "2:15".
 fn min_sec(s: f64) -> String {
     let s = s.round().max(0.0) as i64;
@@ -687,17 +693,16 @@ pub fn judge(run: &RunFacts, context: Option<&Context>, rules: &Rules) -> Judgem
     if minutes > rules.too_long_min {
         verdicts.push(Verdict::TooLong);
         parts.push(format!(
-            "too long: {:.0} min (limit {})",
-            minutes,
+            "too long: {} min (limit {})",
+            minutes_text(run.timer_s),
             num(rules.too_long_min)
         ));
     } else if minutes > rules.long_min {
         verdicts.push(Verdict::Long);
         parts.push(format!(
-            "long: {:.0} min (over {}, within {})",
-            minutes,
-            num(rules.long_min),
-            num(rules.too_long_min)
+            "long: {} min (over {})",
+            minutes_text(run.timer_s),
+            num(rules.long_min)
         ));
     }
 
@@ -747,13 +752,13 @@ pub fn judge(run: &RunFacts, context: Option<&Context>, rules: &Rules) -> Judgem
                     h.hours_before
                 ),
                 None => format!(
-                    "no session with heart rate in the {} h before it among the files read",
+                    "no session with an hrTSS in the {} h before it among the files read",
                     num(rules.context_window_h)
                 ),
             };
             let unknown = if ctx.unknown_in_hard_window > 0 {
                 format!(
-                    "; {} session(s) in the {} h before it had no heart rate to judge",
+                    "; {} session(s) in the {} h before it have no hrTSS (no heart rate or no max HR) and may have been hard",
                     ctx.unknown_in_hard_window,
                     num(rules.hard_window_h)
                 )
@@ -787,9 +792,12 @@ pub fn judge(run: &RunFacts, context: Option<&Context>, rules: &Rules) -> Judgem
     let reason = if verdicts.is_empty() {
         let complete = unchecked.iter().all(|u| *u == Unchecked::NoDistance);
         let mut p = if complete {
-            format!("stayed a recovery run: {:.0} min", minutes)
+            format!("stayed a recovery run: {} min", minutes_text(run.timer_s))
         } else {
-            format!("nothing found in what could be checked: {:.0} min", minutes)
+            format!(
+                "nothing found in what could be checked: {} min",
+                minutes_text(run.timer_s)
+            )
         };
         if let Some(d) = run.distance_m {
             p.push_str(&format!(", {:.1} km", d / 1000.0));
@@ -1350,7 +1358,7 @@ mod tests {
         let j = judge(&facts(25.0, 4.0, 140, ev), Some(&ctx), &Rules::default());
         assert!(
             j.reason
-                .contains("1 session(s) in the 36 h before it had no heart rate"),
+                .contains("1 session(s) in the 36 h before it have no hrTSS"),
             "{}",
             j.reason
         );
