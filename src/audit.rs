@@ -815,6 +815,12 @@ pub fn judge(run: &RunFacts, context: Option<&Context>, rules: &Rules) -> Judgem
         }
         p
     } else {
+        if let Some(h) = context.and_then(|c| c.hard_session.as_ref()) {
+            parts.push(format!(
+                "{:.0} h after a hard session (hrTSS {:.0})",
+                h.hours_before, h.hr_tss
+            ));
+        }
         parts.join("; ")
     };
     let mut reason = reason;

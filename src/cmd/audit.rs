@@ -14,7 +14,7 @@
 //! timer_min, distance_km, avg_hr, max_hr (after the spike filter), z1_ceiling_bpm
 //! (Zone 2's floor), pct_z1_or_below, pct_above_z1, first_left_z1_min,
 //! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (spikes and invalid
-//! samples), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
+//! samples), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
 //! zone_source, reason.
 //!
 //! Exit codes: 0 all inputs read (findings are output); 1 some input files could not be
@@ -318,7 +318,7 @@ fn one_line(s: &str) -> String {
     s.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-const COLUMNS: [&str; 24] = [
+const COLUMNS: [&str; 25] = [
     "file",
     "session",
     "start",
@@ -337,6 +337,7 @@ const COLUMNS: [&str; 24] = [
     "hr_drift_pct",
     "decoupling_pct",
     "hr_ignored_s",
+    "hr_coverage_pct",
     "hr_tss",
     "prior_hardest_file",
     "prior_hardest_hr_tss",
@@ -384,6 +385,11 @@ fn cells(row: &AuditRow, rules: &Rules) -> Vec<Cell> {
         Cell::opt_float(ev.and_then(|e| e.hr_drift_pct), 1),
         Cell::opt_float(ev.and_then(|e| e.decoupling_pct), 1),
         Cell::opt_float(ev.map(|e| e.discarded_s), 0),
+        Cell::opt_float(
+            ev.filter(|_| r.facts.timer_s > 0.0)
+                .map(|e| 100.0 * e.counted_s / r.facts.timer_s),
+            1,
+        ),
         Cell::opt_float(r.hr_tss, 0),
         Cell::opt_str(hardest.map(|h| format!("{}#{}", h.file, h.session))),
         Cell::opt_float(hardest.map(|h| h.hr_tss), 0),
