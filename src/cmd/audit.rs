@@ -399,6 +399,20 @@ fn cells(row: &AuditRow, rules: &Rules) -> Vec<Cell> {
     ]
 }
 
+/// Longest text cell `report::write_text_table` prints uncut.
+const TEXT_CELL_CHARS: usize = 40;
+
+/// The first `max` characters, the last replaced by "…" when cut.
+fn head(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max - 1).collect();
+        t.push('…');
+        t
+    }
+}
+
 /// The table, then the reasons (a table cell would cut them), the rules and the summary.
 fn text_report(rows: &[AuditRow], rules: &Rules, tail: &[String]) -> std::io::Result<Vec<u8>> {
     let skip = ["zone_source", "reason"];
@@ -411,7 +425,12 @@ fn text_report(rows: &[AuditRow], rules: &Rules, tail: &[String]) -> std::io::Re
     for (n, row) in rows.iter().enumerate() {
         let all = cells(row, rules);
         let mut c = vec![Cell::Int(n as i64 + 1)];
-        c.extend(keep.iter().map(|&i| all[i].clone()));
+        c.extend(keep.iter().map(|&i| match (&all[i], COLUMNS[i]) {
+            // The text table keeps the end of long cells (right for paths); for these
+            // the beginning matters: the first verdict is the most serious.
+            (Cell::Str(v), "verdict" | "label") => Cell::Str(head(v, TEXT_CELL_CHARS)),
+            (other, _) => other.clone(),
+        }));
         t.push(c);
     }
     let mut buf = Vec::new();
