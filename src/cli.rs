@@ -32,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Seconds in each heart-rate zone, one row per session.
     Zones(cmd::zones::Args),
+    /// Recovery-run audit: did each run labelled recovery stay short, easy and in Zone 1?
+    Audit(cmd::audit::Args),
 }
 
 /// Which files to read.

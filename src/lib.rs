@@ -27,6 +27,7 @@
 
 pub mod activity;
 pub mod analysis;
+pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod fit;

@@ -1,5 +1,6 @@
 //! The `hrzones` binary: parse arguments, run the command, map errors to exit codes.
-//! Exit codes: 0 ok, 1 some input files failed, 2 usage or fatal error.
+//! Exit codes: 0 ok, 1 some input files failed, 2 usage or fatal error, 3 `audit
+//! --fail-on-finding` found something.
 
 use std::process::ExitCode;
 
@@ -11,6 +12,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Zones(args) => cmd::zones::run(&args),
+        Command::Audit(args) => cmd::audit::run(&args),
     };
     match result {
         Ok(code) => code,
