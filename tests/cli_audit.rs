@@ -503,3 +503,57 @@ fn corpus_runs_get_verdicts_that_match_the_watch_summary() {
         "{kinds:?}"
     );
 }
+
+/// The project's own fixtures: one per rule and per label source, with verdicts known by
+/// construction (fixtures/README.md has the calendar and the traces).
+#[test]
+fn fixtures_get_their_known_verdicts() {
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let out = Command::cargo_bin("hrzones")
+        .unwrap()
+        .args(["audit", "--format", "json"])
+        .arg(&fixtures)
+        .assert()
+        .success();
+    let rows: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let row = |name: &str| {
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap_or_else(|| panic!("{name} not audited: {rows:#}"))
+            .clone()
+    };
+    let ok = row("recovery_ok.fit");
+    assert_eq!(ok["verdict"], "ok");
+    assert_eq!(ok["label_source"], "fit_workout_name");
+    assert_eq!(ok["pct_z1_or_below"], 100.0);
+    assert!(ok["prior_hardest_file"]
+        .as_str()
+        .unwrap()
+        .ends_with("hard_intervals.fit#0"));
+    assert_eq!(ok["prior_hardest_h_before"], 12.0);
+
+    let by_name = row("Recovery_run_2024-05-02.fit");
+    assert_eq!(by_name["label_source"], "file_name");
+    assert_eq!(by_name["verdict"], "ok");
+
+    let hard = row("recovery_too_hard.fit");
+    assert_eq!(hard["label_source"], "fit_workout_name");
+    assert!(hard["verdict"].as_str().unwrap().contains("drifted"));
+    assert_eq!(hard["longest_excursion_s"], 420.0);
+    assert_eq!(hard["pct_above_z1"], 42.9);
+    assert_eq!(hard["first_left_z1_min"], 5.0);
+
+    let long = row("recovery_too_long.fit");
+    assert_eq!(long["label_source"], "fit_sport_name");
+    assert_eq!(long["label"], "Récup");
+    let v = long["verdict"].as_str().unwrap();
+    assert!(
+        v.contains("too long") && v.contains("over 8 km") && v.contains("no hard session before"),
+        "{v}"
+    );
+
+    // Unlabelled sessions are not audited.
+    assert_eq!(rows.as_array().unwrap().len(), 4);
+}
