@@ -23,35 +23,13 @@ pub use labels::{resolve_label, Label, LabelBook, LabelError, LabelPattern, Labe
 use crate::activity::{Activity, Session};
 use crate::analysis::SessionAnalysis;
 use crate::profile::{self, Settings};
+pub use crate::zones::{invalid_mask, SpikeFilter};
 
 /// Running sessions are audited: FIT sport `running` (generic, trail, treadmill, track,
 /// street, indoor, virtual), and `fitness_equipment`/`treadmill` (a treadmill run recorded
 /// through the gym machine's FE-C link).
 pub fn is_running(s: &Session) -> bool {
     s.sport == 1 || (s.sport == 4 && s.sub_sport == 1)
-}
-
-/// What does not count as heart rate: brief spikes and impossible values.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SpikeFilter {
-    /// A spike differs from the samples on both sides by more than this, bpm.
-    pub jump_bpm: u8,
-    /// ... and the span from the sample before it to the sample after it is at most this
-    /// long, s. A real heart cannot rise 25 bpm and fall back within 5 s; an optical
-    /// sensor or a dry chest strap can.
-    pub max_span_s: u32,
-    /// Samples above the athlete's max HR plus this margin are invalid, bpm.
-    pub max_hr_margin_bpm: u8,
-}
-
-impl Default for SpikeFilter {
-    fn default() -> Self {
-        SpikeFilter {
-            jump_bpm: 25,
-            max_span_s: 5,
-            max_hr_margin_bpm: 10,
-        }
-    }
 }
 
 /// The audit's rules. Every threshold is a command-line flag; these are the defaults.
@@ -215,56 +193,6 @@ impl<'a> SampleSlices<'a> {
         let dt = self.t_s[i] as f64 - self.t_s[i - 1] as f64;
         (d0.is_finite() && d1.is_finite() && d1 >= d0 && dt > 0.0).then(|| (d1 - d0) / dt)
     }
-}
-
-/// Marks the samples that do not count as heart rate: HR 0 (none), HR above
-/// `max_hr_bpm + margin`, and spikes — a run of samples that all differ from the sample
-/// before them and the sample after them by more than `jump_bpm`, in the same direction,
-/// with those two flanking samples at most `max_span_s` apart.
-pub fn invalid_mask(
-    t_s: &[u32],
-    hr_bpm: &[u8],
-    f: &SpikeFilter,
-    max_hr_bpm: Option<u8>,
-) -> Vec<bool> {
-    let n = t_s.len().min(hr_bpm.len());
-    let cap = max_hr_bpm.map(|m| m as u16 + f.max_hr_margin_bpm as u16);
-    let mut bad: Vec<bool> = (0..n)
-        .map(|i| hr_bpm[i] == 0 || cap.is_some_and(|c| hr_bpm[i] as u16 > c))
-        .collect();
-    let jump = f.jump_bpm as i32;
-    let mut i = 1;
-    while i + 1 < n {
-        let before = i - 1;
-        let (hb, hi) = (hr_bpm[before] as i32, hr_bpm[i] as i32);
-        if bad[before] || bad[i] || (hi - hb).abs() <= jump {
-            i += 1;
-            continue;
-        }
-        let dir = (hi - hb).signum();
-        // Extend over samples still far from the level before the spike.
-        let mut k = i + 1;
-        while k < n
-            && t_s[k].saturating_sub(t_s[before]) <= f.max_span_s
-            && (hr_bpm[k] == 0 || dir * (hr_bpm[k] as i32 - hb) > jump)
-        {
-            k += 1;
-        }
-        let closes = k < n
-            && !bad[k]
-            && t_s[k] >= t_s[before]
-            && t_s[k] - t_s[before] <= f.max_span_s
-            && (i..k).all(|m| hr_bpm[m] == 0 || dir * (hr_bpm[m] as i32 - hr_bpm[k] as i32) > jump);
-        if closes {
-            for flag in &mut bad[i..k] {
-                *flag = true;
-            }
-            i = k;
-        } else {
-            i += 1;
-        }
-    }
-    bad
 }
 
 /// What one session's heart rate shows, after the spike filter.

@@ -264,41 +264,98 @@ pub fn sample_weights(
     w
 }
 
-/// Largest plausible beat-to-beat jump, bpm per sample (within 2 s): a heart does not
-/// change by 40 bpm in a second; a strap with static or poor contact does.
-pub const SPIKE_JUMP_BPM: u8 = 40;
-/// An HR this far above the athlete's max HR is strap static, bpm.
-pub const SPIKE_OVER_MAX_BPM: u8 = 10;
+/// What does not count as heart rate: brief spikes and impossible values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SpikeFilter {
+    /// A spike differs from the samples on both sides by more than this, bpm.
+    pub jump_bpm: u8,
+    /// ... and the span from the sample before it to the sample after it is at most this
+    /// long, s. A real heart cannot rise 25 bpm and fall back within 5 s; an optical
+    /// sensor or a dry chest strap can.
+    pub max_span_s: u32,
+    /// Samples above the athlete's max HR plus this margin are invalid, bpm.
+    pub max_hr_margin_bpm: u8,
+}
 
-/// Replaces implausible HR samples (strap static) with the last plausible value: a sample
-/// more than [`SPIKE_OVER_MAX_BPM`] above `max_hr`, or one that jumps at least
-/// [`SPIKE_JUMP_BPM`] away from both neighbours (each within 2 s) in the same direction.
-/// The span such a sample stands for keeps counting, in the zone of the HR around it.
-/// Returns the cleaned HR and how many samples were replaced. HR 0 (no value) stays 0.
-pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
+impl Default for SpikeFilter {
+    fn default() -> Self {
+        SpikeFilter {
+            jump_bpm: 25,
+            max_span_s: 5,
+            max_hr_margin_bpm: 10,
+        }
+    }
+}
+
+/// Marks the samples that do not count as heart rate: HR 0 (none), HR above
+/// `max_hr_bpm + margin`, and spikes — a run of samples that all differ from the sample
+/// before them and the sample after them by more than `jump_bpm`, in the same direction,
+/// with those two flanking samples at most `max_span_s` apart.
+pub fn invalid_mask(
+    t_s: &[u32],
+    hr_bpm: &[u8],
+    f: &SpikeFilter,
+    max_hr_bpm: Option<u8>,
+) -> Vec<bool> {
     let n = t_s.len().min(hr_bpm.len());
-    let mut out = hr_bpm[..n].to_vec();
-    let mut replaced = 0;
-    let ceiling = max_hr.map(|m| m.saturating_add(SPIKE_OVER_MAX_BPM));
-    let mut last_good: u8 = 0;
-    for i in 0..n {
-        let h = hr_bpm[i];
-        if h == 0 {
+    let cap = max_hr_bpm.map(|m| m as u16 + f.max_hr_margin_bpm as u16);
+    let mut bad: Vec<bool> = (0..n)
+        .map(|i| hr_bpm[i] == 0 || cap.is_some_and(|c| hr_bpm[i] as u16 > c))
+        .collect();
+    let jump = f.jump_bpm as i32;
+    let mut i = 1;
+    while i + 1 < n {
+        let before = i - 1;
+        let (hb, hi) = (hr_bpm[before] as i32, hr_bpm[i] as i32);
+        if bad[before] || bad[i] || (hi - hb).abs() <= jump {
+            i += 1;
             continue;
         }
-        let over = ceiling.is_some_and(|c| h > c);
-        let near = |j: usize| t_s[i].abs_diff(t_s[j]) <= 2 && hr_bpm[j] != 0;
-        let jump = i > 0 && i + 1 < n && near(i - 1) && near(i + 1) && {
-            let (p, q) = (hr_bpm[i - 1] as i32, hr_bpm[i + 1] as i32);
-            let d = SPIKE_JUMP_BPM as i32;
-            let hi = h as i32;
-            (hi - p >= d && hi - q >= d) || (p - hi >= d && q - hi >= d)
-        };
-        if over || jump {
+        let dir = (hi - hb).signum();
+        // Extend over samples still far from the level before the spike.
+        let mut k = i + 1;
+        while k < n
+            && t_s[k].saturating_sub(t_s[before]) <= f.max_span_s
+            && (hr_bpm[k] == 0 || dir * (hr_bpm[k] as i32 - hb) > jump)
+        {
+            k += 1;
+        }
+        let closes = k < n
+            && !bad[k]
+            && t_s[k] >= t_s[before]
+            && t_s[k] - t_s[before] <= f.max_span_s
+            && (i..k).all(|m| hr_bpm[m] == 0 || dir * (hr_bpm[m] as i32 - hr_bpm[k] as i32) > jump);
+        if closes {
+            for flag in &mut bad[i..k] {
+                *flag = true;
+            }
+            i = k;
+        } else {
+            i += 1;
+        }
+    }
+    bad
+}
+
+/// Replaces what does not count as heart rate (see [`invalid_mask`]: HR above max HR +
+/// margin, and brief spikes of strap static) with the last plausible value, so the span
+/// such a sample stands for keeps counting, in the zone of the HR around it. Returns the
+/// cleaned HR and how many samples were replaced. HR 0 (no value) stays 0.
+pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
+    let n = t_s.len().min(hr_bpm.len());
+    let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &SpikeFilter::default(), max_hr);
+    let mut out = hr_bpm[..n].to_vec();
+    let mut replaced = 0;
+    let mut last_good: u8 = 0;
+    for i in 0..n {
+        if out[i] == 0 {
+            continue;
+        }
+        if bad[i] {
             out[i] = last_good;
             replaced += 1;
         } else {
-            last_good = h;
+            last_good = out[i];
         }
     }
     (out, replaced)
@@ -403,14 +460,18 @@ mod tests {
         let t: Vec<u32> = (0..10).collect();
         let hr = [130, 130, 190, 130, 0, 131, 232, 240, 131, 131];
         let (clean, n) = despike(&t, &hr, Some(190));
-        // 190 jumps +60 from both neighbours; 232 and 240 exceed max 190 + 10.
+        // 190 jumps +60 and back; 232 and 240 exceed max 190 + 10.
         assert_eq!(clean, vec![130, 130, 130, 130, 0, 131, 131, 131, 131, 131]);
         assert_eq!(n, 3);
-        // Without a max HR, a lone jump is still caught; a sustained rise is not a spike.
-        let hr = [120, 121, 170, 171, 172, 60, 173];
-        let (clean, n) = despike(&t[..7], &hr, None);
-        assert_eq!(clean, vec![120, 121, 170, 171, 172, 172, 173]);
-        assert_eq!(n, 1);
+        // Without a max HR, a two-sample burst is still caught; a sustained rise is not.
+        let t: Vec<u32> = (0..12).collect();
+        let hr = [120, 121, 175, 178, 122, 121, 150, 151, 152, 153, 154, 155];
+        let (clean, n) = despike(&t, &hr, None);
+        assert_eq!(
+            clean,
+            vec![120, 121, 121, 121, 122, 121, 150, 151, 152, 153, 154, 155]
+        );
+        assert_eq!(n, 2);
     }
 
     #[test]
