@@ -32,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Seconds in each heart-rate zone, one row per session.
     Zones(cmd::zones::Args),
+    /// Training stress per session (hrTSS, TRIMP) and the load history (CTL/ATL/TSB).
+    Load(cmd::load::Args),
 }
 
 /// Which files to read.

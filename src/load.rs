@@ -68,6 +68,8 @@ pub const DEFAULT_RESTING_HR_BPM: u8 = 65;
 pub const LTHR_HRR_FRACTION: f64 = 0.85;
 /// Edwards' zone floors as fractions of max HR (Edwards 1993); zone i weighs i.
 pub const EDWARDS_PCT_FLOORS: [f64; 5] = DEFAULT_PCT_FLOORS;
+/// The note of a session without heart rate.
+pub const NO_HR_NOTE: &str = "no heart rate in this session";
 /// Default CTL time constant, days (Coggan / TrainingPeaks, GoldenCheetah).
 pub const DEFAULT_CTL_DAYS: f64 = 42.0;
 /// Default ATL time constant, days.
@@ -447,7 +449,7 @@ impl SessionLoad {
             note: None,
         };
         if !has_hr {
-            load.note = Some("no heart rate in this session".into());
+            load.note = Some(NO_HR_NOTE.into());
             return load;
         }
         let t = match r.checked {
@@ -620,16 +622,14 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         .iter()
         .map(|r| r.start_unix_s.map(|u| day_number(u, offset)))
         .collect();
-    let start = Column::new(
+    // `into_datetime`, not a cast: without polars' `timezones` feature a cast drops the
+    // time zone, and the column is to say UTC (Parquet `isAdjustedToUTC`).
+    let start = Int64Chunked::from_iter_options(
         "start".into(),
-        rows.iter()
-            .map(|r| r.start_unix_s.map(|u| u * 1000))
-            .collect::<Vec<Option<i64>>>(),
+        rows.iter().map(|r| r.start_unix_s.map(|u| u * 1000)),
     )
-    .cast(&DataType::Datetime(
-        TimeUnit::Milliseconds,
-        Some(TimeZone::UTC),
-    ))?;
+    .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+    .into_column();
     let date = Column::new("date".into(), days.clone()).cast(&DataType::Date)?;
     let iso_week: Vec<Option<String>> = days
         .iter()
@@ -856,20 +856,26 @@ pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, L
 }
 
 /// Weekly totals per sport (and zone model, since zones of different models do not add
-/// up): week_start (Monday), iso_week, sport, zone_model, sessions, timer_s, hr_tss,
-/// z0_s…zN_s. Undated sessions are left out. Sorted by week, then sport.
+/// up): week_start (Monday), iso_week, sport, zone_model, sessions,
+/// sessions_without_hr_tss, timer_s, hr_tss (Σ of the known ones; null when none is
+/// known), z0_s…zN_s (likewise). Undated sessions are left out. Sorted by week, then
+/// sport.
 pub fn weekly_zones(sessions: &DataFrame) -> Result<DataFrame, LoadError> {
     let zcols = zone_columns(sessions);
+    // A sum over nothing but nulls stays null (unknown), not 0.
+    let known_sum = |c: &str| {
+        when(col(c).count().gt(lit(0)))
+            .then(col(c).sum())
+            .otherwise(lit(NULL).cast(DataType::Float64))
+            .alias(c)
+    };
     let mut aggs = vec![
         len().alias("sessions"),
+        col("hr_tss").null_count().alias("sessions_without_hr_tss"),
         col("timer_s").sum().alias("timer_s"),
-        col("hr_tss").sum().alias("hr_tss"),
+        known_sum("hr_tss"),
     ];
-    aggs.extend(
-        zcols
-            .iter()
-            .map(|c| col(c.as_str()).sum().alias(c.as_str())),
-    );
+    aggs.extend(zcols.iter().map(|c| known_sum(c)));
     let mut weekly = sessions
         .clone()
         .lazy()
@@ -1338,6 +1344,10 @@ mod tests {
     fn sessions_frame_sorts_by_start_and_dates_at_the_offset() {
         let df = sessions_frame(&history(), FixedOffset::east_opt(0).unwrap()).unwrap();
         assert_eq!(df.height(), 5);
+        assert_eq!(
+            df.column("start").unwrap().dtype(),
+            &DataType::Datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+        );
         let files: Vec<_> = df
             .column("file")
             .unwrap()
@@ -1460,6 +1470,12 @@ mod tests {
         assert_eq!(z2.get(1), Some(2400.0));
         let tss = w.column("hr_tss").unwrap().f64().unwrap();
         assert_eq!(tss.get(1), Some(130.0));
+        // The week whose only session has no HR has unknown, not zero, load and zones.
+        assert_eq!(tss.get(2), None);
+        assert_eq!(w.column("z2_s").unwrap().f64().unwrap().get(2), None);
+        let missing = w.column("sessions_without_hr_tss").unwrap();
+        let missing = missing.cast(&DataType::UInt32).unwrap();
+        assert_eq!(missing.u32().unwrap().get(2), Some(1));
         let start = w
             .column("week_start")
             .unwrap()
@@ -1489,6 +1505,11 @@ mod tests {
                 .finish()
                 .unwrap();
             assert!(back.equals_missing(&frame), "{back}\nvs\n{frame}");
+            assert_eq!(
+                back.schema(),
+                frame.schema(),
+                "column types survive the round trip"
+            );
         }
     }
 

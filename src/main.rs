@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Zones(args) => cmd::zones::run(&args),
+        Command::Load(args) => cmd::load::run(&args),
     };
     match result {
         Ok(code) => code,
