@@ -755,14 +755,21 @@ impl Default for PmcOptions {
     }
 }
 
+/// The Performance Management Chart series, one value per day.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Pmc {
+    /// Chronic training load ("fitness").
+    pub ctl: Vec<f64>,
+    /// Acute training load ("fatigue").
+    pub atl: Vec<f64>,
+    /// Training stress balance ("form"): yesterday's CTL − ATL.
+    pub tsb: Vec<f64>,
+}
+
 /// CTL, ATL and TSB of a dense daily load series (index 0 = the first day; the state
 /// the day before is 0): `X_d = X_{d−1}·e^(−1/τ) + load_d·(1 − e^(−1/τ))`,
 /// `TSB_d = CTL_{d−1} − ATL_{d−1}` (see the module docs for the sources).
-pub fn pmc_series(
-    daily_load: &[f64],
-    ctl_days: f64,
-    atl_days: f64,
-) -> Result<(Vec<f64>, Vec<f64>, Vec<f64>), LoadError> {
+pub fn pmc_series(daily_load: &[f64], ctl_days: f64, atl_days: f64) -> Result<Pmc, LoadError> {
     if !(ctl_days.is_finite() && ctl_days > 0.0 && atl_days.is_finite() && atl_days > 0.0) {
         return Err(LoadError::BadTimeConstant { ctl_days, atl_days });
     }
@@ -781,7 +788,7 @@ pub fn pmc_series(
         ctl.push(c);
         atl.push(a);
     }
-    Ok((ctl, atl, tsb))
+    Ok(Pmc { ctl, atl, tsb })
 }
 
 /// The daily PMC table from a sessions frame: one row per day from the first dated
@@ -838,7 +845,7 @@ pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, L
         d_missing[k] = missing[i];
         d_timer[k] = timer[i];
     }
-    let (ctl, atl, tsb) = pmc_series(&d_load, opts.ctl_days, opts.atl_days)?;
+    let Pmc { ctl, atl, tsb } = pmc_series(&d_load, opts.ctl_days, opts.atl_days)?;
     let dates: Vec<i32> = (0..len as i32).map(|k| first + k).collect();
     Ok(DataFrame::new(
         len,
@@ -1275,7 +1282,7 @@ mod tests {
             })
             .collect();
         for (tc, ta) in [(42.0, 7.0), (28.0, 5.0)] {
-            let (ctl, atl, tsb) = pmc_series(&loads, tc, ta).unwrap();
+            let Pmc { ctl, atl, tsb } = pmc_series(&loads, tc, ta).unwrap();
             for d in 0..loads.len() {
                 let (c, a) = (closed_form(&loads, tc, d), closed_form(&loads, ta, d));
                 assert!((ctl[d] - c).abs() < 1e-9, "CTL day {d}: {} vs {c}", ctl[d]);
@@ -1290,7 +1297,7 @@ mod tests {
         }
         // A constant load converges to itself.
         let flat = vec![50.0; 2000];
-        let (ctl, atl, _) = pmc_series(&flat, 42.0, 7.0).unwrap();
+        let Pmc { ctl, atl, .. } = pmc_series(&flat, 42.0, 7.0).unwrap();
         assert!((ctl[1999] - 50.0).abs() < 1e-6 && (atl[1999] - 50.0).abs() < 1e-9);
         assert!(pmc_series(&flat, 0.0, 7.0).is_err());
     }
@@ -1423,7 +1430,7 @@ mod tests {
             .unwrap()
             .get(8);
         assert_eq!(missing, Some(1));
-        let (ctl, atl, tsb) = pmc_series(&expected, 42.0, 7.0).unwrap();
+        let Pmc { ctl, atl, tsb } = pmc_series(&expected, 42.0, 7.0).unwrap();
         let got = |c: &str| -> Vec<f64> {
             daily
                 .column(c)
