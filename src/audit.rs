@@ -22,7 +22,7 @@ pub use labels::{resolve_label, Label, LabelBook, LabelError, LabelPattern, Labe
 
 use crate::activity::{Activity, Session};
 use crate::analysis::SessionAnalysis;
-use crate::profile::{self, Settings};
+use crate::profile::Settings;
 pub use crate::zones::{invalid_mask, SpikeFilter};
 
 /// Running sessions are audited: FIT sport `running` (generic, trail, treadmill, track,
@@ -888,55 +888,15 @@ impl AuditSummary {
     }
 }
 
-/// Banister TRIMP coefficients (male; Banister 1991, "Modeling elite athletic
-/// performance"). Temporary: the load module chooses them by sex.
-const TRIMP_A: f64 = 0.64;
-const TRIMP_B: f64 = 1.92;
-
-/// hrTSS of one session, for the audit's context.
-///
-/// TEMPORARY — replaced by crate::load on merge. Banister TRIMP, Σ minutes × HRr ×
-/// 0.64·e^(1.92·HRr), with HRr = (HR − resting) / (max − resting) clamped to [0, 1] and
-/// each sample weighted by `analysis.weights_s`; normalised so that one hour at LTHR
-/// scores 100 (TrainingPeaks' hrTSS). Max HR from the settings, else the file, else the
-/// zones; LTHR from the settings or the file, else 0.88 × max; resting HR from the
-/// settings or the file, else 60. None without heart rate or a max HR.
-// replaced by crate::load on merge
+/// The session's hrTSS, as `hrzones load` computes it ([`crate::load::SessionLoad`]):
+/// the audit's context uses the same numbers the load history shows.
 pub fn session_stress(
     a: &Activity,
     s: &Session,
     analysis: &SessionAnalysis,
-    _settings: &Settings,
+    settings: &Settings,
 ) -> Option<f64> {
-    let t = &analysis.thresholds;
-    let max = t
-        .max_hr
-        .or_else(|| profile::file_max_hr(a, s).map(|x| x.0))
-        .or_else(|| analysis.zones.as_ref().ok().and_then(|z| z.max_hr))? as f64;
-    let rest = t
-        .resting_hr
-        .or_else(|| profile::file_resting_hr(a, s).map(|x| x.0))
-        .map_or(60.0, f64::from);
-    let lthr = t
-        .lthr
-        .or_else(|| profile::file_lthr(a, s).map(|x| x.0))
-        .map_or(0.88 * max, f64::from);
-    if max <= rest || lthr <= rest || analysis.hr_covered_s <= 0.0 {
-        return None;
-    }
-    let per_min = |hr: f64| {
-        let x = ((hr - rest) / (max - rest)).clamp(0.0, 1.0);
-        x * TRIMP_A * (TRIMP_B * x).exp()
-    };
-    let hr = &a.samples.hr_bpm[s.samples.clone()];
-    let trimp: f64 = hr
-        .iter()
-        .zip(&analysis.weights_s)
-        .filter(|(&h, &w)| h > 0 && w > 0.0)
-        .map(|(&h, &w)| w / 60.0 * per_min(h as f64))
-        .sum();
-    let one_hour_at_lthr = 60.0 * per_min(lthr);
-    (one_hour_at_lthr > 0.0).then(|| trimp / one_hour_at_lthr * 100.0)
+    crate::load::SessionLoad::compute(a, s, analysis, settings).hr_tss
 }
 
 #[cfg(test)]

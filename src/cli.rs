@@ -34,6 +34,8 @@ pub enum Command {
     Zones(cmd::zones::Args),
     /// Recovery-run audit: did each run labelled recovery stay short, easy and in Zone 1?
     Audit(cmd::audit::Args),
+    /// Training stress per session (hrTSS, TRIMP) and the load history (CTL/ATL/TSB).
+    Load(cmd::load::Args),
 }
 
 /// Which files to read.

@@ -4,7 +4,7 @@
 //!
 //! The pipeline, one stage per module, data flowing one way:
 //! bytes → [`fit::decode`] (columns) → [`activity::Activity`] (sessions, timer, samples)
-//! → [`zones`] (time in zone) → `load` (hrTSS, TRIMP, CTL/ATL/TSB)
+//! → [`zones`] (time in zone) → [`load`] (hrTSS, TRIMP, CTL/ATL/TSB)
 //! → `audit` (recovery runs) → `report` / `chart` (output).
 //!
 //! ```
@@ -31,6 +31,7 @@ pub mod audit;
 pub mod cli;
 pub mod cmd;
 pub mod fit;
+pub mod load;
 pub mod pipeline;
 pub mod profile;
 pub mod report;

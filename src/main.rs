@@ -13,6 +13,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Zones(args) => cmd::zones::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
+        Command::Load(args) => cmd::load::run(&args),
     };
     match result {
         Ok(code) => code,

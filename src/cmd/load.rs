@@ -1,0 +1,223 @@
+//! `hrzones load PATH...`: training stress per session and the load history.
+//!
+//! ```text
+//! hrzones load PATH... [--max-hr N --resting-hr N --lthr N --sex male|female --profile F]
+//!                      [--daily | --weekly] [--ctl-days 42] [--atl-days 7]
+//!                      [--utc-offset +HH:MM] [--until YYYY-MM-DD]
+//!                      [--format table|csv|json|parquet] [--output FILE]
+//! ```
+//!
+//! Default: one row per session — file, session, start, date, iso_week, sport,
+//! sub_sport, timer_s, hr_covered_s, hr_tss, banister_trimp, edwards_trimp, device_tss,
+//! device_training_effect, sex, max/resting HR and LTHR each with its source, the zone
+//! model and time in zone (z0_s … zN_s), note.
+//! `--daily`: the Performance Management Chart, one row per day (rest days included):
+//! date, sessions, sessions_without_hr_tss, timer_s, load, ctl, atl, tsb.
+//! `--weekly`: per ISO week, sport and zone model: week_start, iso_week, sport,
+//! zone_model, sessions, timer_s, hr_tss, z0_s … zN_s.
+//! Formulas, sources and conventions: the `load` module docs and docs/LOAD.md.
+
+use std::process::ExitCode;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+use polars::prelude::*;
+
+use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
+use crate::load::{self, PmcOptions, SessionRow};
+use crate::report::{Cell, Format, Table};
+
+/// Arguments of `hrzones load`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  hrzones load ~/exports --max-hr 190 --resting-hr 48 --lthr 172\n  hrzones load ~/exports --profile athlete.toml --daily --format csv > pmc.csv\n  hrzones load ~/exports --profile athlete.toml --weekly\n  hrzones load ~/exports --profile athlete.toml --format parquet --output sessions.parquet"
+)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    zones: ZoneArgs,
+    /// The daily load series with CTL, ATL and TSB (rest days included as zero load)
+    /// instead of one row per session.
+    #[arg(long, conflicts_with = "weekly", help_heading = "History")]
+    daily: bool,
+    /// Weekly totals per sport and zone model (ISO weeks, Monday first): sessions,
+    /// timer time, hrTSS and time in each zone.
+    #[arg(long, help_heading = "History")]
+    weekly: bool,
+    /// CTL ("fitness") time constant, days.
+    #[arg(long, default_value_t = load::DEFAULT_CTL_DAYS, value_name = "DAYS", help_heading = "History")]
+    ctl_days: f64,
+    /// ATL ("fatigue") time constant, days.
+    #[arg(long, default_value_t = load::DEFAULT_ATL_DAYS, value_name = "DAYS", help_heading = "History")]
+    atl_days: f64,
+    /// The offset at which a session's start gives its day (and ISO week): UTC,
+    /// +02:00, -05:30. A session past midnight counts on the day it started.
+    #[arg(
+        long,
+        default_value = "UTC",
+        value_name = "OFFSET",
+        allow_hyphen_values = true,
+        help_heading = "History"
+    )]
+    utc_offset: String,
+    /// Run the daily series through this date (e.g. today), adding rest days after the
+    /// last session.
+    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "History")]
+    until: Option<NaiveDate>,
+    #[command(flatten)]
+    output: OutputArgs,
+}
+
+/// A polars table as a report table: floats with one decimal, dates as YYYY-MM-DD,
+/// datetimes as RFC 3339 UTC.
+pub fn frame_to_table(df: &DataFrame) -> anyhow::Result<Table> {
+    let names: Vec<String> = df
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let mut table = Table::new(names);
+    for i in 0..df.height() {
+        let mut row = Vec::with_capacity(df.width());
+        for c in df.columns() {
+            row.push(cell_of(c.get(i)?));
+        }
+        table.push(row);
+    }
+    Ok(table)
+}
+
+fn cell_of(v: AnyValue<'_>) -> Cell {
+    match v {
+        AnyValue::Null => Cell::Null,
+        AnyValue::Boolean(b) => Cell::Bool(b),
+        AnyValue::String(s) => Cell::Str(s.to_string()),
+        AnyValue::StringOwned(s) => Cell::Str(s.to_string()),
+        AnyValue::Float64(x) => Cell::float(x, 1),
+        AnyValue::Float32(x) => Cell::float(x as f64, 1),
+        AnyValue::Date(d) => load::date_of_day(d).map_or(Cell::Null, |d| Cell::Str(d.to_string())),
+        AnyValue::Datetime(t, unit, _) | AnyValue::DatetimeOwned(t, unit, _) => {
+            let ms = match unit {
+                TimeUnit::Milliseconds => t,
+                TimeUnit::Microseconds => t / 1_000,
+                TimeUnit::Nanoseconds => t / 1_000_000,
+            };
+            chrono::DateTime::from_timestamp_millis(ms).map_or(Cell::Null, |d| {
+                Cell::Str(d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+            })
+        }
+        other => match other.extract::<i64>() {
+            Some(i) if other.dtype().is_integer() => Cell::Int(i),
+            _ => Cell::Str(other.to_string()),
+        },
+    }
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let settings = args.zones.settings()?;
+    let offset = load::parse_utc_offset(&args.utc_offset)?;
+    let opts = PmcOptions {
+        ctl_days: args.ctl_days,
+        atl_days: args.atl_days,
+        until: args.until,
+    };
+    // Checked before reading anything, so a bad value costs no time.
+    load::pmc_series(&[], opts.ctl_days, opts.atl_days)?;
+    let format = super::format_of(&args.output);
+    if format == Format::Parquet && args.output.output.is_none() {
+        anyhow::bail!("--format parquet writes a binary file: give it a path with --output FILE");
+    }
+
+    // Only the small per-session rows come back from each file, never its samples.
+    let (results, summary) = super::run_inputs(&args.input, |a| load::session_rows(a, &settings));
+    let rows: Vec<SessionRow> = results
+        .into_iter()
+        .filter_map(|(_, r)| r)
+        .flatten()
+        .collect();
+    report_gaps(&rows);
+
+    let sessions = load::sessions_frame(&rows, offset)?;
+    let mut frame = if args.daily {
+        load::daily_pmc(&sessions, &opts)?
+    } else if args.weekly {
+        load::weekly_zones(&sessions)?
+    } else {
+        sessions
+    };
+    if format == Format::Parquet {
+        if let Some(path) = &args.output.output {
+            crate::report::write_atomic(path, |w| {
+                ParquetWriter::new(w)
+                    .finish(&mut frame)
+                    .map(|_| ())
+                    .map_err(std::io::Error::other)
+            })
+            .with_context(|| format!("could not write {}", path.display()))?;
+        }
+    } else {
+        super::emit(&frame_to_table(&frame)?, &args.output)?;
+    }
+    Ok(super::finish(&summary))
+}
+
+/// One stderr line per kind of gap, so a missing number is never silent.
+fn report_gaps(rows: &[SessionRow]) {
+    let with_hr: Vec<&SessionRow> = rows
+        .iter()
+        .filter(|r| r.load.note.as_deref() != Some(load::NO_HR_NOTE))
+        .collect();
+    let no_max = with_hr.iter().filter(|r| r.load.max_hr.is_none()).count();
+    if no_max > 0 {
+        eprintln!(
+            "hrzones: {no_max} sessions with heart rate have no hrTSS: their files carry no max HR; set --max-hr or --profile"
+        );
+    }
+    let other = with_hr
+        .iter()
+        .filter(|r| r.load.max_hr.is_some() && r.load.hr_tss.is_none())
+        .count();
+    if other > 0 {
+        eprintln!("hrzones: {other} sessions have no hrTSS because their thresholds conflict (see the note column)");
+    }
+    let est_lthr = with_hr
+        .iter()
+        .filter(|r| {
+            r.load.hr_tss.is_some()
+                && r.load
+                    .lthr
+                    .as_ref()
+                    .is_some_and(|l| l.source.starts_with("estimate"))
+        })
+        .count();
+    if est_lthr > 0 {
+        eprintln!(
+            "hrzones: {est_lthr} sessions use an estimated LTHR (resting + 0.85 × (max − resting)); set --lthr or --profile for real hrTSS"
+        );
+    }
+    let est_rest = with_hr
+        .iter()
+        .filter(|r| r.load.hr_tss.is_some() && r.load.resting_hr.source.starts_with("estimate"))
+        .count();
+    if est_rest > 0 {
+        eprintln!(
+            "hrzones: {est_rest} sessions use the default resting HR {} bpm; set --resting-hr or --profile",
+            load::DEFAULT_RESTING_HR_BPM
+        );
+    }
+    let default_sex = with_hr
+        .iter()
+        .filter(|r| r.load.hr_tss.is_some() && r.load.sex_source.starts_with("default"))
+        .count();
+    if default_sex > 0 {
+        eprintln!(
+            "hrzones: {default_sex} sessions use the male TRIMP weighting by default (no sex in the settings or file); set --sex or --profile"
+        );
+    }
+    let undated = rows.iter().filter(|r| r.start_unix_s.is_none()).count();
+    if undated > 0 {
+        eprintln!("hrzones: {undated} sessions have no real date (timestamps since power-on) and stay out of the daily and weekly history");
+    }
+}
