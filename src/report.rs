@@ -51,7 +51,7 @@ impl Cell {
             Cell::Null => String::new(),
             Cell::Str(s) => s.clone(),
             Cell::Int(i) => i.to_string(),
-            Cell::Float(v, d) => format!("{:.*}", *d as usize, v),
+            Cell::Float(v, d) => format!("{:.*}", *d as usize, round_to(*v, *d)),
             Cell::Bool(b) => b.to_string(),
         }
     }
@@ -61,13 +61,16 @@ impl Cell {
             Cell::Null => serde_json::Value::Null,
             Cell::Str(s) => serde_json::Value::String(s.clone()),
             Cell::Int(i) => serde_json::Value::from(*i),
-            Cell::Float(v, d) => {
-                let p = 10f64.powi(*d as i32);
-                serde_json::Value::from((v * p).round() / p)
-            }
+            Cell::Float(v, d) => serde_json::Value::from(round_to(*v, *d)),
             Cell::Bool(b) => serde_json::Value::Bool(*b),
         }
     }
+}
+
+/// Rounds half away from zero to `decimals` places: text, CSV and JSON print the same digits.
+fn round_to(v: f64, decimals: u8) -> f64 {
+    let p = 10f64.powi(decimals as i32);
+    (v * p).round() / p
 }
 
 impl From<&str> for Cell {
