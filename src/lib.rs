@@ -9,5 +9,6 @@
 #![warn(missing_docs)]
 
 pub mod activity;
+pub mod dump;
 pub mod fit;
 pub mod zones;
