@@ -1065,6 +1065,21 @@ impl<'a> Decoder<'a> {
             used += ndev * 3;
         }
         let path = msg_path(kind, &fields);
+        // Speed: size the record columns once, for the most rows the rest of this file's
+        // data can hold (a header byte + `offset` bytes each), instead of growing seven
+        // columns by doubling (13 reallocations and copies each on a 3 MB file). Only for
+        // records of 8+ bytes, so the reservation stays under 4 bytes per input byte.
+        if kind == Kind::Record && offset >= 8 && self.out.records.t_s.capacity() == 0 {
+            let rows = b.len().saturating_sub(used) / (offset + 1);
+            let c = &mut self.out.records;
+            c.t_s.reserve_exact(rows);
+            c.hr_bpm.reserve_exact(rows);
+            c.distance_m.reserve_exact(rows);
+            c.speed_mps.reserve_exact(rows);
+            c.altitude_m.reserve_exact(rows);
+            c.cadence_rpm.reserve_exact(rows);
+            c.power_w.reserve_exact(rows);
+        }
         self.defs[local] = Some(Definition {
             kind,
             big_endian,
