@@ -1132,9 +1132,7 @@ impl<'a> Decoder<'a> {
             }
             MsgPath::General => {
                 // dispatch() needs `&mut self`: lend it the definition for the call.
-                let Some(def) = self.defs[local as usize].take() else {
-                    return None;
-                };
+                let def = self.defs[local as usize].take()?;
                 self.dispatch(&Msg { data, def: &def }, ts);
                 self.defs[local as usize] = Some(def);
             }
