@@ -30,6 +30,7 @@ pub mod analysis;
 pub mod audit;
 pub mod cli;
 pub mod cmd;
+pub mod dump;
 pub mod fit;
 pub mod load;
 pub mod pipeline;
