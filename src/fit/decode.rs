@@ -958,7 +958,11 @@ impl<'a> Decoder<'a> {
             return None;
         }
         self.out.data_messages += 1;
-        if def.kind != Kind::Skip || !def.fields.is_empty() {
+        // A message with none of the fields we read carries nothing but a compressed
+        // timestamp, which only a record row (and the activity count) uses. Skipping the
+        // others keeps a file of 1-byte messages from costing a ~160-byte struct per
+        // input byte (tests/regressions.rs `smallest_messages_allocation`).
+        if !def.fields.is_empty() || matches!(def.kind, Kind::Record | Kind::Activity) {
             let msg = Msg {
                 data: &b[..size],
                 def: &def,
