@@ -153,7 +153,7 @@ fn exercise_activity(fit: FitData) -> Result<(), String> {
         }
     }
     for iv in &a.timer {
-        if !(iv.start_s <= iv.end_s) {
+        if iv.start_s.is_nan() || iv.end_s.is_nan() || iv.start_s > iv.end_s {
             return Err(format!("timer interval backwards: {iv:?}"));
         }
     }

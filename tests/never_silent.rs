@@ -102,7 +102,7 @@ fn activity_files(files: &[CorpusFile]) -> Vec<&CorpusFile> {
         .iter()
         .filter(|f| {
             decode(&f.bytes, DecodeOptions::default())
-                .is_ok_and(|d| !d.warnings.iter().any(|w| w.is_damage()) && d.records.len() > 0)
+                .is_ok_and(|d| !d.warnings.iter().any(|w| w.is_damage()) && !d.records.is_empty())
         })
         .collect();
     v.sort_by_key(|f| f.bytes.len());
