@@ -465,8 +465,8 @@ fn mutants_never_panic_hang_or_overallocate() {
     run_mutants(n, 0, "mutants");
 }
 
-/// The long run: `cargo test --test mutants -- --ignored --nocapture` (about 20 minutes
-/// on 2 cores).
+/// The long run: `cargo test --test mutants -- --ignored --nocapture` (12 minutes
+/// on 2 cores under load, 57 GB decoded).
 #[test]
 #[ignore]
 fn mutants_long() {
