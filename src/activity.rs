@@ -16,6 +16,7 @@
 //! - Timestamps below 0x10000000 are seconds since power-on: the activity keeps them but
 //!   says its dates are unknown ([`Activity::has_real_dates`]).
 
+use std::collections::HashMap;
 use std::ops::Range;
 
 use crate::fit::decode::{FileId, FitData, HrSettings, SummaryMsg};
@@ -188,11 +189,15 @@ impl Activity {
 
         let hr_from_strap = merge_strap_hr(&mut records, hr_stream);
 
-        let mut sessions: Vec<Session> = session_msgs
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| session_from_msg(i, s))
-            .collect();
+        // Sized up front: collecting a filter_map grows by doubling, up to 200 unused
+        // bytes per session message of a file made of 2-byte sessions.
+        let mut sessions: Vec<Session> = Vec::with_capacity(session_msgs.len());
+        sessions.extend(
+            session_msgs
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| session_from_msg(i, s)),
+        );
         if sessions.is_empty() && !records.is_empty() {
             sessions.push(synthesize_session(&records, &timer_events, &sports));
         }
@@ -237,18 +242,25 @@ impl Activity {
                 });
             }
         }
-        // Match by start time, since sessions were filtered and sorted above.
+        // Match by start time, since sessions were filtered and sorted above: a session
+        // takes the zones of the first message with its start time. A map rather than a
+        // scan per session, so a (crafted) file of many sessions stays linear
+        // (tests/regressions.rs `many_sessions_over_many_records`).
+        let mut first_with_start: HashMap<u32, usize> = HashMap::new();
+        for (p, m) in session_msgs.iter().enumerate() {
+            if let Some(t) = m.start_time {
+                first_with_start.entry(t).or_insert(p);
+            }
+        }
         for s in sessions.iter_mut().filter(|s| !s.synthesized) {
-            let pos = session_msgs
-                .iter()
-                .position(|m| m.start_time == Some(s.start_s) && start_of(m) == Some(s.start_s));
-            if let Some(p) = pos {
+            if let Some(&p) = first_with_start.get(&s.start_s) {
                 s.device_zones = tiz_by_index[p].take();
             }
         }
 
+        let t_sorted = records.t_s.windows(2).all(|w| w[0] <= w[1]);
         for s in sessions.iter_mut() {
-            s.samples = sample_range(&records.t_s, s.start_s, s.end_s);
+            s.samples = sample_range(&records.t_s, t_sorted, s.start_s, s.end_s);
         }
 
         let timer = timer_intervals(&timer_events, &sessions);
@@ -297,8 +309,13 @@ impl Activity {
     /// The timer-running intervals clipped to a session's span.
     pub fn session_timer(&self, s: &Session) -> Vec<Interval> {
         let (a, b) = (s.start_s as f64, s.end_s as f64);
-        self.timer
+        // `timer` is sorted and disjoint: start at the first interval that ends after
+        // `a` and stop at the first that starts at or after `b`, rather than filtering
+        // all of them for every session.
+        let first = self.timer.partition_point(|iv| iv.end_s <= a);
+        self.timer[first..]
             .iter()
+            .take_while(|iv| iv.start_s < b)
             .filter_map(|iv| {
                 let (x, y) = (iv.start_s.max(a), iv.end_s.min(b));
                 (y > x).then_some(Interval {
@@ -396,7 +413,13 @@ fn synthesize_session(
 /// The rows whose timestamps fall in [start, end]. Records are in time order in real
 /// files; a record whose clock jumped outside the span in the middle stays in the range
 /// (it then weighs nothing, see `zones::sample_weights`).
-fn sample_range(t: &[u32], start: u32, end: u32) -> Range<usize> {
+fn sample_range(t: &[u32], t_sorted: bool, start: u32, end: u32) -> Range<usize> {
+    if t_sorted {
+        // The usual case, in O(log n): with many sessions a scan each is quadratic.
+        let a = t.partition_point(|&x| x < start);
+        let b = t.partition_point(|&x| x <= end);
+        return if a < b { a..b } else { 0..0 };
+    }
     let first = t.iter().position(|&x| x >= start && x <= end);
     let last = t.iter().rposition(|&x| x >= start && x <= end);
     match (first, last) {
@@ -476,25 +499,28 @@ fn merge_strap_hr(records: &mut Samples, mut stream: Vec<(f64, u8)>) -> usize {
         return 0;
     }
     stream.sort_by(|a, b| a.0.total_cmp(&b.0));
+    // Prefix sums of bpm: a record's mean over (previous record, this record] is then two
+    // binary searches however the clock jumps. (Walking on from the previous position
+    // was quadratic for a clock jumping back and forth: tests/regressions.rs
+    // `strap_hr_with_a_clock_jumping_back_and_forth`.)
+    let mut prefix = Vec::with_capacity(stream.len() + 1);
+    prefix.push(0u64);
+    for s in &stream {
+        prefix.push(prefix[prefix.len() - 1] + s.1 as u64);
+    }
+    let first_after = |x: f64| stream.partition_point(|s| s.0 <= x);
     let mut filled = 0;
-    let mut j = 0usize; // first stream sample with time > previous record's time
+    let mut j = 0usize; // first stream sample not yet given to a record
     let mut prev_t = f64::NEG_INFINITY;
     for i in 0..records.len() {
         let t = records.t_s[i] as f64;
         if t < prev_t {
-            // Clock went backwards: restart the search.
-            j = stream.partition_point(|s| s.0 <= t - 1.0);
+            // Clock went backwards: the samples after the previous record are the next.
+            j = first_after(prev_t);
         }
-        while j < stream.len() && stream[j].0 <= prev_t {
-            j += 1;
-        }
-        let mut k = j;
-        let (mut sum, mut n) = (0u32, 0u32);
-        while k < stream.len() && stream[k].0 <= t {
-            sum += stream[k].1 as u32;
-            n += 1;
-            k += 1;
-        }
+        let k = j.max(first_after(t));
+        let n = k - j;
+        let sum = prefix[k] - prefix[j];
         if records.hr_bpm[i] == 0 {
             let bpm = if n > 0 {
                 Some(((sum as f64 / n as f64).round()) as u8)
@@ -612,6 +638,27 @@ mod tests {
                 end_s: 70.0
             }]
         );
+    }
+
+    #[test]
+    fn strap_hr_after_a_backwards_clock_is_not_given_twice() {
+        let mut r = Samples::default();
+        for t in [10u32, 20, 5, 15, 25] {
+            r.t_s.push(t);
+            r.hr_bpm.push(0);
+        }
+        let stream = vec![
+            (9.0, 100),
+            (12.0, 110),
+            (18.0, 120),
+            (22.0, 130),
+            (24.0, 140),
+        ];
+        let n = merge_strap_hr(&mut r, stream);
+        // 10: (−∞, 10] -> 100; 20: (10, 20] -> 115; 5 and 15 come after the clock went
+        // back: the samples up to 20 are taken and none is within 2 s; 25: (20, 25] -> 135.
+        assert_eq!(r.hr_bpm, vec![100, 115, 0, 0, 135]);
+        assert_eq!(n, 3);
     }
 
     #[test]

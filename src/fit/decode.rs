@@ -555,6 +555,11 @@ fn msg_path(kind: Kind, fields: &[FieldPlan]) -> MsgPath {
         Kind::Skip if fields.is_empty() => MsgPath::Nothing,
         // For a skipped message `fields` holds only timestamp fields.
         Kind::Skip => MsgPath::TimestampOnly,
+        // A message with none of the fields we read carries nothing but a compressed
+        // timestamp, which only a record row (and the activity count) uses. Skipping the
+        // others keeps a file of 1-byte messages from costing a ~160-byte struct per
+        // input byte (tests/regressions.rs `smallest_messages_allocation`).
+        k if fields.is_empty() && !matches!(k, Kind::Record | Kind::Activity) => MsgPath::Nothing,
         Kind::Record => {
             let mut s = RecordSlots::default();
             let mut seen = [false; 256];
@@ -1553,8 +1558,19 @@ mod tests {
 
     /// A definition message: (local, big endian, global, [(field, size, base type)]).
     fn definition(local: u8, be: bool, global: u16, fields: &[(u8, u8, u8)]) -> Vec<u8> {
-        let g = if be { global.to_be_bytes() } else { global.to_le_bytes() };
-        let mut d = vec![0x40 | local, 0, u8::from(be), g[0], g[1], fields.len() as u8];
+        let g = if be {
+            global.to_be_bytes()
+        } else {
+            global.to_le_bytes()
+        };
+        let mut d = vec![
+            0x40 | local,
+            0,
+            u8::from(be),
+            g[0],
+            g[1],
+            fields.len() as u8,
+        ];
         for &(num, size, base) in fields {
             d.extend_from_slice(&[num, size, base]);
         }
@@ -1598,19 +1614,33 @@ mod tests {
         d.extend_from_slice(&u32::MAX.to_le_bytes()); // enhanced_speed invalid: use speed
         d.extend_from_slice(&7i32.to_le_bytes());
         // Big endian: timestamp, heart rate, enhanced altitude.
-        d.extend(definition(1, true, mesg::RECORD, &[(253, 4, U32), (3, 1, U8), (78, 4, U32)]));
+        d.extend(definition(
+            1,
+            true,
+            mesg::RECORD,
+            &[(253, 4, U32), (3, 1, U8), (78, 4, U32)],
+        ));
         d.push(1);
         d.extend_from_slice(&1001u32.to_be_bytes());
         d.push(0xFF); // no heart rate
         d.extend_from_slice(&3000u32.to_be_bytes()); // 3000 / 5 - 500 = 100 m
-        // Compressed timestamp, local 1, offset 12: 1001 = 31 * 32 + 9, so 1001 - 9 + 12.
+                                                     // Compressed timestamp, local 1, offset 12: 1001 = 31 * 32 + 9, so 1001 - 9 + 12.
         d.push(0x80 | (1 << 5) | 12);
         d.extend_from_slice(&u32::MAX.to_be_bytes());
         d.push(140);
         d.extend_from_slice(&u32::MAX.to_be_bytes());
         // Heart rate twice in one definition.
-        d.extend(definition(2, false, mesg::RECORD, &[(253, 4, U32), (3, 1, U8), (3, 1, U8)]));
-        for (t, a, b) in [(1010u32, 120u8, 0xFFu8), (1011, 0xFF, 130), (1012, 110, 111)] {
+        d.extend(definition(
+            2,
+            false,
+            mesg::RECORD,
+            &[(253, 4, U32), (3, 1, U8), (3, 1, U8)],
+        ));
+        for (t, a, b) in [
+            (1010u32, 120u8, 0xFFu8),
+            (1011, 0xFF, 130),
+            (1012, 110, 111),
+        ] {
             d.push(2);
             d.extend_from_slice(&t.to_le_bytes());
             d.extend_from_slice(&[a, b]);
@@ -1643,11 +1673,23 @@ mod tests {
         };
         let ts = plan(253, 4, 0x86);
         let hr = plan(3, 1, 0x02);
-        assert!(matches!(msg_path(Kind::Record, &[ts, hr]), MsgPath::Record(_)));
-        assert!(matches!(msg_path(Kind::Record, &[ts, hr, hr]), MsgPath::General));
-        assert!(matches!(msg_path(Kind::Record, &[ts, ts]), MsgPath::General));
+        assert!(matches!(
+            msg_path(Kind::Record, &[ts, hr]),
+            MsgPath::Record(_)
+        ));
+        assert!(matches!(
+            msg_path(Kind::Record, &[ts, hr, hr]),
+            MsgPath::General
+        ));
+        assert!(matches!(
+            msg_path(Kind::Record, &[ts, ts]),
+            MsgPath::General
+        ));
         assert!(matches!(msg_path(Kind::Skip, &[]), MsgPath::Nothing));
-        assert!(matches!(msg_path(Kind::Skip, &[ts]), MsgPath::TimestampOnly));
+        assert!(matches!(
+            msg_path(Kind::Skip, &[ts]),
+            MsgPath::TimestampOnly
+        ));
         assert!(matches!(msg_path(Kind::Session, &[ts]), MsgPath::General));
         // A float-typed heart rate is never read as an integer, on either path.
         let MsgPath::Record(s) = msg_path(Kind::Record, &[ts, plan(3, 4, 0x88)]) else {
