@@ -32,6 +32,8 @@ pub struct Cli {
 pub enum Command {
     /// Seconds in each heart-rate zone, one row per session.
     Zones(cmd::zones::Args),
+    /// Charts: heart rate over the zones per session, weekly time in zone, CTL/ATL/TSB.
+    Chart(cmd::chart::Args),
 }
 
 /// Which files to read.

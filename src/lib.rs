@@ -10,6 +10,7 @@
 
 pub mod activity;
 pub mod analysis;
+pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod fit;

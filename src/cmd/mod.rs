@@ -1,6 +1,7 @@
 //! One module per subcommand, each opening with what it does; shared plumbing here:
 //! reading inputs, reporting bad files on stderr, writing the output, the exit code.
 
+pub mod chart;
 pub mod zones;
 
 use std::io::Write;
