@@ -678,7 +678,7 @@ fn cpu_s() -> f64 {
 }
 
 #[test]
-#[ignore = "benchmark: renders 200 charts four times"]
+#[ignore = "benchmark: renders 200 charts six times"]
 fn render_speed_200_sessions() {
     use rayon::prelude::*;
     let n: u64 = std::env::var("HRZONES_BENCH_N")
@@ -687,64 +687,59 @@ fn render_speed_200_sessions() {
         .unwrap_or(200);
     let inputs: Vec<RunChartInput> = (0..n).map(bench_input).collect();
     let dir = tempfile::tempdir().unwrap();
-    let cpu = std::sync::Mutex::new(Vec::new());
-    let render_all = |format: ChartFormat| {
-        let (t, c) = (std::time::Instant::now(), cpu_s());
-        inputs.par_iter().enumerate().for_each(|(i, input)| {
-            let p = dir.path().join(format!("run{i}.{}", format.extension()));
-            chart::render_run(input, format, &p).unwrap();
-        });
-        cpu.lock().unwrap().push(cpu_s() - c);
-        t.elapsed().as_secs_f64()
-    };
+    let threads = rayon::current_num_threads();
     let one = rayon::ThreadPoolBuilder::new()
         .num_threads(1)
         .build()
         .unwrap();
-    let threads = rayon::current_num_threads();
-    let single_png = one.install(|| render_all(ChartFormat::Png));
-    let par_png = render_all(ChartFormat::Png);
-    let single_svg = one.install(|| render_all(ChartFormat::Svg));
-    let par_svg = render_all(ChartFormat::Svg);
-    // Drawing alone (no PNG encoding, no file): SVG strings drawn in memory.
-    let t = std::time::Instant::now();
-    one.install(|| {
-        for input in &inputs[..(n as usize).min(20)] {
-            chart::run_chart_bytes(input, ChartFormat::Svg).unwrap();
-        }
-    });
-    let svg_mem_each = t.elapsed().as_secs_f64() / (n as f64).min(20.0);
-    let t = std::time::Instant::now();
-    for input in &inputs[..(n as usize).min(20)] {
-        chart::run_chart_bytes(input, ChartFormat::Png).unwrap();
+    // (format, written to a file (atomic, fsync) or only rendered in memory)
+    let phase = |format: ChartFormat, to_file: bool| {
+        let (t, c) = (std::time::Instant::now(), cpu_s());
+        inputs.par_iter().enumerate().for_each(|(i, input)| {
+            if to_file {
+                let p = dir.path().join(format!("run{i}.{}", format.extension()));
+                chart::render_run(input, format, &p).unwrap();
+            } else {
+                chart::run_chart_bytes(input, format).unwrap();
+            }
+        });
+        (t.elapsed().as_secs_f64(), cpu_s() - c)
+    };
+    println!(
+        "{n} run charts of 60 min at 1 Hz; {threads} rayon threads; load average before: {}",
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
+    );
+    println!("phase                 1 thread: wall s, charts/s, CPU ms/chart | {threads} threads: wall s, charts/s | wall ratio");
+    for (label, format, to_file) in [
+        ("PNG in memory", ChartFormat::Png, false),
+        ("PNG to files", ChartFormat::Png, true),
+        ("SVG in memory", ChartFormat::Svg, false),
+        ("SVG to files", ChartFormat::Svg, true),
+    ] {
+        let (w1, c1) = one.install(|| phase(format, to_file));
+        let (wn, _) = phase(format, to_file);
+        println!(
+            "{label:<20}  {w1:>6.2} {:>6.1} {:>6.1}                      | {wn:>6.2} {:>6.1}               | {:.2}x",
+            n as f64 / w1,
+            c1 * 1e3 / n as f64,
+            n as f64 / wn,
+            w1 / wn
+        );
     }
-    let png_mem_each = t.elapsed().as_secs_f64() / (n as f64).min(20.0);
     let bytes: u64 = std::fs::read_dir(dir.path())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.path().extension().is_some_and(|x| x == "png"))
         .map(|e| e.metadata().unwrap().len())
         .sum();
-    let cpu = cpu.into_inner().unwrap();
     println!(
-        "process CPU s per phase (PNG 1, PNG {threads}, SVG 1, SVG {threads}): {:.2?}; load average {}",
-        cpu,
-        std::fs::read_to_string("/proc/loadavg").unwrap_or_default().trim()
-    );
-    println!(
-        "{n} charts of 60 min at 1 Hz; rayon threads: {threads}\n\
-         PNG: 1 thread {single_png:.2} s ({:.1} charts/s); {threads} threads {par_png:.2} s ({:.1} charts/s); ratio {:.2}x\n\
-         SVG: 1 thread {single_svg:.2} s ({:.1} charts/s); {threads} threads {par_svg:.2} s ({:.1} charts/s); ratio {:.2}x\n\
-         in memory, 1 thread: PNG {:.0} ms/chart, SVG {:.0} ms/chart; mean PNG size {:.0} KB",
-        n as f64 / single_png,
-        n as f64 / par_png,
-        single_png / par_png,
-        n as f64 / single_svg,
-        n as f64 / par_svg,
-        single_svg / par_svg,
-        png_mem_each * 1e3,
-        svg_mem_each * 1e3,
+        "mean PNG {:.0} KB; load average after: {}",
         bytes as f64 / n as f64 / 1e3,
+        std::fs::read_to_string("/proc/loadavg")
+            .unwrap_or_default()
+            .trim()
     );
 }
 
