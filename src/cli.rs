@@ -36,6 +36,8 @@ pub enum Command {
     Audit(cmd::audit::Args),
     /// Training stress per session (hrTSS, TRIMP) and the load history (CTL/ATL/TSB).
     Load(cmd::load::Args),
+    /// Charts: heart rate over the zones per session, weekly time in zone, CTL/ATL/TSB.
+    Chart(cmd::chart::Args),
 }
 
 /// Which files to read.

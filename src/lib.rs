@@ -28,6 +28,7 @@
 pub mod activity;
 pub mod analysis;
 pub mod audit;
+pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod dump;

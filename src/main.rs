@@ -14,6 +14,7 @@ fn main() -> ExitCode {
         Command::Zones(args) => cmd::zones::run(&args),
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Load(args) => cmd::load::run(&args),
+        Command::Chart(args) => cmd::chart::run(&args),
     };
     match result {
         Ok(code) => code,

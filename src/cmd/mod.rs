@@ -2,6 +2,7 @@
 //! reading inputs, reporting bad files on stderr, writing the output, the exit code.
 
 pub mod audit;
+pub mod chart;
 pub mod load;
 pub mod zones;
 

@@ -1,0 +1,422 @@
+//! `hrzones chart PATH... --out DIR`: one chart per session (heart rate over the zone
+//! bands, the Zone 1 ceiling, time in zone beside it) plus the archive's history charts.
+//!
+//! Files written into DIR (created if missing; existing files are replaced atomically):
+//! - `<file stem>_s<session>.png` (or `.svg` with `--svg`) per session with heart rate
+//!   and zones; the stem is the input's file name without folders, `.gz` and `.fit`,
+//!   sanitised; when two inputs share a stem, 8 hex digits of a hash of the full input
+//!   name are appended to both so neither overwrites the other;
+//! - `weekly_zones.png`: hours per ISO week in each zone, one panel per sport;
+//! - `pmc.png`: CTL/ATL/TSB with recovery-run findings marked (needs hrTSS: skipped with
+//!   a message until the load stage is wired in).
+//!
+//! The charted paths are printed on stdout, one per line. DIR must not be an input
+//! folder or inside one, nor the folder of an input file: the archive is never written
+//! to. Charts are drawn inside the per-file closure of the parallel pipeline, one file at
+//! a time per thread, and dropped once written, so memory stays flat over any archive.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use chrono::NaiveDate;
+
+use crate::activity::{Activity, Session};
+use crate::analysis::SessionAnalysis;
+use crate::chart::{self, ChartError, ChartFormat, PmcInput, RunChartInput, WeeklyZonesInput};
+use crate::cli::{InputArgs, ZoneArgs};
+use crate::profile::{session_date, Settings};
+use crate::source;
+use crate::zones::TimeInZoneOptions;
+
+/// Arguments of `hrzones chart`.
+#[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Examples:\n  hrzones chart run.fit --out charts\n  hrzones chart ~/exports --out ~/charts --lthr 168 --only-recovery\n  hrzones chart export.zip --out charts --svg"
+)]
+pub struct Args {
+    #[command(flatten)]
+    input: InputArgs,
+    #[command(flatten)]
+    zones: ZoneArgs,
+    /// Folder for the charts (created if missing). Must not be an input folder, inside
+    /// one, or the folder of an input file.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// SVG instead of PNG (text stays text; larger files).
+    #[arg(long)]
+    svg: bool,
+    /// Per-session charts only for recovery runs (history charts still cover every
+    /// session). For now a recovery run is one whose workout, sport profile or file name
+    /// contains "recovery"; the recovery audit's own labels will replace this.
+    #[arg(long)]
+    only_recovery: bool,
+}
+
+/// What became of one session.
+#[derive(Debug)]
+enum Drawn {
+    /// Chart written here.
+    Written(PathBuf),
+    /// Not selected (`--only-recovery`).
+    NotSelected,
+    /// No heart rate.
+    NoHeartRate,
+    /// No zones.
+    NoZones,
+    /// Drawing or writing failed.
+    Failed(String),
+}
+
+/// The little a session leaves behind once its chart is written: enough for the
+/// history charts.
+#[derive(Debug)]
+struct SessionOutcome {
+    date: Option<NaiveDate>,
+    sport: &'static str,
+    secs_in_zone: Option<Vec<f64>>,
+    hr_tss: Option<f64>,
+    drawn: Drawn,
+}
+
+/// TEMPORARY: hrTSS of a session. Returns None until the load stage exists in this
+/// branch. // wired to crate::load / crate::audit on merge
+fn temporary_hr_tss(_a: &Activity, _s: &Session, _an: &SessionAnalysis) -> Option<f64> {
+    None
+}
+
+/// TEMPORARY: the recovery audit's verdict for a session (None: not audited).
+/// // wired to crate::load / crate::audit on merge
+fn temporary_verdict(_a: &Activity, _s: &Session, _an: &SessionAnalysis) -> Option<String> {
+    None
+}
+
+/// TEMPORARY: whether a session is a recovery run, by name only (workout, sport profile,
+/// file). // wired to crate::load / crate::audit on merge (the audit's labels)
+fn temporary_is_recovery(a: &Activity, s: &Session) -> bool {
+    let says = |t: &str| t.to_ascii_lowercase().contains("recovery");
+    a.workout_names.iter().any(|n| says(n))
+        || a.sport_names.iter().any(|n| says(n))
+        || s.sport_profile_name.as_deref().is_some_and(says)
+        || says(&chart_stem(&a.source))
+}
+
+/// TEMPORARY: the PMC series; None until the load stage exists in this branch.
+/// // wired to crate::load / crate::audit on merge
+fn temporary_pmc_input(outcomes: &[&SessionOutcome]) -> Option<PmcInput> {
+    // What the load stage will turn into the CTL/ATL/TSB series: (day, hrTSS).
+    let daily: Vec<(NaiveDate, f64)> = outcomes
+        .iter()
+        .filter_map(|o| Some((o.date?, o.hr_tss?)))
+        .collect();
+    let _ = daily;
+    None
+}
+
+/// The file-name stem of an input: its name without folders (or zip path), `.gz` and
+/// `.fit`, with anything but letters, digits, `-`, `_`, `+` and `.` replaced by `_`.
+pub fn chart_stem(source_name: &str) -> String {
+    let base = source_name
+        .rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(source_name);
+    let base = base.rsplit(':').next().unwrap_or(base);
+    let mut stem = base.to_string();
+    for suffix in [".gz", ".fit"] {
+        if stem.to_ascii_lowercase().ends_with(suffix) {
+            stem.truncate(stem.len() - suffix.len());
+        }
+    }
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "-_+.".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let clean = clean.trim_start_matches('.').to_string();
+    if clean.is_empty() {
+        "activity".to_string()
+    } else {
+        clean
+    }
+}
+
+/// Stems shared by more than one input, which then get a hash suffix.
+fn shared_stems(names: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for n in names {
+        *counts.entry(chart_stem(&n)).or_default() += 1;
+    }
+    counts.retain(|_, n| *n > 1);
+    counts
+}
+
+/// `<stem>[_<hash>]_s<session>.<ext>`.
+fn chart_file_name(
+    source_name: &str,
+    session: usize,
+    shared: &HashMap<String, usize>,
+    ext: &str,
+) -> String {
+    let stem = chart_stem(source_name);
+    if shared.contains_key(&stem) {
+        let h = xxhash_rust::xxh3::xxh3_64(source_name.as_bytes());
+        format!("{stem}_{:08x}_s{session}.{ext}", h >> 32)
+    } else {
+        format!("{stem}_s{session}.{ext}")
+    }
+}
+
+/// `p` made absolute with symlinks resolved as far as it exists.
+fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    loop {
+        if let Ok(c) = existing.canonicalize() {
+            return rest.iter().rev().fold(c, |acc, part| acc.join(part));
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => return abs,
+        }
+    }
+}
+
+/// Refuses an output folder that would write into the archive.
+fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> anyhow::Result<()> {
+    let out_r = resolved(out);
+    for input in inputs {
+        let Ok(inp) = input.canonicalize() else {
+            continue; // reported as unreadable by the pipeline
+        };
+        if inp.is_dir() {
+            if out_r.starts_with(&inp) {
+                anyhow::bail!(
+                    "--out {} is inside the input folder {}: charts are never written into the archive; choose a folder outside it",
+                    out.display(),
+                    input.display()
+                );
+            }
+        } else if inp.parent().is_some_and(|p| p == out_r) {
+            anyhow::bail!(
+                "--out {} is the folder of the input {}: charts are never written next to the inputs; choose another folder",
+                out.display(),
+                input.display()
+            );
+        }
+    }
+    Ok(())
+}
+
+/// Analyses and charts every session of one activity; returns the small outcomes.
+fn chart_activity(
+    a: &Activity,
+    settings: &Settings,
+    args: &Args,
+    shared: &HashMap<String, usize>,
+    format: ChartFormat,
+) -> Vec<SessionOutcome> {
+    a.sessions
+        .iter()
+        .map(|s| {
+            let an = SessionAnalysis::compute(a, s, settings, TimeInZoneOptions::default());
+            let hr_tss = temporary_hr_tss(a, s, &an);
+            let has_hr = an.hr_covered_s > 0.0;
+            let drawn = if args.only_recovery && !temporary_is_recovery(a, s) {
+                Drawn::NotSelected
+            } else if !has_hr {
+                Drawn::NoHeartRate
+            } else {
+                let verdict = temporary_verdict(a, s, &an);
+                let path = args.out.join(chart_file_name(
+                    &a.source,
+                    s.index,
+                    shared,
+                    format.extension(),
+                ));
+                match RunChartInput::from_session(a, s, &an, hr_tss, verdict)
+                    .and_then(|input| chart::render_run(&input, format, &path))
+                {
+                    Ok(_) => Drawn::Written(path),
+                    Err(ChartError::NoZones(_)) => Drawn::NoZones,
+                    Err(ChartError::NoHeartRate) => Drawn::NoHeartRate,
+                    Err(e) => Drawn::Failed(format!("{}: session {}: {e}", a.source, s.index)),
+                }
+            };
+            SessionOutcome {
+                date: session_date(a, s),
+                sport: s.sport_name(),
+                secs_in_zone: an.secs_in_zone.filter(|_| has_hr),
+                hr_tss,
+                drawn,
+            }
+        })
+        .collect()
+}
+
+/// Runs the command.
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let settings = args.zones.settings()?;
+    check_out_dir(&args.out, &args.input.paths)?;
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("could not create {}", args.out.display()))?;
+    chart::ensure_fonts()?;
+    let format = if args.svg {
+        ChartFormat::Svg
+    } else {
+        ChartFormat::Png
+    };
+    // Names are planned before the parallel run so that two inputs with the same stem
+    // never race for one file name.
+    let shared = shared_stems(
+        source::collect(&args.input.paths)
+            .files
+            .iter()
+            .map(|f| f.name()),
+    );
+
+    let started = Instant::now();
+    let (results, summary) = super::run_inputs(&args.input, |a| {
+        chart_activity(a, &settings, args, &shared, format)
+    });
+    let outcomes: Vec<SessionOutcome> = results
+        .into_iter()
+        .filter_map(|(_, r)| r)
+        .flatten()
+        .collect();
+    let elapsed_s = started.elapsed().as_secs_f64();
+
+    let mut written = 0usize;
+    let mut failed = 0usize;
+    let (mut no_hr, mut no_zones) = (0usize, 0usize);
+    {
+        use std::io::Write;
+        let stdout = std::io::stdout();
+        let mut out = stdout.lock();
+        for o in &outcomes {
+            match &o.drawn {
+                Drawn::Written(p) => {
+                    written += 1;
+                    writeln!(out, "{}", p.display())?;
+                }
+                Drawn::Failed(msg) => {
+                    failed += 1;
+                    eprintln!("hrzones: {msg}");
+                }
+                Drawn::NoHeartRate => no_hr += 1,
+                Drawn::NoZones => no_zones += 1,
+                Drawn::NotSelected => {}
+            }
+        }
+        out.flush()?;
+    }
+    if no_hr > 0 {
+        eprintln!("hrzones: {no_hr} sessions without heart rate: no chart");
+    }
+    if no_zones > 0 {
+        eprintln!(
+            "hrzones: {no_zones} sessions with heart rate have no zones (their files carry no zones or max HR): set --max-hr, --lthr, --bounds or --profile"
+        );
+    }
+    eprintln!(
+        "hrzones: {written} session charts in {elapsed_s:.2} s ({:.1} charts/s, decoding included)",
+        written as f64 / elapsed_s.max(1e-9)
+    );
+
+    let history: Vec<&SessionOutcome> = outcomes.iter().collect();
+    let weekly = WeeklyZonesInput::from_sessions(
+        history
+            .iter()
+            .filter_map(|o| Some((o.date?, o.sport, o.secs_in_zone.as_deref()?))),
+    );
+    let weekly_path = args
+        .out
+        .join(format!("weekly_zones.{}", format.extension()));
+    match chart::render_weekly_zones(&weekly, format, &weekly_path) {
+        Ok(()) => println!("{}", weekly_path.display()),
+        Err(ChartError::Empty(why)) => {
+            eprintln!("hrzones: {} not written: {why}", weekly_path.display())
+        }
+        Err(e) => {
+            failed += 1;
+            eprintln!("hrzones: {e}");
+        }
+    }
+    let pmc_path = args.out.join(format!("pmc.{}", format.extension()));
+    match temporary_pmc_input(&history) {
+        Some(pmc) => match chart::render_pmc(&pmc, format, &pmc_path) {
+            Ok(()) => println!("{}", pmc_path.display()),
+            Err(e) => {
+                failed += 1;
+                eprintln!("hrzones: {e}");
+            }
+        },
+        None => eprintln!(
+            "hrzones: {} not written: hrTSS (the load stage) is not available in this build",
+            pmc_path.display()
+        ),
+    }
+
+    if failed > 0 {
+        eprintln!("hrzones: {failed} charts could not be written");
+        eprintln!("hrzones: {}", summary.line());
+        return Ok(ExitCode::from(2));
+    }
+    Ok(super::finish(&summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_drop_folders_zip_paths_and_suffixes() {
+        assert_eq!(chart_stem("/a/b/2024-11-22-run.fit"), "2024-11-22-run");
+        assert_eq!(chart_stem("/a/export.zip:activities/123.fit.gz"), "123");
+        assert_eq!(chart_stem("export.zip:456.FIT"), "456");
+        assert_eq!(
+            chart_stem("C:\\runs\\Morning Run (1).fit"),
+            "Morning_Run__1_"
+        );
+        assert_eq!(chart_stem("/x/.fit"), "activity");
+        assert_eq!(chart_stem("/x/..fit"), "activity");
+    }
+
+    #[test]
+    fn shared_stems_get_a_stable_distinct_suffix() {
+        let names = ["/a/run.fit", "/b/run.fit.gz", "/c/other.fit"].map(String::from);
+        let shared = shared_stems(names.clone());
+        let a = chart_file_name(&names[0], 0, &shared, "png");
+        let b = chart_file_name(&names[1], 0, &shared, "png");
+        let c = chart_file_name(&names[2], 1, &shared, "png");
+        assert_ne!(a, b);
+        assert!(a.starts_with("run_") && a.ends_with("_s0.png"), "{a}");
+        assert_eq!(a, chart_file_name(&names[0], 0, &shared, "png"));
+        assert_eq!(c, "other_s1.png");
+    }
+
+    #[test]
+    fn out_dir_inside_an_input_folder_is_refused() {
+        let d = tempfile::tempdir().unwrap();
+        let input = d.path().to_path_buf();
+        assert!(check_out_dir(&input, std::slice::from_ref(&input)).is_err());
+        assert!(check_out_dir(&input.join("charts/x"), std::slice::from_ref(&input)).is_err());
+        let file = input.join("a.fit");
+        std::fs::write(&file, b"x").unwrap();
+        // Next to an input file: refused; a subfolder beside it is fine.
+        assert!(check_out_dir(&input, std::slice::from_ref(&file)).is_err());
+        assert!(check_out_dir(&input.join("charts"), std::slice::from_ref(&file)).is_ok());
+        let other = tempfile::tempdir().unwrap();
+        assert!(check_out_dir(other.path(), std::slice::from_ref(&input)).is_ok());
+    }
+}
