@@ -10,6 +10,7 @@
 
 pub mod activity;
 pub mod analysis;
+pub mod archive_gen;
 pub mod cli;
 pub mod cmd;
 pub mod fit;
@@ -17,4 +18,5 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod source;
+pub mod store;
 pub mod zones;

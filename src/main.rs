@@ -11,6 +11,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Zones(args) => cmd::zones::run(&args),
+        Command::Ingest(args) => cmd::ingest::run(&args),
     };
     match result {
         Ok(code) => code,
