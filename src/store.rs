@@ -25,41 +25,43 @@
 //!
 //! # Schema
 //!
-//! Times are `Datetime(ms, UTC)`; missing values are nulls. `file_hash` (xxh3-64 of the
-//! decompressed FIT bytes) joins the tables.
+//! Times are `Datetime(ms, UTC)` (`mtime`: ns); missing values are nulls. `file_hash`
+//! (xxh3-64 of the decompressed FIT bytes, u64) joins the tables. Integers the FIT profile
+//! keeps in 8 or 16 bits (heart rate, enums) are u32: Parquet stores them as INT32 either
+//! way, and the lean polars build here leaves out the narrow types. The full column list
+//! with units is in `docs/STORE.md`.
 //!
-//! **samples** — `file_hash` u64, `session` u16 (index of the session the sample belongs
-//! to; null outside every session), `time`, `hr_bpm` u8, `distance_m` f64 (cumulative),
-//! `speed_mps` f32, `altitude_m` f32, `cadence_rpm` f32 (running: strides/min as the FIT
-//! profile stores it), `power_w` f32. Rows of a file are in file order; heart rate from a
-//! chest strap's stored `hr` messages is already merged in (see [`crate::activity`]).
+//! **samples** — `file_hash`, `session` (index of the session the sample belongs to; null
+//! outside every session), `time`, `hr_bpm`, `distance_m` f64 (cumulative), `speed_mps`,
+//! `altitude_m`, `cadence_rpm` (running: strides/min, as the FIT profile stores it),
+//! `power_w` (f32). Rows of a file are in file order; heart rate from a chest strap's
+//! stored `hr` messages is already merged in (see [`crate::activity`]).
 //!
-//! **sessions** — `file_hash`, `path`, `session` u32, `sport` / `sub_sport` (names),
-//! `sport_id` / `sub_sport_id` u8 (FIT enums), `sport_profile_name`, `start`, `end`,
-//! `has_real_dates` bool, `timer_s` / `elapsed_s` f64, `distance_m` f64, `avg_hr_bpm` /
-//! `max_hr_bpm` u8 (the watch's), `training_stress_score` / `total_training_effect` f64
-//! (the watch's), `synthesized` bool (no session message: built from records),
-//! `sample_first` / `sample_count` u32 (the session's rows among the file's samples);
-//! the watch's own time in zone: `device_zone_s` list<f64> (index 0 = below zone 1),
-//! `device_zone_high_bpm` list<u8>, `device_hr_calc_type`, `device_max_hr_bpm`,
-//! `device_resting_hr_bpm`, `device_threshold_hr_bpm`; the zone settings the file carries
-//! (repeated on each session of the file): `file_max_hr_bpm`, `file_threshold_hr_bpm`,
-//! `file_hr_calc_type` (from `zones_target`), `file_resting_hr_bpm`,
-//! `file_max_running_hr_bpm`, `file_default_max_hr_bpm`, `file_gender` (from
-//! `user_profile`), `file_hr_zone_index` list<u16> / `file_hr_zone_high_bpm` list<u8>
-//! (`hr_zone` messages); `workout_names` and `sport_names` list<str>.
+//! **sessions** — `file_hash`, `path`, `session`, `sport` / `sub_sport` (names),
+//! `sport_id` / `sub_sport_id` (FIT enums), `sport_profile_name`, `start`, `end`,
+//! `has_real_dates`, `timer_s` / `elapsed_s`, `distance_m`, `avg_hr_bpm` / `max_hr_bpm`
+//! (the watch's), `training_stress_score` / `total_training_effect` (the watch's),
+//! `synthesized` (no session message: built from records), `sample_first` /
+//! `sample_count` (the session's rows among the file's samples); the watch's own time in
+//! zone: `device_zone_s` list<f64> (index 0 = below zone 1), `device_zone_high_bpm`,
+//! `device_hr_calc_type`, `device_max_hr_bpm`, `device_resting_hr_bpm`,
+//! `device_threshold_hr_bpm`; the zone settings the file carries (repeated on each session
+//! of the file): `file_max_hr_bpm`, `file_threshold_hr_bpm`, `file_hr_calc_type` (from
+//! `zones_target`), `file_resting_hr_bpm`, `file_max_running_hr_bpm`,
+//! `file_default_max_hr_bpm`, `file_gender` (from `user_profile`), `file_hr_zone_index` /
+//! `file_hr_zone_high_bpm` (`hr_zone` messages); `workout_names` and `sport_names`
+//! list<str>.
 //!
 //! **timer** — `file_hash`, `start`, `end`: when the timer ran (from timer start/stop
 //! events, else each session's span).
 //!
 //! **files** — `path` (absolute, or `archive.zip:entry`), `size_bytes` (on disk; for a zip
-//! entry, uncompressed), `mtime` (Datetime ns; null for zip entries), `zip_crc32`,
-//! `file_hash`, `fit_bytes` (decompressed), `status` (ok, salvaged, not_activity,
-//! duplicate, failed), `messages` list<str> (damage warnings or the error),
-//! `duplicate_of`, `ingested_at`, `year`, `part` (`2024/part-g000007-0000`),
-//! `sample_offset` / `sample_rows` (the file's rows in the part's samples), `sessions`,
-//! `hr_from_strap`, `has_real_dates`, and the `file_id`: `file_type`, `manufacturer`,
-//! `product`, `serial_number`, `time_created`.
+//! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
+//! `fit_bytes` (decompressed), `status` (ok, salvaged, not_activity, duplicate, failed),
+//! `messages` list<str> (damage warnings or the error), `duplicate_of`, `ingested_at`,
+//! `year`, `part` (`2024/part-g000007-0000`), `sample_offset` / `sample_rows` (the file's
+//! rows in the part's samples), `sessions`, `hr_from_strap`, `has_real_dates`, and the
+//! `file_id`: `file_type`, `manufacturer`, `product`, `serial_number`, `time_created`.
 //!
 //! Laps and the decoder's warnings as structured values are not stored (the warnings' text
 //! is, in `files.messages`); an [`Activity`] rebuilt from the store has no laps.
@@ -729,5 +731,45 @@ impl Store {
         out.extend(analysed?.into_iter().flatten());
         out.sort_by_cached_key(|r| input_order(&r.0.name));
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn store_reports_follow_the_order_of_a_path_based_run() {
+        let mut names = vec![
+            "/a/z.zip:b.fit",
+            "/a/b-c/x.fit",
+            "/a/b/y.fit",
+            "/a/z.zip:a.fit",
+        ];
+        names.sort_by_cached_key(|n| input_order(n));
+        // Path order puts "/a/b" before "/a/b-c" (byte order would not); zip entries last.
+        assert_eq!(
+            names,
+            vec![
+                "/a/b/y.fit",
+                "/a/b-c/x.fit",
+                "/a/z.zip:a.fit",
+                "/a/z.zip:b.fit"
+            ]
+        );
+    }
+
+    #[test]
+    fn statuses_round_trip_through_their_names() {
+        for s in [
+            FileStatus::Ok,
+            FileStatus::Salvaged,
+            FileStatus::NotActivity,
+            FileStatus::Duplicate,
+            FileStatus::Failed,
+        ] {
+            assert_eq!(status_of_name(status_name(s)), Some(s));
+        }
+        assert_eq!(status_of_name("bogus"), None);
     }
 }

@@ -138,3 +138,19 @@ pub fn finish(summary: &Summary) -> ExitCode {
         ExitCode::SUCCESS
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_paths_are_selected_by_folder_zip_or_file() {
+        assert!(path_is_under("/a/b/c.fit", "/a/b"));
+        assert!(path_is_under("/a/b/c.fit", "/a/b/"));
+        assert!(path_is_under("/a/b/c.fit", "/a/b/c.fit"));
+        assert!(path_is_under("/a/x.zip:dir/c.fit", "/a/x.zip"));
+        assert!(path_is_under("/a/x.zip:dir/c.fit", "/a"));
+        assert!(!path_is_under("/a/bc/d.fit", "/a/b"));
+        assert!(!path_is_under("/a/b.fit", "/a/b"));
+    }
+}

@@ -302,8 +302,8 @@ where
     entry.sessions = a.sessions.len() as u32;
     entry.sample_rows = a.samples.len() as u64;
     entry.year = a.sessions.first().map(|s| year_of(s.start_s));
-    let rows = Rows::of_activity(&a, hash);
     let value = analyse(&a);
+    let rows = Rows::from_activity(a, hash);
     Outcome::Decoded {
         entry,
         rows: Some(rows),

@@ -120,8 +120,8 @@ pub(crate) struct Rows {
 }
 
 impl Rows {
-    /// The rows of one decoded file.
-    pub fn of_activity(a: &Activity, file_hash: u64) -> Rows {
+    /// The rows of one decoded file (its columns are moved, not copied).
+    pub fn from_activity(a: Activity, file_hash: u64) -> Rows {
         let n = a.samples.len();
         let mut x_session = vec![u16::MAX; n];
         for s in &a.sessions {
@@ -134,32 +134,42 @@ impl Rows {
             }
         }
         let has_real_dates = a.has_real_dates();
+        let Activity {
+            source,
+            sessions,
+            timer,
+            samples,
+            hr_settings,
+            workout_names,
+            sport_names,
+            ..
+        } = a;
+        let session_rows = sessions
+            .into_iter()
+            .map(|session| SessionRow {
+                file_hash,
+                path: source.clone(),
+                session,
+                has_real_dates,
+                hr_settings: hr_settings.clone(),
+                workout_names: workout_names.clone(),
+                sport_names: sport_names.clone(),
+            })
+            .collect();
         Rows {
             x_hash: vec![file_hash; n],
             x_session,
-            x_time_ms: a.samples.t_s.iter().map(|&t| fit_to_ms(t)).collect(),
-            x_hr: a.samples.hr_bpm.clone(),
-            x_dist: a.samples.distance_m.clone(),
-            x_speed: a.samples.speed_mps.clone(),
-            x_alt: a.samples.altitude_m.clone(),
-            x_cad: a.samples.cadence_rpm.clone(),
-            x_power: a.samples.power_w.clone(),
-            sessions: a
-                .sessions
-                .iter()
-                .map(|s| SessionRow {
-                    file_hash,
-                    path: a.source.clone(),
-                    session: s.clone(),
-                    has_real_dates,
-                    hr_settings: a.hr_settings.clone(),
-                    workout_names: a.workout_names.clone(),
-                    sport_names: a.sport_names.clone(),
-                })
-                .collect(),
-            t_hash: vec![file_hash; a.timer.len()],
-            t_start_ms: a.timer.iter().map(|iv| fit_f64_to_ms(iv.start_s)).collect(),
-            t_end_ms: a.timer.iter().map(|iv| fit_f64_to_ms(iv.end_s)).collect(),
+            x_time_ms: samples.t_s.iter().map(|&t| fit_to_ms(t)).collect(),
+            x_hr: samples.hr_bpm,
+            x_dist: samples.distance_m,
+            x_speed: samples.speed_mps,
+            x_alt: samples.altitude_m,
+            x_cad: samples.cadence_rpm,
+            x_power: samples.power_w,
+            sessions: session_rows,
+            t_hash: vec![file_hash; timer.len()],
+            t_start_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.start_s)).collect(),
+            t_end_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.end_s)).collect(),
         }
     }
 
@@ -800,4 +810,73 @@ pub(crate) fn rebuild(
         hr_from_strap: meta.hr_from_strap,
         warnings: Vec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_seconds_survive_the_millisecond_round_trip() {
+        for t in [0u32, 1, 0x1000_0000, 1_100_000_000, u32::MAX] {
+            assert_eq!(ms_to_fit(fit_to_ms(t)), t);
+        }
+        // 2024-01-01T00:00:00Z is Unix 1704067200, FIT 1704067200 - 631065600 = 1073001600.
+        assert_eq!(fit_to_ms(1_073_001_600), 1_704_067_200_000);
+        assert_eq!(year_of(1_073_001_600), 2024);
+        assert_eq!(year_of(1_073_001_599), 2023);
+        assert_eq!(fit_f64_to_ms(10.5), fit_to_ms(10) + 500);
+    }
+
+    #[test]
+    fn runs_find_each_files_rows() {
+        let r = runs(&[7, 7, 3, 3, 3, 9]);
+        assert_eq!(r[&7], 0..2);
+        assert_eq!(r[&3], 2..5);
+        assert_eq!(r[&9], 5..6);
+        assert!(runs(&[]).is_empty());
+    }
+
+    #[test]
+    fn samples_outside_every_session_have_no_session_index() {
+        let mut a = Activity::from_fit(Default::default(), "x.fit");
+        a.samples.t_s = vec![10, 11, 12, 13];
+        a.samples.hr_bpm = vec![0, 100, 101, 0];
+        a.samples.distance_m = vec![f64::NAN; 4];
+        a.samples.speed_mps = vec![f32::NAN; 4];
+        a.samples.altitude_m = vec![f32::NAN; 4];
+        a.samples.cadence_rpm = vec![f32::NAN; 4];
+        a.samples.power_w = vec![f32::NAN; 4];
+        let s = |index, samples| Session {
+            index,
+            sport: 1,
+            sub_sport: 0,
+            sport_profile_name: None,
+            start_s: 10,
+            end_s: 13,
+            timer_s: 3.0,
+            elapsed_s: 3.0,
+            distance_m: None,
+            avg_hr: None,
+            max_hr: None,
+            training_stress_score: None,
+            total_training_effect: None,
+            device_zones: None,
+            samples,
+            synthesized: false,
+        };
+        a.sessions = vec![s(0, 1..3), s(1, 2..3)];
+        let rows = Rows::from_activity(a, 42);
+        // Row 0 and 3 are outside; row 2 is in both sessions and goes to the first.
+        assert_eq!(rows.x_session, vec![u16::MAX, 0, 0, u16::MAX]);
+        let (samples, sessions, _) = rows.into_frames().unwrap();
+        let sess = samples.column(col::SESSION).unwrap().u32().unwrap();
+        assert_eq!(
+            sess.iter().collect::<Vec<_>>(),
+            vec![None, Some(0), Some(0), None]
+        );
+        let hr = samples.column(col::HR_BPM).unwrap().u32().unwrap();
+        assert_eq!(hr.null_count(), 2);
+        assert_eq!(sessions.height(), 2);
+    }
 }
