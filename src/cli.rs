@@ -38,14 +38,21 @@ pub enum Command {
     Load(cmd::load::Args),
     /// Charts: heart rate over the zones per session, weekly time in zone, CTL/ATL/TSB.
     Chart(cmd::chart::Args),
+    /// Decode FIT files into the columnar store (Parquet) for fast re-analysis.
+    Ingest(cmd::ingest::Args),
 }
 
 /// Which files to read.
 #[derive(Debug, Clone, Args)]
 pub struct InputArgs {
-    /// FIT files or folders (walked recursively for .fit, .fit.gz and .zip).
-    #[arg(required = true, value_name = "PATH")]
+    /// FIT files or folders (walked recursively for .fit, .fit.gz and .zip). With
+    /// --store: optional, and selects the stored files under these paths.
+    #[arg(required_unless_present = "store", value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+    /// Read the columnar store written by `hrzones ingest` instead of decoding FIT files
+    /// (re-analysing a multi-year archive then takes a fraction of a second).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
     /// Analyse files whose CRC does not match (they are refused by default, since the
     /// data may be corrupt); each still gets a warning.
     #[arg(long)]

@@ -27,6 +27,7 @@
 
 pub mod activity;
 pub mod analysis;
+pub mod archive_gen;
 pub mod audit;
 pub mod chart;
 pub mod cli;
@@ -38,4 +39,5 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod source;
+pub mod store;
 pub mod zones;

@@ -15,6 +15,7 @@ fn main() -> ExitCode {
         Command::Audit(args) => cmd::audit::run(&args),
         Command::Load(args) => cmd::load::run(&args),
         Command::Chart(args) => cmd::chart::run(&args),
+        Command::Ingest(args) => cmd::ingest::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -12,7 +12,7 @@ use rayon::prelude::*;
 
 use crate::activity::{Activity, FileKind};
 use crate::fit::{self, DecodeError, DecodeOptions, Warning};
-use crate::source::{InputError, InputFile};
+use crate::source::{InputError, InputFile, ZipArchives};
 
 /// What happened to one input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
@@ -72,7 +72,16 @@ pub struct FileReport {
 
 /// Reads and decodes one input into an `Activity`, applying the CRC policy.
 pub fn open(input: &InputFile, policy: Policy) -> Result<(Activity, u64, u64), FileError> {
-    let bytes = input.read()?;
+    open_in(input, policy, &ZipArchives::default())
+}
+
+/// [`open`], taking zip archives from `archives` (each opened once for the whole batch).
+pub fn open_in(
+    input: &InputFile,
+    policy: Policy,
+    archives: &ZipArchives,
+) -> Result<(Activity, u64, u64), FileError> {
+    let bytes = input.read_in(archives)?;
     let (a, hash) = activity_from_bytes(&bytes, input.name(), policy)?;
     Ok((a, bytes.len() as u64, hash))
 }
@@ -153,13 +162,14 @@ where
     F: Fn(&Activity) -> T + Sync,
 {
     let pb = progress_bar(inputs.len(), show_progress);
+    let archives = ZipArchives::open(inputs);
     let bytes_done = AtomicU64::new(0);
     let started = std::time::Instant::now();
     let mut results: Vec<(FileReport, Option<T>)> = inputs
         .par_iter()
         .map(|input| {
             let name = input.name();
-            let out = match open(input, policy) {
+            let out = match open_in(input, policy, &archives) {
                 Ok((a, n, hash)) => {
                     let (status, messages) = status_of(&a);
                     let value = (status != FileStatus::NotActivity).then(|| analyse(&a));

@@ -131,23 +131,41 @@ impl InputFile {
                     Ok(buf)
                 }
             }
-            Location::ZipEntry { zip, index, .. } => {
-                let zerr = |e: zip::result::ZipError| InputError::Zip {
-                    path: zip.clone(),
-                    message: e.to_string(),
-                };
-                let f = File::open(zip).map_err(|source| InputError::Io {
-                    path: zip.clone(),
-                    source,
-                })?;
-                let mut archive = zip::ZipArchive::new(BufReader::new(f)).map_err(zerr)?;
-                let entry = archive.by_index(*index).map_err(zerr)?;
-                if self.gz {
-                    self.gunzip(entry)
-                } else {
-                    self.read_limited(entry)
-                }
+            Location::ZipEntry { zip, .. } => {
+                let mut archive = open_zip(zip)?;
+                self.read_entry(&mut archive)
             }
+        }
+    }
+
+    /// Reads the bytes like [`InputFile::read`], taking zip archives from `archives`
+    /// (opened once) instead of opening and indexing the archive again for each entry.
+    pub fn read_in(&self, archives: &ZipArchives) -> Result<Vec<u8>, InputError> {
+        match &self.location {
+            Location::ZipEntry { zip, .. } => match archives.get(zip) {
+                Some(Ok(archive)) => self.read_entry(&mut archive.clone()),
+                Some(Err(e)) => Err(InputError::Zip {
+                    path: zip.clone(),
+                    message: e.clone(),
+                }),
+                None => self.read(),
+            },
+            Location::File(_) => self.read(),
+        }
+    }
+
+    fn read_entry(&self, archive: &mut OpenZip) -> Result<Vec<u8>, InputError> {
+        let Location::ZipEntry { zip, index, .. } = &self.location else {
+            return self.read();
+        };
+        let entry = archive.by_index(*index).map_err(|e| InputError::Zip {
+            path: zip.clone(),
+            message: e.to_string(),
+        })?;
+        if self.gz {
+            self.gunzip(entry)
+        } else {
+            self.read_limited(entry)
         }
     }
 
@@ -182,6 +200,113 @@ impl InputFile {
             });
         }
         Ok(buf)
+    }
+}
+
+/// A file that many readers share: each clone keeps its own position and reads with
+/// positioned reads (`pread`), so the threads reading entries of one archive need neither
+/// a lock nor a file handle each.
+#[derive(Debug, Clone)]
+pub struct SharedFile {
+    file: std::sync::Arc<File>,
+    pos: u64,
+    len: u64,
+}
+
+impl SharedFile {
+    fn open(path: &Path) -> std::io::Result<SharedFile> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(SharedFile {
+            file: std::sync::Arc::new(file),
+            pos: 0,
+            len,
+        })
+    }
+}
+
+impl Read for SharedFile {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        let n = std::os::unix::fs::FileExt::read_at(&*self.file, buf, self.pos)?;
+        #[cfg(windows)]
+        let n = std::os::windows::fs::FileExt::seek_read(&*self.file, buf, self.pos)?;
+        self.pos += n as u64;
+        Ok(n)
+    }
+}
+
+impl std::io::Seek for SharedFile {
+    fn seek(&mut self, to: std::io::SeekFrom) -> std::io::Result<u64> {
+        let target = match to {
+            std::io::SeekFrom::Start(p) => Some(p),
+            std::io::SeekFrom::End(d) => self.len.checked_add_signed(d),
+            std::io::SeekFrom::Current(d) => self.pos.checked_add_signed(d),
+        };
+        self.pos = target.ok_or_else(|| {
+            std::io::Error::new(
+                std::io::ErrorKind::InvalidInput,
+                "seek before the start of the file",
+            )
+        })?;
+        Ok(self.pos)
+    }
+}
+
+/// An opened zip archive: its central directory parsed once, cheap to clone per reader.
+pub type OpenZip = zip::ZipArchive<SharedFile>;
+
+fn open_zip(path: &Path) -> Result<OpenZip, InputError> {
+    let f = SharedFile::open(path).map_err(|source| InputError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    zip::ZipArchive::new(f).map_err(|e| InputError::Zip {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })
+}
+
+/// The zip archives a list of inputs refers to, each opened and indexed once. Reading
+/// every entry of a 3,000-entry Garmin export by reopening the archive parses its central
+/// directory 3,000 times (quadratic); through this it is parsed once.
+#[derive(Debug, Default)]
+pub struct ZipArchives {
+    map: std::collections::HashMap<PathBuf, Result<OpenZip, String>>,
+}
+
+impl ZipArchives {
+    /// Opens every archive that `inputs` has entries in.
+    pub fn open(inputs: &[InputFile]) -> ZipArchives {
+        let mut map = std::collections::HashMap::new();
+        for i in inputs {
+            if let Location::ZipEntry { zip, .. } = &i.location {
+                if !map.contains_key(zip) {
+                    let opened = open_zip(zip).map_err(|e| match e {
+                        InputError::Zip { message, .. } => message,
+                        other => other.to_string(),
+                    });
+                    map.insert(zip.clone(), opened);
+                }
+            }
+        }
+        ZipArchives { map }
+    }
+
+    /// The opened archive at `path` (an error message when it could not be opened), or
+    /// None when it was not among the inputs.
+    pub fn get(&self, path: &Path) -> Option<Result<&OpenZip, &String>> {
+        self.map.get(path).map(|r| r.as_ref())
+    }
+
+    /// `(uncompressed size, CRC-32)` of an entry, from the central directory (no data read).
+    pub fn entry_stamp(&self, input: &InputFile) -> Option<(u64, u32)> {
+        let Location::ZipEntry { zip, index, .. } = &input.location else {
+            return None;
+        };
+        let mut archive = self.map.get(zip)?.as_ref().ok()?.clone();
+        let entry = archive.by_index_raw(*index).ok()?;
+        Some((entry.size(), entry.crc32()))
     }
 }
 

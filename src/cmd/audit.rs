@@ -476,7 +476,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         candidates: args.candidates,
     };
 
-    let (results, file_summary) = super::run_inputs(&args.input, |a| audit_file(a, &setup));
+    let (results, file_summary) = super::run_inputs(&args.input, |a| audit_file(a, &setup))?;
     let mut stresses = Vec::new();
     let mut runs = Vec::new();
     let mut not_runs: BTreeMap<String, usize> = BTreeMap::new();

@@ -288,7 +288,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let (results, summary) = super::run_inputs(&args.input, |a| {
         chart_activity(a, &settings, args, &shared, format)
-    });
+    })?;
     let outcomes: Vec<SessionOutcome> = results
         .into_iter()
         .filter_map(|(_, r)| r)

@@ -131,7 +131,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     // Only the small per-session rows come back from each file, never its samples.
-    let (results, summary) = super::run_inputs(&args.input, |a| load::session_rows(a, &settings));
+    let (results, summary) = super::run_inputs(&args.input, |a| load::session_rows(a, &settings))?;
     let rows: Vec<SessionRow> = results
         .into_iter()
         .filter_map(|(_, r)| r)

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chart;
+pub mod ingest;
 pub mod load;
 pub mod zones;
 
@@ -15,14 +16,56 @@ use crate::cli::{InputArgs, OutputArgs};
 use crate::pipeline::{self, FileReport, FileStatus, Policy, Summary};
 use crate::report::{self, Format, Table};
 use crate::source;
+use crate::store::{FileEntry, SampleColumns, Store};
 
-/// Runs `analyse` over every input named by `input`, reporting each failed or damaged
-/// file on stderr as it is met, and returns the per-file results and the summary.
-pub fn run_inputs<T, F>(input: &InputArgs, analyse: F) -> (Vec<(FileReport, Option<T>)>, Summary)
+/// Runs `analyse` over every input named by `input` — FIT files, or the store with
+/// `--store` — reporting each failed or damaged file on stderr, and returns the per-file
+/// results and the summary. Reads every sample column from a store; see
+/// [`run_inputs_with`] to read fewer.
+pub fn run_inputs<T, F>(
+    input: &InputArgs,
+    analyse: F,
+) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
+    run_inputs_with(input, SampleColumns::All, analyse)
+}
+
+/// [`run_inputs`], reading only the sample columns `cols` from a store (FIT files are
+/// decoded whole either way).
+pub fn run_inputs_with<T, F>(
+    input: &InputArgs,
+    cols: SampleColumns,
+    analyse: F,
+) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
+    if let Some(dir) = &input.store {
+        let store = Store::open(dir)?;
+        // PATHs given with --store select the stored files under them.
+        let under: Vec<String> = input
+            .paths
+            .iter()
+            .map(|p| {
+                std::fs::canonicalize(p)
+                    .unwrap_or_else(|_| p.clone())
+                    .to_string_lossy()
+                    .to_string()
+            })
+            .collect();
+        let select =
+            |e: &FileEntry| under.is_empty() || under.iter().any(|u| path_is_under(&e.path, u));
+        let results = store
+            .analyse(select, cols, !input.quiet, analyse)
+            .with_context(|| format!("could not read the store {}", dir.display()))?;
+        report_files(results.iter().map(|(r, _)| r));
+        let summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        return Ok((results, summary));
+    }
     let found = source::collect(&input.paths);
     for e in &found.errors {
         eprintln!("hrzones: {e}");
@@ -35,7 +78,16 @@ where
     report_files(results.iter().map(|(r, _)| r));
     let mut summary = Summary::of(results.iter().map(|(r, _)| r), found.skipped);
     summary.failed += found.errors.len();
-    (results, summary)
+    Ok((results, summary))
+}
+
+/// Whether a stored path (`/a/b.fit`, `/a/x.zip:inner.fit`) is `dir` or inside it.
+fn path_is_under(stored: &str, dir: &str) -> bool {
+    let dir = dir.trim_end_matches('/');
+    stored == dir
+        || stored
+            .strip_prefix(dir)
+            .is_some_and(|rest| rest.starts_with('/') || rest.starts_with(':'))
 }
 
 /// One stderr line per failed, salvaged or not-activity file.
@@ -90,5 +142,21 @@ pub fn finish(summary: &Summary) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_paths_are_selected_by_folder_zip_or_file() {
+        assert!(path_is_under("/a/b/c.fit", "/a/b"));
+        assert!(path_is_under("/a/b/c.fit", "/a/b/"));
+        assert!(path_is_under("/a/b/c.fit", "/a/b/c.fit"));
+        assert!(path_is_under("/a/x.zip:dir/c.fit", "/a/x.zip"));
+        assert!(path_is_under("/a/x.zip:dir/c.fit", "/a"));
+        assert!(!path_is_under("/a/bc/d.fit", "/a/b"));
+        assert!(!path_is_under("/a/b.fit", "/a/b"));
     }
 }

@@ -13,6 +13,7 @@ use crate::analysis::{start_text, SessionAnalysis};
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
 use crate::profile::Settings;
 use crate::report::{Cell, Table};
+use crate::store::SampleColumns;
 use crate::zones::TimeInZoneOptions;
 
 /// Arguments of `hrzones zones`.
@@ -101,7 +102,9 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
-    let (results, summary) = super::run_inputs(&args.input, |a| rows(a, &settings));
+    let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
+        rows(a, &settings)
+    })?;
     let all: Vec<Row> = results
         .into_iter()
         .filter_map(|(_, r)| r)

@@ -1,0 +1,755 @@
+//! Ingest: inputs → (stat, hash, decode in parallel) → rows buffered per year → Parquet
+//! parts written on a writer thread while decoding goes on → parts holding changed files
+//! rewritten → `files` table → manifest (the commit). See [`super`] for the rules.
+//!
+//! Memory is bounded: inputs are decoded in chunks of a few dozen files, and a year's
+//! buffer is written out when it reaches [`IngestOptions::part_rows`] samples (the writer
+//! takes one buffer at a time, so at most two are in flight).
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc;
+
+use polars::prelude::*;
+use rayon::prelude::*;
+
+use super::manifest::{self, Lock, Manifest, PartMeta, PART_TABLES};
+use super::schema::{col, year_of, Rows};
+use super::{
+    collect_garbage, parquet_err, read_files_table, read_parquet, write_parquet, FileEntry,
+    StoreError,
+};
+use crate::activity::Activity;
+use crate::pipeline::{self, FileReport, FileStatus, Policy};
+use crate::source::{InputFile, Inputs, Location, ZipArchives};
+
+/// How to ingest.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// CRC policy, as for the analysis commands.
+    pub policy: Policy,
+    /// Draw a progress bar (only on a terminal).
+    pub show_progress: bool,
+    /// Read and hash files even when path, size and mtime match the store.
+    pub rehash: bool,
+    /// Samples buffered per year before a part is written.
+    pub part_rows: usize,
+    /// Test hook: stop after writing the new parts, before the commit.
+    #[doc(hidden)]
+    pub fail_before_commit: bool,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        IngestOptions {
+            policy: Policy::default(),
+            show_progress: true,
+            rehash: false,
+            part_rows: 1 << 20,
+            fail_before_commit: false,
+        }
+    }
+}
+
+/// What an ingest did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct IngestSummary {
+    /// Activities stored for the first time.
+    pub new: usize,
+    /// Activities whose file changed: old rows replaced.
+    pub changed: usize,
+    /// Files already stored as they are (not decoded).
+    pub unchanged: usize,
+    /// Files that could not be used (including unchanged files that failed before).
+    pub failed: usize,
+    /// FIT files with nothing to analyse.
+    pub not_activity: usize,
+    /// Files with the same bytes as another stored file.
+    pub duplicate: usize,
+    /// Other files met while walking folders.
+    pub skipped: usize,
+    /// Of the new and changed, how many were salvaged from damage.
+    pub salvaged: usize,
+    /// Files decoded in this run.
+    pub decoded: usize,
+    /// Bytes read (decompressed) in this run.
+    pub bytes_read: u64,
+    /// Session rows written.
+    pub sessions_written: u64,
+    /// Sample rows written.
+    pub samples_written: u64,
+    /// New parts written.
+    pub parts_written: usize,
+    /// Parts rewritten without the rows of changed files.
+    pub parts_rewritten: usize,
+    /// Generation committed (unchanged when nothing changed).
+    pub generation: u64,
+    /// False when nothing changed, so nothing was written.
+    pub committed: bool,
+}
+
+impl IngestSummary {
+    /// One line for stderr.
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "ingest: {} new, {} changed, {} unchanged, {} failed, {} not activities, {} duplicates, {} other files skipped",
+            self.new,
+            self.changed,
+            self.unchanged,
+            self.failed,
+            self.not_activity,
+            self.duplicate,
+            self.skipped
+        );
+        if self.salvaged > 0 {
+            s.push_str(&format!(" ({} salvaged from damage)", self.salvaged));
+        }
+        if self.committed {
+            s.push_str(&format!(
+                "; wrote {} sessions, {} samples in {} parts{} (generation {})",
+                self.sessions_written,
+                self.samples_written,
+                self.parts_written,
+                if self.parts_rewritten > 0 {
+                    format!(", rewrote {} parts", self.parts_rewritten)
+                } else {
+                    String::new()
+                },
+                self.generation
+            ));
+        } else {
+            s.push_str("; store unchanged");
+        }
+        s
+    }
+}
+
+/// What identifies a file's version without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Stamp {
+    size_bytes: u64,
+    mtime_ns: Option<i64>,
+    zip_crc32: Option<u32>,
+}
+
+impl Stamp {
+    fn of(input: &InputFile, archives: &ZipArchives) -> Option<Stamp> {
+        match &input.location {
+            Location::File(p) => {
+                let m = std::fs::metadata(p).ok()?;
+                let mtime = m
+                    .modified()
+                    .ok()?
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .ok()?;
+                Some(Stamp {
+                    size_bytes: m.len(),
+                    mtime_ns: i64::try_from(mtime.as_nanos()).ok(),
+                    zip_crc32: None,
+                })
+            }
+            Location::ZipEntry { .. } => {
+                let (size, crc) = archives.entry_stamp(input)?;
+                Some(Stamp {
+                    size_bytes: size,
+                    mtime_ns: None,
+                    zip_crc32: Some(crc),
+                })
+            }
+        }
+    }
+
+    fn matches(&self, e: &FileEntry) -> bool {
+        self.size_bytes == e.size_bytes
+            && self.mtime_ns == e.mtime_ns
+            && self.zip_crc32 == e.zip_crc32
+    }
+
+    fn apply(&self, e: &mut FileEntry) {
+        e.size_bytes = self.size_bytes;
+        e.mtime_ns = self.mtime_ns;
+        e.zip_crc32 = self.zip_crc32;
+    }
+}
+
+/// One input after the parallel phase.
+enum Outcome<T> {
+    /// Keep the stored entry (stamp possibly refreshed).
+    Unchanged(FileEntry),
+    /// Decoded; rows when it is an activity.
+    Decoded {
+        entry: FileEntry,
+        rows: Option<Rows>,
+        value: Option<T>,
+    },
+    /// Same bytes as a stored file, or unusable: an entry without rows.
+    NoRows(FileEntry),
+}
+
+fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+fn blank_entry(name: String, stamp: Option<Stamp>, now: i64) -> FileEntry {
+    let mut e = FileEntry {
+        path: name,
+        size_bytes: 0,
+        mtime_ns: None,
+        zip_crc32: None,
+        file_hash: None,
+        fit_bytes: 0,
+        status: FileStatus::Failed,
+        messages: Vec::new(),
+        duplicate_of: None,
+        ingested_at_ms: now,
+        year: None,
+        part: None,
+        sample_offset: 0,
+        sample_rows: 0,
+        sessions: 0,
+        hr_from_strap: 0,
+        has_real_dates: false,
+        file_id: Default::default(),
+    };
+    if let Some(s) = stamp {
+        s.apply(&mut e);
+    }
+    e
+}
+
+/// Read-only context of the parallel phase.
+struct Ctx<'a> {
+    old: &'a HashMap<&'a str, &'a FileEntry>,
+    /// Hashes with rows in the old store → their path.
+    live: &'a HashMap<u64, &'a str>,
+    archives: &'a ZipArchives,
+    opts: &'a IngestOptions,
+    now: i64,
+    bytes_read: &'a AtomicU64,
+}
+
+fn process<T, F>(ctx: &Ctx<'_>, input: &InputFile, analyse: &F) -> Outcome<T>
+where
+    F: Fn(&Activity) -> T,
+{
+    let name = input.name();
+    let old = ctx.old.get(name.as_str()).copied();
+    let stamp = Stamp::of(input, ctx.archives);
+    // A stored entry is reusable unless it failed and the user now accepts bad CRCs, or
+    // it is a duplicate whose original's rows are gone.
+    let reusable = |e: &FileEntry| match e.status {
+        FileStatus::Failed => !ctx.opts.policy.accept_bad_crc,
+        FileStatus::Duplicate => e.file_hash.is_some_and(|h| ctx.live.contains_key(&h)),
+        _ => true,
+    };
+    if let (Some(old), Some(st)) = (old, stamp) {
+        if !ctx.opts.rehash && st.matches(old) && reusable(old) {
+            return Outcome::Unchanged(old.clone());
+        }
+    }
+    let mut entry = blank_entry(name.clone(), stamp, ctx.now);
+    let bytes = match input.read_in(ctx.archives) {
+        Ok(b) => b,
+        Err(e) => {
+            entry.messages = vec![e.to_string()];
+            return Outcome::NoRows(entry);
+        }
+    };
+    ctx.bytes_read
+        .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+    let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    entry.file_hash = Some(hash);
+    entry.fit_bytes = bytes.len() as u64;
+    if let Some(old) = old {
+        if old.file_hash == Some(hash) && reusable(old) {
+            let mut e = old.clone();
+            if let Some(st) = stamp {
+                st.apply(&mut e);
+            }
+            return Outcome::Unchanged(e);
+        }
+    }
+    if let Some(orig) = ctx.live.get(&hash).filter(|p| **p != name) {
+        entry.status = FileStatus::Duplicate;
+        entry.duplicate_of = Some(orig.to_string());
+        return Outcome::NoRows(entry);
+    }
+    let a = match pipeline::activity_from_bytes(&bytes, name, ctx.opts.policy) {
+        Ok((a, _)) => a,
+        Err(e) => {
+            entry.messages = vec![e.to_string()];
+            return Outcome::NoRows(entry);
+        }
+    };
+    drop(bytes);
+    let (status, messages) = pipeline::status_of(&a);
+    entry.status = status;
+    entry.messages = messages;
+    entry.file_id = a.file_id.clone();
+    entry.has_real_dates = a.has_real_dates();
+    entry.hr_from_strap = a.hr_from_strap as u32;
+    if status == FileStatus::NotActivity {
+        return Outcome::Decoded {
+            entry,
+            rows: None,
+            value: None,
+        };
+    }
+    entry.sessions = a.sessions.len() as u32;
+    entry.sample_rows = a.samples.len() as u64;
+    entry.year = a.sessions.first().map(|s| year_of(s.start_s));
+    let value = analyse(&a);
+    let rows = Rows::from_activity(a, hash);
+    Outcome::Decoded {
+        entry,
+        rows: Some(rows),
+        value: Some(value),
+    }
+}
+
+/// A part to write.
+struct Job {
+    year: i32,
+    name: String,
+    files: u64,
+    rows: Rows,
+}
+
+fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
+    let Job {
+        year,
+        name,
+        files,
+        rows,
+    } = job;
+    let path = manifest::part_path("samples", year, &name);
+    let (mut samples, mut sessions, mut timer) =
+        rows.into_frames().map_err(parquet_err(&dir.join(&path)))?;
+    let meta = PartMeta {
+        year,
+        name,
+        files,
+        sessions: sessions.height() as u64,
+        samples: samples.height() as u64,
+        timer: timer.height() as u64,
+        bytes: 0,
+    };
+    let mut bytes = 0;
+    for (table, df) in [
+        ("sessions", &mut sessions),
+        ("samples", &mut samples),
+        ("timer", &mut timer),
+    ] {
+        bytes += write_parquet(&dir.join(meta.rel_path(table)), df)?;
+    }
+    Ok(PartMeta { bytes, ..meta })
+}
+
+/// A year's buffer: the rows and which entries (indices into the run's entries) they hold.
+#[derive(Default)]
+struct Buffer {
+    rows: Rows,
+    entries: Vec<usize>,
+}
+
+/// State of the sequential phase.
+struct Parts {
+    generation: u64,
+    seq: usize,
+    buffers: BTreeMap<i32, Buffer>,
+    part_rows: usize,
+    tx: Option<mpsc::SyncSender<Job>>,
+}
+
+impl Parts {
+    fn next_name(&mut self) -> String {
+        let n = format!("part-g{:06}-{:04}", self.generation, self.seq);
+        self.seq += 1;
+        n
+    }
+
+    fn add(&mut self, year: i32, idx: usize, entries: &mut [FileEntry], rows: Rows) {
+        let buf = self.buffers.entry(year).or_default();
+        entries[idx].sample_offset = buf.rows.samples() as u64;
+        buf.entries.push(idx);
+        buf.rows.append(rows);
+        if buf.rows.samples() >= self.part_rows {
+            self.flush(year, entries);
+        }
+        // Never hold more than about three parts' worth across years.
+        let total: usize = self.buffers.values().map(|b| b.rows.samples()).sum();
+        if total >= self.part_rows * 3 {
+            if let Some(big) = self
+                .buffers
+                .iter()
+                .max_by_key(|(_, b)| b.rows.samples())
+                .map(|(y, _)| *y)
+            {
+                self.flush(big, entries);
+            }
+        }
+    }
+
+    fn flush(&mut self, year: i32, entries: &mut [FileEntry]) {
+        let Some(buf) = self.buffers.remove(&year) else {
+            return;
+        };
+        if buf.entries.is_empty() {
+            return;
+        }
+        let name = self.next_name();
+        let id = format!("{year}/{name}");
+        for &i in &buf.entries {
+            entries[i].part = Some(id.clone());
+        }
+        if let Some(tx) = &self.tx {
+            // A send fails only when the writer has stopped on an error, which it reports.
+            let _ = tx.send(Job {
+                year,
+                name,
+                files: buf.entries.len() as u64,
+                rows: buf.rows,
+            });
+        }
+    }
+
+    fn flush_all(&mut self, entries: &mut [FileEntry]) {
+        let years: Vec<i32> = self.buffers.keys().copied().collect();
+        for y in years {
+            self.flush(y, entries);
+        }
+    }
+}
+
+/// Files decoded per parallel batch: enough to keep every core busy, few enough that the
+/// decoded samples of a batch stay small.
+const CHUNK_FILES: usize = 64;
+
+/// Ingests `found` into the store at `dir` (created if missing). `analyse` runs on every
+/// activity decoded in this run (the benchmark computes zones in the same pass; the
+/// `ingest` command passes a no-op). Returns the summary and one report per input, in
+/// input order, with `analyse`'s results.
+pub fn ingest<T, F>(
+    dir: &Path,
+    found: &Inputs,
+    opts: &IngestOptions,
+    analyse: F,
+) -> Result<(IngestSummary, Vec<(FileReport, Option<T>)>), StoreError>
+where
+    T: Send,
+    F: Fn(&Activity) -> T + Sync,
+{
+    std::fs::create_dir_all(dir).map_err(|source| StoreError::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let _lock = Lock::acquire(dir)?;
+    let old_manifest = Manifest::read(dir)?.unwrap_or_default();
+    let old_files = match &old_manifest.files_table {
+        Some(rel) => read_files_table(&dir.join(rel))?,
+        None => Vec::new(),
+    };
+    collect_garbage(dir, &old_manifest.referenced());
+    let generation = old_manifest.generation + 1;
+
+    let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.path.as_str(), e)).collect();
+    let live: HashMap<u64, &str> = old_files
+        .iter()
+        .filter(|e| e.has_rows())
+        .filter_map(|e| Some((e.file_hash?, e.path.as_str())))
+        .collect();
+    let archives = ZipArchives::open(&found.files);
+    let bytes_read = AtomicU64::new(0);
+    let ctx = Ctx {
+        old: &old,
+        live: &live,
+        archives: &archives,
+        opts,
+        now: now_ms(),
+        bytes_read: &bytes_read,
+    };
+
+    let mut summary = IngestSummary {
+        skipped: found.skipped,
+        failed: found.errors.len(),
+        ..Default::default()
+    };
+    let pb = pipeline::progress_bar(found.files.len(), opts.show_progress);
+    let started = std::time::Instant::now();
+
+    let (tx, rx) = mpsc::sync_channel::<Job>(1);
+    let writer_dir = dir.to_path_buf();
+    let writer = std::thread::spawn(move || -> Result<Vec<PartMeta>, StoreError> {
+        let mut out = Vec::new();
+        for job in rx {
+            out.push(write_part(&writer_dir, job)?);
+        }
+        Ok(out)
+    });
+    let mut parts = Parts {
+        generation,
+        seq: 0,
+        buffers: BTreeMap::new(),
+        part_rows: opts.part_rows.max(1),
+        tx: Some(tx),
+    };
+
+    let mut entries: Vec<FileEntry> = Vec::with_capacity(found.files.len());
+    let mut results: Vec<(FileReport, Option<T>)> = Vec::with_capacity(found.files.len());
+    // Rows of the old store to drop: (hash, part, offset, rows) of replaced entries.
+    let mut replaced: Vec<FileEntry> = Vec::new();
+    let mut claimed: HashMap<u64, String> = HashMap::new();
+    for chunk in found.files.chunks(CHUNK_FILES) {
+        let outcomes: Vec<Outcome<T>> = chunk
+            .par_iter()
+            .map(|input| {
+                let o = process(&ctx, input, &analyse);
+                pb.inc(1);
+                o
+            })
+            .collect();
+        let mb = bytes_read.load(Ordering::Relaxed) as f64 / 1e6;
+        pb.set_message(format!(
+            "{mb:.1} MB decoded  {:.1} MB/s",
+            mb / started.elapsed().as_secs_f64().max(1e-3)
+        ));
+        for o in outcomes {
+            let idx = entries.len();
+            let (entry, rows, value) = match o {
+                Outcome::Unchanged(e) => {
+                    if e.status == FileStatus::Failed {
+                        summary.failed += 1;
+                    } else {
+                        summary.unchanged += 1;
+                    }
+                    results.push((e.report(), None));
+                    entries.push(e);
+                    continue;
+                }
+                Outcome::NoRows(e) => (e, None, None),
+                Outcome::Decoded { entry, rows, value } => {
+                    summary.decoded += 1;
+                    (entry, rows, value)
+                }
+            };
+            let mut entry = entry;
+            if let Some(prev) = old.get(entry.path.as_str()) {
+                if prev.has_rows() {
+                    replaced.push((*prev).clone());
+                }
+            }
+            let mut value = value;
+            let mut rows = rows;
+            if let (Some(h), Some(_)) = (entry.file_hash, &rows) {
+                if let Some(first) = claimed.get(&h) {
+                    entry.status = FileStatus::Duplicate;
+                    entry.duplicate_of = Some(first.clone());
+                    entry.messages.clear();
+                    entry.sessions = 0;
+                    entry.sample_rows = 0;
+                    entry.year = None;
+                    rows = None;
+                    value = None;
+                } else {
+                    claimed.insert(h, entry.path.clone());
+                }
+            }
+            match entry.status {
+                FileStatus::Failed => summary.failed += 1,
+                FileStatus::Duplicate => summary.duplicate += 1,
+                FileStatus::NotActivity => summary.not_activity += 1,
+                FileStatus::Ok | FileStatus::Salvaged => {
+                    if old.contains_key(entry.path.as_str()) {
+                        summary.changed += 1;
+                    } else {
+                        summary.new += 1;
+                    }
+                    if entry.status == FileStatus::Salvaged {
+                        summary.salvaged += 1;
+                    }
+                }
+            }
+            results.push((entry.report(), value));
+            entries.push(entry);
+            if let Some(rows) = rows {
+                summary.sessions_written += rows.sessions.len() as u64;
+                summary.samples_written += rows.samples() as u64;
+                let year = entries[idx].year.unwrap_or(1989);
+                parts.add(year, idx, &mut entries, rows);
+            }
+        }
+    }
+    parts.flush_all(&mut entries);
+    parts.tx = None;
+    pb.finish_and_clear();
+    summary.bytes_read = bytes_read.load(Ordering::Relaxed);
+    let new_parts = writer.join().map_err(|_| StoreError::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other("the Parquet writer thread panicked"),
+    })??;
+    summary.parts_written = new_parts.len();
+
+    // Parts holding rows of replaced files: rewrite them without those rows.
+    let mut seq = parts.seq;
+    let rewritten = rewrite_parts(dir, &old_manifest, &replaced, generation, &mut seq)?;
+    summary.parts_rewritten = rewritten.len();
+
+    // The new files table: old entries, overwritten by this run's, parts renamed.
+    let mut table: BTreeMap<String, FileEntry> = old_files
+        .iter()
+        .map(|e| (e.path.clone(), e.clone()))
+        .collect();
+    for e in entries {
+        table.insert(e.path.clone(), e);
+    }
+    for e in table.values_mut() {
+        let Some(p) = e.part.clone() else { continue };
+        if let Some(r) = rewritten.get(&p) {
+            match &r.new {
+                Some(new) if e.has_rows() => {
+                    e.sample_offset -= r.removed_before(e.sample_offset);
+                    e.part = Some(new.id());
+                }
+                _ => {
+                    e.part = None;
+                }
+            }
+        }
+    }
+    let final_files: Vec<FileEntry> = table.into_values().collect();
+    let mut final_parts: Vec<PartMeta> = old_manifest
+        .parts
+        .iter()
+        .filter(|p| !rewritten.contains_key(&p.id()))
+        .cloned()
+        .chain(rewritten.values().filter_map(|r| r.new.clone()))
+        .chain(new_parts)
+        .collect();
+    final_parts.sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
+
+    if final_files == old_files && final_parts == old_manifest.parts {
+        summary.generation = old_manifest.generation;
+        return Ok((summary, results));
+    }
+
+    let files_rel = format!("files/files-g{generation:06}.parquet");
+    let mut df = super::files_frame(&final_files).map_err(parquet_err(&dir.join(&files_rel)))?;
+    write_parquet(&dir.join(&files_rel), &mut df)?;
+    for t in PART_TABLES {
+        let _ = manifest::sync_dir(&dir.join(t));
+    }
+    let new_manifest = Manifest {
+        generation,
+        committed_at: chrono::DateTime::from_timestamp_millis(now_ms())
+            .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+            .unwrap_or_default(),
+        files_table: Some(files_rel),
+        parts: final_parts,
+        ..Default::default()
+    };
+    if opts.fail_before_commit {
+        return Err(StoreError::Interrupted {
+            path: dir.to_path_buf(),
+        });
+    }
+    new_manifest.commit(dir)?;
+    collect_garbage(dir, &new_manifest.referenced());
+    summary.generation = generation;
+    summary.committed = true;
+    Ok((summary, results))
+}
+
+/// A part rewritten without some files' rows.
+struct Rewrite {
+    /// The new part (None when nothing was left).
+    new: Option<PartMeta>,
+    /// (offset, rows) of the sample runs removed, sorted.
+    removed: Vec<(u64, u64)>,
+}
+
+impl Rewrite {
+    /// Sample rows removed before `offset`.
+    fn removed_before(&self, offset: u64) -> u64 {
+        self.removed
+            .iter()
+            .filter(|(o, _)| *o < offset)
+            .map(|(_, n)| n)
+            .sum()
+    }
+}
+
+fn rewrite_parts(
+    dir: &Path,
+    old: &Manifest,
+    replaced: &[FileEntry],
+    generation: u64,
+    seq: &mut usize,
+) -> Result<HashMap<String, Rewrite>, StoreError> {
+    let mut by_part: BTreeMap<String, Vec<&FileEntry>> = BTreeMap::new();
+    for e in replaced {
+        if let Some(p) = &e.part {
+            by_part.entry(p.clone()).or_default().push(e);
+        }
+    }
+    let mut out = HashMap::new();
+    for (id, gone) in by_part {
+        let Some(part) = old.parts.iter().find(|p| p.id() == id) else {
+            continue;
+        };
+        let hashes: HashSet<u64> = gone.iter().filter_map(|e| e.file_hash).collect();
+        let mut removed: Vec<(u64, u64)> = gone
+            .iter()
+            .map(|e| (e.sample_offset, e.sample_rows))
+            .collect();
+        removed.sort_unstable();
+        let name = format!("part-g{generation:06}-{:04}", *seq);
+        *seq += 1;
+        let mut meta = PartMeta {
+            year: part.year,
+            name,
+            files: part.files.saturating_sub(gone.len() as u64),
+            sessions: 0,
+            samples: 0,
+            timer: 0,
+            bytes: 0,
+        };
+        let mut frames = Vec::new();
+        for table in PART_TABLES {
+            let src = dir.join(part.rel_path(table));
+            let df = read_parquet(&src, None)?;
+            let keep: BooleanChunked = df
+                .column(col::FILE_HASH)
+                .and_then(|c| c.u64().cloned())
+                .map_err(parquet_err(&src))?
+                .iter()
+                .map(|h| h.is_some_and(|h| !hashes.contains(&h)))
+                .collect();
+            let df = df.filter(&keep).map_err(parquet_err(&src))?;
+            match table {
+                "sessions" => meta.sessions = df.height() as u64,
+                "samples" => meta.samples = df.height() as u64,
+                _ => meta.timer = df.height() as u64,
+            }
+            frames.push((table, df));
+        }
+        if meta.sessions == 0 {
+            out.insert(id, Rewrite { new: None, removed });
+            continue;
+        }
+        for (table, mut df) in frames {
+            meta.bytes += write_parquet(&dir.join(meta.rel_path(table)), &mut df)?;
+        }
+        out.insert(
+            id,
+            Rewrite {
+                new: Some(meta),
+                removed,
+            },
+        );
+    }
+    Ok(out)
+}

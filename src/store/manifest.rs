@@ -1,0 +1,303 @@
+//! `manifest.json`, the store's commit point: the list of Parquet parts (and the `files`
+//! table) that make up the store. A reader trusts only what it lists; an ingest writes
+//! every new part first and replaces the manifest last, by an atomic rename, so a crash
+//! at any moment leaves either the old manifest or the new one, each naming parts that
+//! exist in full.
+//!
+//! Also the ingest lock (`.lock`), so two ingests never write one store at once.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use super::StoreError;
+
+/// The `format` value of every hrzones store manifest.
+pub const FORMAT: &str = "hrzones-store";
+/// Version of the layout and schema this build reads and writes.
+pub const VERSION: u32 = 1;
+/// The manifest's file name.
+pub const MANIFEST: &str = "manifest.json";
+/// The tables stored in parts (one Parquet file per table per part).
+pub const PART_TABLES: [&str; 3] = ["sessions", "samples", "timer"];
+
+/// One part: rows of a batch of files of one year, in one Parquet file per table.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartMeta {
+    /// The year partition (UTC year of the files' first session).
+    pub year: i32,
+    /// File stem shared by the part's three Parquet files (`part-g000007-0003`).
+    pub name: String,
+    /// Files with rows in the part.
+    pub files: u64,
+    /// Rows in `sessions`.
+    pub sessions: u64,
+    /// Rows in `samples`.
+    pub samples: u64,
+    /// Rows in `timer`.
+    pub timer: u64,
+    /// Bytes of the three Parquet files.
+    pub bytes: u64,
+}
+
+impl PartMeta {
+    /// `year/name`: how the `files` table refers to the part.
+    pub fn id(&self) -> String {
+        format!("{}/{}", self.year, self.name)
+    }
+
+    /// Path of the part's file for `table`, relative to the store.
+    pub fn rel_path(&self, table: &str) -> PathBuf {
+        part_path(table, self.year, &self.name)
+    }
+}
+
+/// `table/year=YYYY/name.parquet`.
+pub fn part_path(table: &str, year: i32, name: &str) -> PathBuf {
+    PathBuf::from(table)
+        .join(format!("year={year}"))
+        .join(format!("{name}.parquet"))
+}
+
+/// The manifest.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Manifest {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Layout version ([`VERSION`]).
+    pub version: u32,
+    /// Incremented by each committed ingest; names new parts.
+    pub generation: u64,
+    /// `hrzones <version>`.
+    pub written_by: String,
+    /// When this generation was committed (RFC 3339 UTC).
+    pub committed_at: String,
+    /// The `files` table, relative to the store.
+    pub files_table: Option<String>,
+    /// The parts, sorted by year then name.
+    pub parts: Vec<PartMeta>,
+}
+
+impl Default for Manifest {
+    fn default() -> Self {
+        Manifest {
+            format: FORMAT.to_string(),
+            version: VERSION,
+            generation: 0,
+            written_by: format!("hrzones {}", env!("CARGO_PKG_VERSION")),
+            committed_at: String::new(),
+            files_table: None,
+            parts: Vec::new(),
+        }
+    }
+}
+
+impl Manifest {
+    /// Reads `dir/manifest.json`; `Ok(None)` when the folder holds no store yet.
+    pub fn read(dir: &Path) -> Result<Option<Manifest>, StoreError> {
+        let path = dir.join(MANIFEST);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(StoreError::Io { path, source }),
+        };
+        let m: Manifest = serde_json::from_str(&text).map_err(|e| StoreError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        if m.format != FORMAT {
+            return Err(StoreError::Manifest {
+                path,
+                message: format!("format is {:?}, expected {FORMAT:?}", m.format),
+            });
+        }
+        if m.version > VERSION {
+            return Err(StoreError::Version {
+                path,
+                found: m.version,
+                supported: VERSION,
+            });
+        }
+        Ok(Some(m))
+    }
+
+    /// Every file the manifest refers to, relative to the store.
+    pub fn referenced(&self) -> std::collections::HashSet<PathBuf> {
+        let mut out: std::collections::HashSet<PathBuf> = self
+            .parts
+            .iter()
+            .flat_map(|p| PART_TABLES.iter().map(|t| p.rel_path(t)))
+            .collect();
+        if let Some(f) = &self.files_table {
+            out.insert(PathBuf::from(f));
+        }
+        out
+    }
+
+    /// The commit: writes the manifest to a temporary file, flushes it to disk, renames
+    /// it over `manifest.json` and flushes the folder, so the rename itself is durable.
+    pub fn commit(&self, dir: &Path) -> Result<(), StoreError> {
+        let path = dir.join(MANIFEST);
+        let tmp = dir.join(format!(".{MANIFEST}.{}.tmp", std::process::id()));
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let text = serde_json::to_vec_pretty(self).map_err(|e| StoreError::Manifest {
+            path: path.clone(),
+            message: e.to_string(),
+        })?;
+        let result = (|| {
+            let mut f = std::fs::File::create(&tmp)?;
+            f.write_all(&text)?;
+            f.write_all(b"\n")?;
+            f.sync_all()?;
+            std::fs::rename(&tmp, &path)?;
+            sync_dir(dir)
+        })();
+        if result.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        result.map_err(io)
+    }
+}
+
+/// Flushes a folder's entries (new names, renames) to disk. A no-op where folders cannot
+/// be opened as files.
+pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        std::fs::File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
+
+/// The ingest lock: `.lock` holding the writer's process id, removed on drop. A lock left
+/// by a process that no longer runs (an interrupted ingest) is taken over.
+#[derive(Debug)]
+pub struct Lock {
+    path: PathBuf,
+}
+
+impl Lock {
+    /// Takes the lock on the store in `dir`.
+    pub fn acquire(dir: &Path) -> Result<Lock, StoreError> {
+        let path = dir.join(".lock");
+        for _ in 0..2 {
+            match std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(mut f) => {
+                    let _ = writeln!(f, "{}", std::process::id());
+                    return Ok(Lock { path });
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                    let pid = std::fs::read_to_string(&path)
+                        .ok()
+                        .and_then(|s| s.trim().parse::<u32>().ok());
+                    if pid.is_some_and(process_is_running) {
+                        return Err(StoreError::Locked {
+                            lock: path,
+                            pid: pid.unwrap_or(0),
+                        });
+                    }
+                    // Left by a process that is gone: take it over.
+                    let _ = std::fs::remove_file(&path);
+                }
+                Err(source) => return Err(StoreError::Io { path, source }),
+            }
+        }
+        Err(StoreError::Locked { lock: path, pid: 0 })
+    }
+}
+
+impl Drop for Lock {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+/// Whether a process with this id runs (Linux: `/proc/<pid>`; elsewhere assume it does,
+/// so a stale lock must be removed by hand, as the error message says).
+fn process_is_running(pid: u32) -> bool {
+    if pid == std::process::id() {
+        // Another thread of this process is ingesting.
+        return true;
+    }
+    if Path::new("/proc/self").exists() {
+        Path::new(&format!("/proc/{pid}")).exists()
+    } else {
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manifest_round_trips_and_lists_its_files() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(Manifest::read(dir.path()).unwrap(), None);
+        let m = Manifest {
+            generation: 3,
+            files_table: Some("files/files-g000003.parquet".into()),
+            parts: vec![PartMeta {
+                year: 2024,
+                name: "part-g000003-0000".into(),
+                files: 2,
+                sessions: 2,
+                samples: 10,
+                timer: 2,
+                bytes: 100,
+            }],
+            ..Default::default()
+        };
+        m.commit(dir.path()).unwrap();
+        assert_eq!(Manifest::read(dir.path()).unwrap(), Some(m.clone()));
+        let refs = m.referenced();
+        assert!(refs.contains(Path::new("samples/year=2024/part-g000003-0000.parquet")));
+        assert!(refs.contains(Path::new("files/files-g000003.parquet")));
+        assert_eq!(refs.len(), 4);
+    }
+
+    #[test]
+    fn a_newer_version_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(MANIFEST),
+            r#"{"format":"hrzones-store","version":99,"generation":1,"written_by":"x","committed_at":"","files_table":null,"parts":[]}"#,
+        )
+        .unwrap();
+        let e = Manifest::read(dir.path()).unwrap_err();
+        assert!(e.to_string().contains("newer"), "{e}");
+    }
+
+    #[test]
+    fn a_lock_held_by_a_live_process_refuses_and_a_stale_one_is_taken_over() {
+        let dir = tempfile::tempdir().unwrap();
+        let lock = Lock::acquire(dir.path()).unwrap();
+        assert!(matches!(
+            Lock::acquire(dir.path()),
+            Err(StoreError::Locked { .. })
+        ));
+        drop(lock);
+        assert!(!dir.path().join(".lock").exists());
+        if Path::new("/proc/1").exists() {
+            std::fs::write(dir.path().join(".lock"), "1\n").unwrap();
+            assert!(matches!(
+                Lock::acquire(dir.path()),
+                Err(StoreError::Locked { pid: 1, .. })
+            ));
+        }
+        std::fs::write(dir.path().join(".lock"), "4294967295\n").unwrap();
+        let _lock = Lock::acquire(dir.path()).unwrap();
+    }
+}

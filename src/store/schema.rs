@@ -1,0 +1,882 @@
+//! The store's tables in code: the columns and types that [`super`] documents, the
+//! conversion of an [`Activity`] into rows for writing, and of rows back into an
+//! [`Activity`] for reading.
+//!
+//! Missing values are nulls in Parquet (what polars, DuckDB and pandas expect) and the
+//! decoder's sentinels in memory (`hr_bpm` 0, float NaN), so a round trip gives back the
+//! decoder's columns bit for bit. Times are UTC datetimes in milliseconds; FIT seconds are
+//! whole numbers, so they survive the trip exactly.
+
+use std::ops::Range;
+
+use polars::prelude::*;
+
+use crate::activity::{Activity, DeviceZones, Interval, Samples, Session};
+use crate::fit::decode::{FileId, HrSettings};
+use crate::fit::profile::{self, FIT_EPOCH_UNIX_S};
+
+/// Unix milliseconds of the FIT epoch (1989-12-31 00:00 UTC).
+const EPOCH_MS: i64 = FIT_EPOCH_UNIX_S * 1000;
+
+/// FIT seconds → Unix milliseconds.
+pub(crate) fn fit_to_ms(t_s: u32) -> i64 {
+    t_s as i64 * 1000 + EPOCH_MS
+}
+
+/// Fractional FIT seconds (timer intervals) → Unix milliseconds.
+fn fit_f64_to_ms(t_s: f64) -> i64 {
+    (t_s * 1000.0).round() as i64 + EPOCH_MS
+}
+
+/// Unix milliseconds → FIT seconds (clamped to the `u32` range the decoder produces).
+fn ms_to_fit(ms: i64) -> u32 {
+    (ms - EPOCH_MS).div_euclid(1000).clamp(0, u32::MAX as i64) as u32
+}
+
+/// The UTC year of FIT seconds: the partition a file's rows go to.
+pub(crate) fn year_of(t_s: u32) -> i32 {
+    use chrono::Datelike;
+    chrono::DateTime::from_timestamp_millis(fit_to_ms(t_s))
+        .map(|d| d.year())
+        .unwrap_or(1989)
+}
+
+/// Column names, one place (the module docs of [`super`] list them with units).
+pub(crate) mod col {
+    pub const FILE_HASH: &str = "file_hash";
+    pub const PATH: &str = "path";
+    pub const SESSION: &str = "session";
+    pub const TIME: &str = "time";
+    pub const HR_BPM: &str = "hr_bpm";
+    pub const DISTANCE_M: &str = "distance_m";
+    pub const SPEED_MPS: &str = "speed_mps";
+    pub const ALTITUDE_M: &str = "altitude_m";
+    pub const CADENCE_RPM: &str = "cadence_rpm";
+    pub const POWER_W: &str = "power_w";
+    pub const START: &str = "start";
+    pub const END: &str = "end";
+}
+
+/// The sample columns a reader wants; the others come back as NaN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SampleColumns {
+    /// Time and heart rate only: what zones, hrTSS and TRIMP need (the fastest read).
+    #[default]
+    HeartRate,
+    /// Every sample column.
+    All,
+}
+
+impl SampleColumns {
+    pub(crate) fn names(self) -> Vec<String> {
+        let mut v = vec![col::TIME.to_string(), col::HR_BPM.to_string()];
+        if self == SampleColumns::All {
+            v.extend(
+                [
+                    col::DISTANCE_M,
+                    col::SPEED_MPS,
+                    col::ALTITUDE_M,
+                    col::CADENCE_RPM,
+                    col::POWER_W,
+                ]
+                .map(String::from),
+            );
+        }
+        v
+    }
+}
+
+/// One `sessions` row, with the file-level values repeated on each session of the file.
+#[derive(Debug, Clone)]
+pub(crate) struct SessionRow {
+    pub file_hash: u64,
+    pub path: String,
+    pub session: Session,
+    pub has_real_dates: bool,
+    pub hr_settings: HrSettings,
+    pub workout_names: Vec<String>,
+    pub sport_names: Vec<String>,
+}
+
+/// Rows for the `samples`, `sessions` and `timer` tables: of one file, or of many files
+/// appended in order (a part being built). Samples stay in the decoder's representation
+/// (sentinels for missing values) until [`Rows::into_frames`].
+#[derive(Debug, Default)]
+pub(crate) struct Rows {
+    pub x_hash: Vec<u64>,
+    /// Session index per sample; `u16::MAX` when the sample is outside every session.
+    pub x_session: Vec<u16>,
+    pub x_time_ms: Vec<i64>,
+    pub x_hr: Vec<u8>,
+    pub x_dist: Vec<f64>,
+    pub x_speed: Vec<f32>,
+    pub x_alt: Vec<f32>,
+    pub x_cad: Vec<f32>,
+    pub x_power: Vec<f32>,
+    pub sessions: Vec<SessionRow>,
+    pub t_hash: Vec<u64>,
+    pub t_start_ms: Vec<i64>,
+    pub t_end_ms: Vec<i64>,
+}
+
+impl Rows {
+    /// The rows of one decoded file (its columns are moved, not copied).
+    pub fn from_activity(a: Activity, file_hash: u64) -> Rows {
+        let n = a.samples.len();
+        let mut x_session = vec![u16::MAX; n];
+        for s in &a.sessions {
+            let idx = u16::try_from(s.index).unwrap_or(u16::MAX - 1);
+            let end = s.samples.end.min(n);
+            for slot in &mut x_session[s.samples.start.min(end)..end] {
+                if *slot == u16::MAX {
+                    *slot = idx;
+                }
+            }
+        }
+        let has_real_dates = a.has_real_dates();
+        let Activity {
+            source,
+            sessions,
+            timer,
+            samples,
+            hr_settings,
+            workout_names,
+            sport_names,
+            ..
+        } = a;
+        let session_rows = sessions
+            .into_iter()
+            .map(|session| SessionRow {
+                file_hash,
+                path: source.clone(),
+                session,
+                has_real_dates,
+                hr_settings: hr_settings.clone(),
+                workout_names: workout_names.clone(),
+                sport_names: sport_names.clone(),
+            })
+            .collect();
+        Rows {
+            x_hash: vec![file_hash; n],
+            x_session,
+            x_time_ms: samples.t_s.iter().map(|&t| fit_to_ms(t)).collect(),
+            x_hr: samples.hr_bpm,
+            x_dist: samples.distance_m,
+            x_speed: samples.speed_mps,
+            x_alt: samples.altitude_m,
+            x_cad: samples.cadence_rpm,
+            x_power: samples.power_w,
+            sessions: session_rows,
+            t_hash: vec![file_hash; timer.len()],
+            t_start_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.start_s)).collect(),
+            t_end_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.end_s)).collect(),
+        }
+    }
+
+    /// Number of sample rows.
+    pub fn samples(&self) -> usize {
+        self.x_time_ms.len()
+    }
+
+    /// Appends another file's rows.
+    pub fn append(&mut self, mut o: Rows) {
+        self.x_hash.append(&mut o.x_hash);
+        self.x_session.append(&mut o.x_session);
+        self.x_time_ms.append(&mut o.x_time_ms);
+        self.x_hr.append(&mut o.x_hr);
+        self.x_dist.append(&mut o.x_dist);
+        self.x_speed.append(&mut o.x_speed);
+        self.x_alt.append(&mut o.x_alt);
+        self.x_cad.append(&mut o.x_cad);
+        self.x_power.append(&mut o.x_power);
+        self.sessions.append(&mut o.sessions);
+        self.t_hash.append(&mut o.t_hash);
+        self.t_start_ms.append(&mut o.t_start_ms);
+        self.t_end_ms.append(&mut o.t_end_ms);
+    }
+
+    /// The three tables as data frames: (samples, sessions, timer).
+    pub fn into_frames(self) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
+        let samples = DataFrame::new_infer_height(vec![
+            Column::new(col::FILE_HASH.into(), self.x_hash),
+            UInt32Chunked::from_iter_options(
+                col::SESSION.into(),
+                self.x_session
+                    .iter()
+                    .map(|&s| (s != u16::MAX).then_some(s as u32)),
+            )
+            .into_column(),
+            datetime_col(col::TIME, self.x_time_ms)?,
+            UInt32Chunked::from_iter_options(
+                col::HR_BPM.into(),
+                self.x_hr.iter().map(|&h| (h != 0).then_some(h as u32)),
+            )
+            .into_column(),
+            f64_col(col::DISTANCE_M, &self.x_dist),
+            f32_col(col::SPEED_MPS, &self.x_speed),
+            f32_col(col::ALTITUDE_M, &self.x_alt),
+            f32_col(col::CADENCE_RPM, &self.x_cad),
+            f32_col(col::POWER_W, &self.x_power),
+        ])?;
+        let sessions = sessions_frame(&self.sessions)?;
+        let timer = DataFrame::new_infer_height(vec![
+            Column::new(col::FILE_HASH.into(), self.t_hash),
+            datetime_col(col::START, self.t_start_ms)?,
+            datetime_col(col::END, self.t_end_ms)?,
+        ])?;
+        Ok((samples, sessions, timer))
+    }
+}
+
+/// A UTC datetime column. `into_datetime`, not a cast: this polars build has no
+/// `timezones` feature, and its cast drops the zone.
+fn datetime_col(name: &str, ms: Vec<i64>) -> PolarsResult<Column> {
+    Ok(Int64Chunked::from_vec(name.into(), ms)
+        .into_datetime(TimeUnit::Milliseconds, Some(TimeZone::UTC))
+        .into_series()
+        .into())
+}
+
+fn f64_col(name: &str, v: &[f64]) -> Column {
+    Float64Chunked::from_iter_options(name.into(), v.iter().map(|&x| (!x.is_nan()).then_some(x)))
+        .into_column()
+}
+
+fn f32_col(name: &str, v: &[f32]) -> Column {
+    Float32Chunked::from_iter_options(name.into(), v.iter().map(|&x| (!x.is_nan()).then_some(x)))
+        .into_column()
+}
+
+/// Integers narrower than 32 bits are stored as u32: Parquet stores them as INT32 either
+/// way, and this polars build leaves out the 8- and 16-bit types to stay lean.
+fn opt_u8(name: &str, v: impl Iterator<Item = Option<u8>>) -> Column {
+    UInt32Chunked::from_iter_options(name.into(), v.map(|x| x.map(u32::from))).into_column()
+}
+
+fn opt_f64(name: &str, v: impl Iterator<Item = Option<f64>>) -> Column {
+    Float64Chunked::from_iter_options(name.into(), v).into_column()
+}
+
+fn opt_str<'a>(name: &str, v: impl Iterator<Item = Option<&'a str>>) -> Column {
+    StringChunked::from_iter_options(name.into(), v).into_column()
+}
+
+fn list_u8<'a>(name: &str, rows: impl ExactSizeIterator<Item = Option<&'a [u8]>>) -> Column {
+    let mut b = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
+        name.into(),
+        rows.len(),
+        rows.len() * 8,
+        DataType::UInt32,
+    );
+    for r in rows {
+        match r {
+            Some(v) => b.append_values_iter(v.iter().map(|&x| u32::from(x))),
+            None => b.append_null(),
+        }
+    }
+    b.finish().into_column()
+}
+
+fn list_u16<'a>(name: &str, rows: impl ExactSizeIterator<Item = &'a [u16]>) -> Column {
+    let mut b = ListPrimitiveChunkedBuilder::<UInt32Type>::new(
+        name.into(),
+        rows.len(),
+        rows.len() * 8,
+        DataType::UInt32,
+    );
+    for r in rows {
+        b.append_values_iter(r.iter().map(|&x| u32::from(x)));
+    }
+    b.finish().into_column()
+}
+
+fn list_f64<'a>(name: &str, rows: impl ExactSizeIterator<Item = Option<&'a [f64]>>) -> Column {
+    let mut b = ListPrimitiveChunkedBuilder::<Float64Type>::new(
+        name.into(),
+        rows.len(),
+        rows.len() * 8,
+        DataType::Float64,
+    );
+    for r in rows {
+        match r {
+            Some(v) => b.append_slice(v),
+            None => b.append_null(),
+        }
+    }
+    b.finish().into_column()
+}
+
+fn list_str<'a>(name: &str, rows: impl ExactSizeIterator<Item = &'a [String]>) -> Column {
+    let mut b = ListStringChunkedBuilder::new(name.into(), rows.len(), rows.len() * 2);
+    for r in rows {
+        b.append_values_iter(r.iter().map(String::as_str));
+    }
+    b.finish().into_column()
+}
+
+fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
+    let s = || rows.iter().map(|r| &r.session);
+    let dz = || rows.iter().map(|r| r.session.device_zones.as_ref());
+    let hs = || rows.iter().map(|r| &r.hr_settings);
+    let zone_pairs: Vec<(Vec<u16>, Vec<u8>)> = rows
+        .iter()
+        .map(|r| r.hr_settings.hr_zone_high_bpm.iter().copied().unzip())
+        .collect();
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            col::FILE_HASH.into(),
+            rows.iter().map(|r| r.file_hash).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            col::PATH.into(),
+            rows.iter().map(|r| r.path.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            col::SESSION.into(),
+            s().map(|s| s.index as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sport".into(),
+            s().map(|s| s.sport_name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sub_sport".into(),
+            s().map(|s| s.sub_sport_name()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sport_id".into(),
+            s().map(|s| u32::from(s.sport)).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sub_sport_id".into(),
+            s().map(|s| u32::from(s.sub_sport)).collect::<Vec<_>>(),
+        ),
+        opt_str(
+            "sport_profile_name",
+            s().map(|s| s.sport_profile_name.as_deref()),
+        ),
+        datetime_col(col::START, s().map(|s| fit_to_ms(s.start_s)).collect())?,
+        datetime_col(col::END, s().map(|s| fit_to_ms(s.end_s)).collect())?,
+        Column::new(
+            "has_real_dates".into(),
+            rows.iter().map(|r| r.has_real_dates).collect::<Vec<_>>(),
+        ),
+        Column::new("timer_s".into(), s().map(|s| s.timer_s).collect::<Vec<_>>()),
+        Column::new(
+            "elapsed_s".into(),
+            s().map(|s| s.elapsed_s).collect::<Vec<_>>(),
+        ),
+        opt_f64("distance_m", s().map(|s| s.distance_m)),
+        opt_u8("avg_hr_bpm", s().map(|s| s.avg_hr)),
+        opt_u8("max_hr_bpm", s().map(|s| s.max_hr)),
+        opt_f64(
+            "training_stress_score",
+            s().map(|s| s.training_stress_score),
+        ),
+        opt_f64(
+            "total_training_effect",
+            s().map(|s| s.total_training_effect),
+        ),
+        Column::new(
+            "synthesized".into(),
+            s().map(|s| s.synthesized).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sample_first".into(),
+            s().map(|s| s.samples.start as u32).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sample_count".into(),
+            s().map(|s| s.samples.len() as u32).collect::<Vec<_>>(),
+        ),
+        list_f64("device_zone_s", dz().map(|d| d.map(|d| d.secs.as_slice()))),
+        list_u8(
+            "device_zone_high_bpm",
+            dz().map(|d| d.map(|d| d.high_bounds_bpm.as_slice())),
+        ),
+        opt_str(
+            "device_hr_calc_type",
+            dz().map(|d| d.and_then(|d| d.hr_calc_type)),
+        ),
+        opt_u8("device_max_hr_bpm", dz().map(|d| d.and_then(|d| d.max_hr))),
+        opt_u8(
+            "device_resting_hr_bpm",
+            dz().map(|d| d.and_then(|d| d.resting_hr)),
+        ),
+        opt_u8(
+            "device_threshold_hr_bpm",
+            dz().map(|d| d.and_then(|d| d.threshold_hr)),
+        ),
+        opt_u8("file_max_hr_bpm", hs().map(|h| h.max_hr)),
+        opt_u8("file_threshold_hr_bpm", hs().map(|h| h.threshold_hr)),
+        opt_u8("file_hr_calc_type", hs().map(|h| h.hr_calc_type)),
+        opt_u8("file_resting_hr_bpm", hs().map(|h| h.resting_hr)),
+        opt_u8("file_max_running_hr_bpm", hs().map(|h| h.max_running_hr)),
+        opt_u8("file_default_max_hr_bpm", hs().map(|h| h.default_max_hr)),
+        opt_u8("file_gender", hs().map(|h| h.gender)),
+        list_u16(
+            "file_hr_zone_index",
+            zone_pairs.iter().map(|p| p.0.as_slice()),
+        ),
+        list_u8(
+            "file_hr_zone_high_bpm",
+            zone_pairs.iter().map(|p| Some(p.1.as_slice())),
+        ),
+        list_str(
+            "workout_names",
+            rows.iter().map(|r| r.workout_names.as_slice()),
+        ),
+        list_str("sport_names", rows.iter().map(|r| r.sport_names.as_slice())),
+    ])
+}
+
+// ---------------------------------------------------------------------------------------
+// Reading
+
+/// Sample columns of a part, converted once to the decoder's representation.
+#[derive(Debug, Default)]
+pub(crate) struct PartSamples {
+    pub t_s: Vec<u32>,
+    pub hr_bpm: Vec<u8>,
+    pub distance_m: Option<Vec<f64>>,
+    pub speed_mps: Option<Vec<f32>>,
+    pub altitude_m: Option<Vec<f32>>,
+    pub cadence_rpm: Option<Vec<f32>>,
+    pub power_w: Option<Vec<f32>>,
+}
+
+fn hr_or_zero(c: &Column) -> PolarsResult<Vec<u8>> {
+    let ca = c.u32()?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        let narrow = |&v: &u32| v.min(255) as u8;
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => out.extend(arr.values().iter().map(narrow)),
+            Some(valid) => out.extend(arr.values().iter().zip(valid.iter()).map(|(v, ok)| {
+                if ok {
+                    narrow(v)
+                } else {
+                    0
+                }
+            })),
+        }
+    }
+    Ok(out)
+}
+
+fn f64_or_nan(c: &Column) -> PolarsResult<Vec<f64>> {
+    let ca = c.f64()?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => out.extend_from_slice(arr.values()),
+            Some(valid) => {
+                out.extend(
+                    arr.values()
+                        .iter()
+                        .zip(valid.iter())
+                        .map(|(&v, ok)| if ok { v } else { f64::NAN }),
+                )
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn f32_or_nan(c: &Column) -> PolarsResult<Vec<f32>> {
+    let ca = c.f32()?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => out.extend_from_slice(arr.values()),
+            Some(valid) => {
+                out.extend(
+                    arr.values()
+                        .iter()
+                        .zip(valid.iter())
+                        .map(|(&v, ok)| if ok { v } else { f32::NAN }),
+                )
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn fit_seconds(c: &Column) -> PolarsResult<Vec<u32>> {
+    let ca = c.datetime()?.physical();
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        out.extend(arr.values().iter().map(|&ms| ms_to_fit(ms)));
+    }
+    Ok(out)
+}
+
+impl PartSamples {
+    /// Converts the `samples` frame of a part (with the columns `cols` asks for).
+    pub fn from_frame(df: &DataFrame, cols: SampleColumns) -> PolarsResult<PartSamples> {
+        let all = cols == SampleColumns::All;
+        let opt64 = |name: &str| -> PolarsResult<Option<Vec<f64>>> {
+            if all {
+                f64_or_nan(df.column(name)?).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        let opt32 = |name: &str| -> PolarsResult<Option<Vec<f32>>> {
+            if all {
+                f32_or_nan(df.column(name)?).map(Some)
+            } else {
+                Ok(None)
+            }
+        };
+        Ok(PartSamples {
+            t_s: fit_seconds(df.column(col::TIME)?)?,
+            hr_bpm: hr_or_zero(df.column(col::HR_BPM)?)?,
+            distance_m: opt64(col::DISTANCE_M)?,
+            speed_mps: opt32(col::SPEED_MPS)?,
+            altitude_m: opt32(col::ALTITUDE_M)?,
+            cadence_rpm: opt32(col::CADENCE_RPM)?,
+            power_w: opt32(col::POWER_W)?,
+        })
+    }
+
+    /// The rows `r` as an activity's sample columns (NaN for columns not read).
+    pub fn slice(&self, r: Range<usize>) -> Option<Samples> {
+        let n = r.len();
+        let f64s = |v: &Option<Vec<f64>>| match v {
+            Some(v) => v.get(r.clone()).map(<[f64]>::to_vec),
+            None => Some(vec![f64::NAN; n]),
+        };
+        let f32s = |v: &Option<Vec<f32>>| match v {
+            Some(v) => v.get(r.clone()).map(<[f32]>::to_vec),
+            None => Some(vec![f32::NAN; n]),
+        };
+        Some(Samples {
+            t_s: self.t_s.get(r.clone())?.to_vec(),
+            hr_bpm: self.hr_bpm.get(r.clone())?.to_vec(),
+            distance_m: f64s(&self.distance_m)?,
+            speed_mps: f32s(&self.speed_mps)?,
+            altitude_m: f32s(&self.altitude_m)?,
+            cadence_rpm: f32s(&self.cadence_rpm)?,
+            power_w: f32s(&self.power_w)?,
+        })
+    }
+}
+
+/// The `sessions` rows of a part, read column by column.
+pub(crate) struct PartSessions {
+    df: DataFrame,
+}
+
+/// The `timer` rows of a part.
+pub(crate) struct PartTimer {
+    pub hash: Vec<u64>,
+    pub start_s: Vec<f64>,
+    pub end_s: Vec<f64>,
+}
+
+fn ms_to_fit_f64(ms: i64) -> f64 {
+    (ms - EPOCH_MS) as f64 / 1000.0
+}
+
+impl PartTimer {
+    pub fn from_frame(df: &DataFrame) -> PolarsResult<PartTimer> {
+        let hash: Vec<u64> = df
+            .column(col::FILE_HASH)?
+            .u64()?
+            .into_no_null_iter()
+            .collect();
+        let conv = |name: &str| -> PolarsResult<Vec<f64>> {
+            Ok(df
+                .column(name)?
+                .datetime()?
+                .physical()
+                .into_no_null_iter()
+                .map(ms_to_fit_f64)
+                .collect())
+        };
+        Ok(PartTimer {
+            hash,
+            start_s: conv(col::START)?,
+            end_s: conv(col::END)?,
+        })
+    }
+
+    /// Timer intervals of the rows `r`.
+    pub fn intervals(&self, r: Range<usize>) -> Vec<Interval> {
+        r.filter_map(|i| {
+            Some(Interval {
+                start_s: *self.start_s.get(i)?,
+                end_s: *self.end_s.get(i)?,
+            })
+        })
+        .collect()
+    }
+}
+
+/// Ranges of consecutive equal values: rows of one file are written together.
+pub(crate) fn runs(hashes: &[u64]) -> std::collections::HashMap<u64, Range<usize>> {
+    let mut out = std::collections::HashMap::new();
+    let mut i = 0;
+    while i < hashes.len() {
+        let h = hashes[i];
+        let mut j = i + 1;
+        while j < hashes.len() && hashes[j] == h {
+            j += 1;
+        }
+        out.entry(h).or_insert(i..j);
+        i = j;
+    }
+    out
+}
+
+fn get_u8(c: &Column, i: usize) -> PolarsResult<Option<u8>> {
+    Ok(c.u32()?.get(i).map(|v| v.min(255) as u8))
+}
+
+fn get_f64(c: &Column, i: usize) -> PolarsResult<Option<f64>> {
+    Ok(c.f64()?.get(i))
+}
+
+fn get_str(c: &Column, i: usize) -> PolarsResult<Option<String>> {
+    Ok(c.str()?.get(i).map(str::to_string))
+}
+
+fn get_list<T, F>(c: &Column, i: usize, f: F) -> PolarsResult<Option<Vec<T>>>
+where
+    F: Fn(&Series) -> PolarsResult<Vec<T>>,
+{
+    match c.list()?.get_as_series(i) {
+        Some(s) => f(&s).map(Some),
+        None => Ok(None),
+    }
+}
+
+fn u8s(s: &Series) -> PolarsResult<Vec<u8>> {
+    Ok(s.u32()?
+        .iter()
+        .flatten()
+        .map(|v| v.min(255) as u8)
+        .collect())
+}
+
+fn u16s(s: &Series) -> PolarsResult<Vec<u16>> {
+    Ok(s.u32()?
+        .iter()
+        .flatten()
+        .map(|v| v.min(u16::MAX as u32) as u16)
+        .collect())
+}
+
+fn f64s(s: &Series) -> PolarsResult<Vec<f64>> {
+    Ok(s.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
+}
+
+fn strs(s: &Series) -> PolarsResult<Vec<String>> {
+    Ok(s.str()?.iter().flatten().map(str::to_string).collect())
+}
+
+/// `hr_calc_type` names are `&'static str` in [`DeviceZones`]; find the static one.
+fn static_calc_type(name: &str) -> Option<&'static str> {
+    (0..=u8::MAX)
+        .map(profile::hr_calc_type_name)
+        .find(|n| *n == name)
+}
+
+/// File-level values stored on each session row.
+pub(crate) struct FileLevel {
+    pub hr_settings: HrSettings,
+    pub workout_names: Vec<String>,
+    pub sport_names: Vec<String>,
+}
+
+impl PartSessions {
+    pub fn from_frame(df: DataFrame) -> PartSessions {
+        PartSessions { df }
+    }
+
+    pub fn hashes(&self) -> PolarsResult<Vec<u64>> {
+        Ok(self
+            .df
+            .column(col::FILE_HASH)?
+            .u64()?
+            .into_no_null_iter()
+            .collect())
+    }
+
+    fn c(&self, name: &str) -> PolarsResult<&Column> {
+        self.df.column(name)
+    }
+
+    /// Session row `i`.
+    pub fn session(&self, i: usize) -> PolarsResult<Session> {
+        let missing = |name: &str| polars_err!(ComputeError: "sessions row {i} has no {name}");
+        let req = |name: &str| -> PolarsResult<u64> {
+            let c = self.c(name)?;
+            c.u32()?.get(i).map(u64::from).ok_or_else(|| missing(name))
+        };
+        let start_ms = self.c(col::START)?.datetime()?.physical().get(i);
+        let end_ms = self.c(col::END)?.datetime()?.physical().get(i);
+        let first = req("sample_first")? as usize;
+        let count = req("sample_count")? as usize;
+        let device_secs = get_list(self.c("device_zone_s")?, i, f64s)?;
+        let device_zones = match device_secs {
+            Some(secs) => Some(DeviceZones {
+                secs,
+                high_bounds_bpm: get_list(self.c("device_zone_high_bpm")?, i, u8s)?
+                    .unwrap_or_default(),
+                hr_calc_type: get_str(self.c("device_hr_calc_type")?, i)?
+                    .and_then(|n| static_calc_type(&n)),
+                max_hr: get_u8(self.c("device_max_hr_bpm")?, i)?,
+                resting_hr: get_u8(self.c("device_resting_hr_bpm")?, i)?,
+                threshold_hr: get_u8(self.c("device_threshold_hr_bpm")?, i)?,
+            }),
+            None => None,
+        };
+        Ok(Session {
+            index: req(col::SESSION)? as usize,
+            sport: req("sport_id")? as u8,
+            sub_sport: req("sub_sport_id")? as u8,
+            sport_profile_name: get_str(self.c("sport_profile_name")?, i)?,
+            start_s: start_ms.map(ms_to_fit).unwrap_or(0),
+            end_s: end_ms.map(ms_to_fit).unwrap_or(0),
+            timer_s: get_f64(self.c("timer_s")?, i)?.unwrap_or(0.0),
+            elapsed_s: get_f64(self.c("elapsed_s")?, i)?.unwrap_or(0.0),
+            distance_m: get_f64(self.c("distance_m")?, i)?,
+            avg_hr: get_u8(self.c("avg_hr_bpm")?, i)?,
+            max_hr: get_u8(self.c("max_hr_bpm")?, i)?,
+            training_stress_score: get_f64(self.c("training_stress_score")?, i)?,
+            total_training_effect: get_f64(self.c("total_training_effect")?, i)?,
+            device_zones,
+            samples: first..first + count,
+            synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
+        })
+    }
+
+    /// The file-level values stored on session row `i`.
+    pub fn file_level(&self, i: usize) -> PolarsResult<FileLevel> {
+        let idx = get_list(self.c("file_hr_zone_index")?, i, u16s)?.unwrap_or_default();
+        let high = get_list(self.c("file_hr_zone_high_bpm")?, i, u8s)?.unwrap_or_default();
+        Ok(FileLevel {
+            hr_settings: HrSettings {
+                max_hr: get_u8(self.c("file_max_hr_bpm")?, i)?,
+                threshold_hr: get_u8(self.c("file_threshold_hr_bpm")?, i)?,
+                hr_calc_type: get_u8(self.c("file_hr_calc_type")?, i)?,
+                resting_hr: get_u8(self.c("file_resting_hr_bpm")?, i)?,
+                max_running_hr: get_u8(self.c("file_max_running_hr_bpm")?, i)?,
+                default_max_hr: get_u8(self.c("file_default_max_hr_bpm")?, i)?,
+                gender: get_u8(self.c("file_gender")?, i)?,
+                hr_zone_high_bpm: idx.into_iter().zip(high).collect(),
+            },
+            workout_names: get_list(self.c("workout_names")?, i, strs)?.unwrap_or_default(),
+            sport_names: get_list(self.c("sport_names")?, i, strs)?.unwrap_or_default(),
+        })
+    }
+}
+
+/// Everything needed to rebuild one activity besides its rows.
+pub(crate) struct FileMeta<'a> {
+    pub path: &'a str,
+    pub file_id: FileId,
+    pub hr_from_strap: usize,
+}
+
+/// Rebuilds an activity from a part's rows: `sessions` rows `srows`, timer rows `trows`,
+/// sample rows `xrows`.
+pub(crate) fn rebuild(
+    meta: FileMeta<'_>,
+    sessions: &PartSessions,
+    srows: Range<usize>,
+    timer: &PartTimer,
+    trows: Range<usize>,
+    samples: &PartSamples,
+    xrows: Range<usize>,
+) -> PolarsResult<Activity> {
+    let level = sessions.file_level(srows.start)?;
+    let list: PolarsResult<Vec<Session>> = srows.map(|i| sessions.session(i)).collect();
+    let samples = samples.slice(xrows.clone()).ok_or_else(
+        || polars_err!(ComputeError: "{}: sample rows {xrows:?} are outside the part", meta.path),
+    )?;
+    Ok(Activity {
+        source: meta.path.to_string(),
+        file_id: meta.file_id,
+        sessions: list?,
+        laps: Vec::new(),
+        timer: timer.intervals(trows),
+        samples,
+        hr_settings: level.hr_settings,
+        workout_names: level.workout_names,
+        sport_names: level.sport_names,
+        hr_from_strap: meta.hr_from_strap,
+        warnings: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fit_seconds_survive_the_millisecond_round_trip() {
+        for t in [0u32, 1, 0x1000_0000, 1_100_000_000, u32::MAX] {
+            assert_eq!(ms_to_fit(fit_to_ms(t)), t);
+        }
+        // 2024-01-01T00:00:00Z is Unix 1704067200, FIT 1704067200 - 631065600 = 1073001600.
+        assert_eq!(fit_to_ms(1_073_001_600), 1_704_067_200_000);
+        assert_eq!(year_of(1_073_001_600), 2024);
+        assert_eq!(year_of(1_073_001_599), 2023);
+        assert_eq!(fit_f64_to_ms(10.5), fit_to_ms(10) + 500);
+    }
+
+    #[test]
+    fn runs_find_each_files_rows() {
+        let r = runs(&[7, 7, 3, 3, 3, 9]);
+        assert_eq!(r[&7], 0..2);
+        assert_eq!(r[&3], 2..5);
+        assert_eq!(r[&9], 5..6);
+        assert!(runs(&[]).is_empty());
+    }
+
+    #[test]
+    fn samples_outside_every_session_have_no_session_index() {
+        let mut a = Activity::from_fit(Default::default(), "x.fit");
+        a.samples.t_s = vec![10, 11, 12, 13];
+        a.samples.hr_bpm = vec![0, 100, 101, 0];
+        a.samples.distance_m = vec![f64::NAN; 4];
+        a.samples.speed_mps = vec![f32::NAN; 4];
+        a.samples.altitude_m = vec![f32::NAN; 4];
+        a.samples.cadence_rpm = vec![f32::NAN; 4];
+        a.samples.power_w = vec![f32::NAN; 4];
+        let s = |index, samples| Session {
+            index,
+            sport: 1,
+            sub_sport: 0,
+            sport_profile_name: None,
+            start_s: 10,
+            end_s: 13,
+            timer_s: 3.0,
+            elapsed_s: 3.0,
+            distance_m: None,
+            avg_hr: None,
+            max_hr: None,
+            training_stress_score: None,
+            total_training_effect: None,
+            device_zones: None,
+            samples,
+            synthesized: false,
+        };
+        a.sessions = vec![s(0, 1..3), s(1, 2..3)];
+        let rows = Rows::from_activity(a, 42);
+        // Row 0 and 3 are outside; row 2 is in both sessions and goes to the first.
+        assert_eq!(rows.x_session, vec![u16::MAX, 0, 0, u16::MAX]);
+        let (samples, sessions, _) = rows.into_frames().unwrap();
+        let sess = samples.column(col::SESSION).unwrap().u32().unwrap();
+        assert_eq!(
+            sess.iter().collect::<Vec<_>>(),
+            vec![None, Some(0), Some(0), None]
+        );
+        let hr = samples.column(col::HR_BPM).unwrap().u32().unwrap();
+        assert_eq!(hr.null_count(), 2);
+        assert_eq!(sessions.height(), 2);
+    }
+}
