@@ -59,6 +59,9 @@ pub enum ChartError {
     /// The session's zones did not resolve.
     #[error("no zones: {0}")]
     NoZones(ZoneError),
+    /// A run chart input that breaks its own invariants.
+    #[error("invalid chart input: {0}")]
+    BadInput(&'static str),
     /// A history chart was given nothing to draw.
     #[error("nothing to draw: {0}")]
     Empty(&'static str),
@@ -313,6 +316,32 @@ impl RunChartInput {
                 .clone()
                 .unwrap_or_else(|| vec![0.0; zones.len() + 1]),
         })
+    }
+
+    /// Checks what the renderer relies on: equal column lengths, segments inside them,
+    /// strictly increasing floors, finite times.
+    pub fn validate(&self) -> Result<(), ChartError> {
+        let n = self.t_elapsed_s.len();
+        if self.hr_bpm.len() != n {
+            return Err(ChartError::BadInput(
+                "t_elapsed_s and hr_bpm differ in length",
+            ));
+        }
+        if self.segments.iter().any(|r| r.start > r.end || r.end > n) {
+            return Err(ChartError::BadInput(
+                "a segment reaches outside the samples",
+            ));
+        }
+        if self.zone_floors_bpm.is_empty() || self.zone_floors_bpm.windows(2).any(|w| w[0] >= w[1])
+        {
+            return Err(ChartError::BadInput(
+                "zone floors must be strictly increasing",
+            ));
+        }
+        if !self.elapsed_s.is_finite() || self.t_elapsed_s.iter().any(|t| !t.is_finite()) {
+            return Err(ChartError::BadInput("times must be finite"));
+        }
+        Ok(())
     }
 
     fn colour(&self, zone: usize) -> [u8; 3] {
@@ -594,6 +623,7 @@ pub fn run_chart_bytes(
     input: &RunChartInput,
     format: ChartFormat,
 ) -> Result<(Vec<u8>, RunGeometry), ChartError> {
+    input.validate()?;
     render_bytes(
         format,
         RUN_SIZE_PX,
@@ -1533,6 +1563,49 @@ mod tests {
             .weeks
             .iter()
             .all(|x| x.week_start.weekday() == chrono::Weekday::Mon));
+    }
+
+    #[test]
+    fn inconsistent_inputs_are_errors_not_panics() {
+        let good = RunChartInput {
+            title: RunTitle {
+                date: "d".into(),
+                sport: "Running".into(),
+                duration_s: 60.0,
+                distance_m: None,
+                hr_tss: None,
+                zone_model: "m".into(),
+                avg_hr_bpm: None,
+                max_hr_bpm: None,
+                verdict: None,
+            },
+            elapsed_s: 60.0,
+            t_elapsed_s: vec![0.0, 30.0, 60.0],
+            hr_bpm: vec![120, 130, 140],
+            segments: std::iter::once(0..3).collect(),
+            pauses_s: vec![],
+            zone_floors_bpm: vec![100, 130],
+            zone_names: vec!["Z1".into(), "Z2".into()],
+            zone_colours: zone_colours(2),
+            z1_ceiling_bpm: Some(130),
+            secs_in_zone: vec![0.0, 30.0, 30.0],
+        };
+        assert!(good.validate().is_ok());
+        let bad = |f: &dyn Fn(&mut RunChartInput)| {
+            let mut i = good.clone();
+            f(&mut i);
+            matches!(
+                run_chart_bytes(&i, ChartFormat::Svg),
+                Err(ChartError::BadInput(_))
+            )
+        };
+        assert!(bad(&|i| i.segments = std::iter::once(0..4).collect()));
+        assert!(bad(&|i| {
+            i.hr_bpm.pop();
+        }));
+        assert!(bad(&|i| i.zone_floors_bpm = vec![130, 100]));
+        assert!(bad(&|i| i.elapsed_s = f64::NAN));
+        assert!(run_chart_bytes(&good, ChartFormat::Svg).is_ok());
     }
 
     #[test]

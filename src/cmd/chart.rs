@@ -45,7 +45,7 @@ pub struct Args {
     /// one, or the folder of an input file.
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
-    /// SVG instead of PNG (text stays text; larger files).
+    /// SVG instead of PNG (text stays text).
     #[arg(long)]
     svg: bool,
     /// Per-session charts only for recovery runs (history charts still cover every
