@@ -22,7 +22,7 @@
 //! finding (warnings such as "long" do not count). 1 wins over 3: an audit with missing
 //! files is incomplete.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -446,6 +446,45 @@ fn text_report(rows: &[AuditRow], rules: &Rules, tail: &[String]) -> std::io::Re
         writeln!(buf, "{line}")?;
     }
     Ok(buf)
+}
+
+/// The audit's verdict for every run labelled recovery (default rules and label
+/// pattern), keyed by (input name, session index): what `hrzones chart` puts in a run's
+/// title and marks on the PMC chart. Reads the inputs itself (decoding is cheap next to
+/// rendering) and reports nothing on stderr.
+pub fn verdicts(
+    input: &crate::cli::InputArgs,
+    settings: &Settings,
+) -> anyhow::Result<HashMap<(String, usize), String>> {
+    let setup = Setup {
+        settings: settings.clone(),
+        rules: Rules::default(),
+        pattern: LabelPattern::Default,
+        labels: None,
+        strava: None,
+        candidates: false,
+    };
+    let quiet = crate::cli::InputArgs {
+        quiet: true,
+        ..input.clone()
+    };
+    let (results, _) = super::run_inputs_silently(&quiet, |a| audit_file(a, &setup))?;
+    let mut stresses = Vec::new();
+    let mut runs = Vec::new();
+    for fa in results.into_iter().filter_map(|(_, r)| r) {
+        stresses.extend(fa.stresses);
+        runs.extend(fa.runs);
+    }
+    let mut out = HashMap::new();
+    for run in runs.into_iter().filter(|r| r.label.is_some()) {
+        let context = run
+            .stress
+            .as_ref()
+            .map(|st| context_before(st, &stresses, &setup.rules));
+        let j = judge(&run.facts, context.as_ref(), &setup.rules);
+        out.insert((run.file, run.session), j.verdict_text(&setup.rules));
+    }
+    Ok(out)
 }
 
 /// Runs the command.

@@ -25,7 +25,9 @@ use chrono::NaiveDate;
 
 use crate::activity::{Activity, Session};
 use crate::analysis::SessionAnalysis;
-use crate::chart::{self, ChartError, ChartFormat, PmcInput, RunChartInput, WeeklyZonesInput};
+use crate::chart::{
+    self, ChartError, ChartFormat, PmcDay, PmcFinding, PmcInput, RunChartInput, WeeklyZonesInput,
+};
 use crate::cli::{InputArgs, ZoneArgs};
 use crate::profile::{session_date, Settings};
 use crate::source;
@@ -78,41 +80,65 @@ struct SessionOutcome {
     sport: &'static str,
     secs_in_zone: Option<Vec<f64>>,
     hr_tss: Option<f64>,
+    /// The audit's verdict, for runs labelled recovery.
+    verdict: Option<String>,
     drawn: Drawn,
 }
 
-/// TEMPORARY: hrTSS of a session. Returns None until the load stage exists in this
-/// branch. // wired to crate::load / crate::audit on merge
-fn temporary_hr_tss(_a: &Activity, _s: &Session, _an: &SessionAnalysis) -> Option<f64> {
-    None
+/// The session's hrTSS, as `hrzones load` computes it.
+fn session_hr_tss(
+    a: &Activity,
+    s: &Session,
+    an: &SessionAnalysis,
+    settings: &Settings,
+) -> Option<f64> {
+    crate::load::SessionLoad::compute(a, s, an, settings).hr_tss
 }
 
-/// TEMPORARY: the recovery audit's verdict for a session (None: not audited).
-/// // wired to crate::load / crate::audit on merge
-fn temporary_verdict(_a: &Activity, _s: &Session, _an: &SessionAnalysis) -> Option<String> {
-    None
-}
-
-/// TEMPORARY: whether a session is a recovery run, by name only (workout, sport profile,
-/// file). // wired to crate::load / crate::audit on merge (the audit's labels)
-fn temporary_is_recovery(a: &Activity, s: &Session) -> bool {
-    let says = |t: &str| t.to_ascii_lowercase().contains("recovery");
-    a.workout_names.iter().any(|n| says(n))
-        || a.sport_names.iter().any(|n| says(n))
-        || s.sport_profile_name.as_deref().is_some_and(says)
-        || says(&chart_stem(&a.source))
-}
-
-/// TEMPORARY: the PMC series; None until the load stage exists in this branch.
-/// // wired to crate::load / crate::audit on merge
-fn temporary_pmc_input(outcomes: &[&SessionOutcome]) -> Option<PmcInput> {
-    // What the load stage will turn into the CTL/ATL/TSB series: (day, hrTSS).
+/// The CTL/ATL/TSB series over the days of the charted sessions, as `hrzones load
+/// --daily` computes it (hrTSS summed per UTC day, rest days zero, τ 42 and 7 days), with
+/// each recovery-run finding marked on its day.
+fn pmc_input(outcomes: &[&SessionOutcome]) -> Option<PmcInput> {
     let daily: Vec<(NaiveDate, f64)> = outcomes
         .iter()
         .filter_map(|o| Some((o.date?, o.hr_tss?)))
         .collect();
-    let _ = daily;
-    None
+    let first = daily.iter().map(|d| d.0).min()?;
+    let last = daily.iter().map(|d| d.0).max()?;
+    let n = (last - first).num_days() as usize + 1;
+    let mut load = vec![0.0; n];
+    for (d, tss) in &daily {
+        load[(*d - first).num_days() as usize] += tss;
+    }
+    let pmc = crate::load::pmc_series(
+        &load,
+        crate::load::DEFAULT_CTL_DAYS,
+        crate::load::DEFAULT_ATL_DAYS,
+    )
+    .ok()?;
+    let days = (0..n)
+        .filter_map(|i| {
+            Some(PmcDay {
+                date: first.checked_add_signed(chrono::Duration::days(i as i64))?,
+                ctl: pmc.ctl[i],
+                atl: pmc.atl[i],
+                tsb: pmc.tsb[i],
+            })
+        })
+        .collect();
+    let findings = outcomes
+        .iter()
+        .filter_map(|o| {
+            let v = o.verdict.as_deref()?;
+            (v != "ok").then(|| {
+                Some(PmcFinding {
+                    date: o.date?,
+                    label: v.to_string(),
+                })
+            })?
+        })
+        .collect();
+    Some(PmcInput { days, findings })
 }
 
 /// The file-name stem of an input: its name without folders (or zip path), `.gz` and
@@ -224,20 +250,22 @@ fn chart_activity(
     settings: &Settings,
     args: &Args,
     shared: &HashMap<String, usize>,
+    verdicts: &HashMap<(String, usize), String>,
     format: ChartFormat,
 ) -> Vec<SessionOutcome> {
     a.sessions
         .iter()
         .map(|s| {
             let an = SessionAnalysis::compute(a, s, settings, TimeInZoneOptions::default());
-            let hr_tss = temporary_hr_tss(a, s, &an);
+            let hr_tss = session_hr_tss(a, s, &an, settings);
             let has_hr = an.hr_covered_s > 0.0;
-            let drawn = if args.only_recovery && !temporary_is_recovery(a, s) {
+            let verdict = verdicts.get(&(a.source.clone(), s.index)).cloned();
+            let drawn = if args.only_recovery && verdict.is_none() {
                 Drawn::NotSelected
             } else if !has_hr {
                 Drawn::NoHeartRate
             } else {
-                let verdict = temporary_verdict(a, s, &an);
+                let verdict = verdict.clone();
                 let path = args.out.join(chart_file_name(
                     &a.source,
                     s.index,
@@ -258,6 +286,7 @@ fn chart_activity(
                 sport: s.sport_name(),
                 secs_in_zone: an.secs_in_zone.filter(|_| has_hr),
                 hr_tss,
+                verdict,
                 drawn,
             }
         })
@@ -286,8 +315,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
 
     let started = Instant::now();
+    // The recovery audit needs every session's context, so it runs first, over the
+    // same inputs; its verdicts go in the titles and on the PMC chart.
+    let verdicts = super::audit::verdicts(&args.input, &settings)?;
     let (results, summary) = super::run_inputs(&args.input, |a| {
-        chart_activity(a, &settings, args, &shared, format)
+        chart_activity(a, &settings, args, &shared, &verdicts, format)
     })?;
     let outcomes: Vec<SessionOutcome> = results
         .into_iter()
@@ -353,7 +385,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let pmc_path = args.out.join(format!("pmc.{}", format.extension()));
-    match temporary_pmc_input(&history) {
+    match pmc_input(&history) {
         Some(pmc) => match chart::render_pmc(&pmc, format, &pmc_path) {
             Ok(()) => println!("{}", pmc_path.display()),
             Err(e) => {
@@ -362,7 +394,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             }
         },
         None => eprintln!(
-            "hrzones: {} not written: hrTSS (the load stage) is not available in this build",
+            "hrzones: {} not written: no session with a date and an hrTSS (hrTSS needs a max HR: --max-hr or --profile)",
             pmc_path.display()
         ),
     }

@@ -44,6 +44,32 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
+    run_inputs_reporting(input, cols, true, analyse)
+}
+
+/// [`run_inputs`] without the per-file lines on stderr: for a second pass over inputs
+/// whose problems were (or will be) reported by the main pass.
+pub fn run_inputs_silently<T, F>(
+    input: &InputArgs,
+    analyse: F,
+) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
+    run_inputs_reporting(input, SampleColumns::All, false, analyse)
+}
+
+fn run_inputs_reporting<T, F>(
+    input: &InputArgs,
+    cols: SampleColumns,
+    report: bool,
+    analyse: F,
+) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
     if let Some(dir) = &input.store {
         let store = Store::open(dir)?;
         // PATHs given with --store select the stored files under them.
@@ -62,12 +88,14 @@ where
         let results = store
             .analyse(select, cols, !input.quiet, analyse)
             .with_context(|| format!("could not read the store {}", dir.display()))?;
-        report_files(results.iter().map(|(r, _)| r));
+        if report {
+            report_files(results.iter().map(|(r, _)| r));
+        }
         let summary = Summary::of(results.iter().map(|(r, _)| r), 0);
         return Ok((results, summary));
     }
     let found = source::collect(&input.paths);
-    for e in &found.errors {
+    for e in found.errors.iter().filter(|_| report) {
         eprintln!("hrzones: {e}");
     }
     let policy = Policy {
@@ -75,7 +103,9 @@ where
         skip_crc: false,
     };
     let results = pipeline::run(&found.files, policy, !input.quiet, analyse);
-    report_files(results.iter().map(|(r, _)| r));
+    if report {
+        report_files(results.iter().map(|(r, _)| r));
+    }
     let mut summary = Summary::of(results.iter().map(|(r, _)| r), found.skipped);
     summary.failed += found.errors.len();
     Ok((results, summary))
