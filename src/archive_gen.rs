@@ -438,10 +438,10 @@ pub fn generate(
                 stats.files_on_disk += 1;
             }
             Layout::Zip => {
-                if !zips.contains_key(&p.year) {
+                if let std::collections::btree_map::Entry::Vacant(slot) = zips.entry(p.year) {
                     std::fs::create_dir_all(out)?;
                     let f = std::fs::File::create(out.join(format!("export-{}.zip", p.year)))?;
-                    zips.insert(p.year, zip::ZipWriter::new(f));
+                    slot.insert(zip::ZipWriter::new(f));
                     stats.files_on_disk += 1;
                 }
                 if let Some(z) = zips.get_mut(&p.year) {

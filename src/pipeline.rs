@@ -149,6 +149,9 @@ pub fn progress_bar(total_files: usize, show: bool) -> indicatif::ProgressBar {
     pb
 }
 
+/// One report per input, with the caller's result where the file was analysed.
+pub type FileResults<T> = Vec<(FileReport, Option<T>)>;
+
 /// Runs `analyse` on every input in parallel. Results come back in input order; an input
 /// whose bytes repeat an earlier input's is reported as a duplicate and not analysed again.
 pub fn run<T, F>(

@@ -712,7 +712,7 @@ impl Store {
             });
         }
         let pb = crate::pipeline::progress_bar(selected.len(), show_progress);
-        let analysed: Result<Vec<Vec<(FileReport, Option<T>)>>, StoreError> = parts
+        let analysed: Result<Vec<crate::pipeline::FileResults<T>>, StoreError> = parts
             .par_iter()
             .map(|(part, entries)| {
                 let data = self.read_part(part, cols)?;

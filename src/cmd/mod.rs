@@ -18,14 +18,14 @@ use crate::report::{self, Format, Table};
 use crate::source;
 use crate::store::{FileEntry, SampleColumns, Store};
 
+/// Per-file reports with the caller's results, and the counts for the summary line.
+pub type Batch<T> = (Vec<(FileReport, Option<T>)>, Summary);
+
 /// Runs `analyse` over every input named by `input` — FIT files, or the store with
 /// `--store` — reporting each failed or damaged file on stderr, and returns the per-file
 /// results and the summary. Reads every sample column from a store; see
 /// [`run_inputs_with`] to read fewer.
-pub fn run_inputs<T, F>(
-    input: &InputArgs,
-    analyse: F,
-) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+pub fn run_inputs<T, F>(input: &InputArgs, analyse: F) -> anyhow::Result<Batch<T>>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
@@ -39,7 +39,7 @@ pub fn run_inputs_with<T, F>(
     input: &InputArgs,
     cols: SampleColumns,
     analyse: F,
-) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+) -> anyhow::Result<Batch<T>>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
@@ -49,10 +49,7 @@ where
 
 /// [`run_inputs`] without the per-file lines on stderr: for a second pass over inputs
 /// whose problems were (or will be) reported by the main pass.
-pub fn run_inputs_silently<T, F>(
-    input: &InputArgs,
-    analyse: F,
-) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+pub fn run_inputs_silently<T, F>(input: &InputArgs, analyse: F) -> anyhow::Result<Batch<T>>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
@@ -65,7 +62,7 @@ fn run_inputs_reporting<T, F>(
     cols: SampleColumns,
     report: bool,
     analyse: F,
-) -> anyhow::Result<(Vec<(FileReport, Option<T>)>, Summary)>
+) -> anyhow::Result<Batch<T>>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,

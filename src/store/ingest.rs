@@ -174,6 +174,8 @@ impl Stamp {
 }
 
 /// One input after the parallel phase.
+// One value per input file, moved once: boxing the entry would buy nothing.
+#[allow(clippy::large_enum_variant)]
 enum Outcome<T> {
     /// Keep the stored entry (stamp possibly refreshed).
     Unchanged(FileEntry),
@@ -438,7 +440,7 @@ pub fn ingest<T, F>(
     found: &Inputs,
     opts: &IngestOptions,
     analyse: F,
-) -> Result<(IngestSummary, Vec<(FileReport, Option<T>)>), StoreError>
+) -> Result<(IngestSummary, crate::pipeline::FileResults<T>), StoreError>
 where
     T: Send,
     F: Fn(&Activity) -> T + Sync,
