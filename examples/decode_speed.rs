@@ -34,12 +34,17 @@ fn main() {
         let b = &bytes[..];
         let sum = median_s(runs, || b.iter().map(|&x| x as u64).sum());
         let crc16 = median_s(runs, || crc::crc16(black_box(b)) as u64);
-        let ours = median_s(runs, || decode(black_box(b), DecodeOptions::default()).map_or(0, |d| d.records.len() as u64));
+        let ours = median_s(runs, || {
+            decode(black_box(b), DecodeOptions::default()).map_or(0, |d| d.records.len() as u64)
+        });
         let skip = median_s(runs, || {
-            decode(black_box(b), DecodeOptions { skip_crc: true }).map_or(0, |d| d.records.len() as u64)
+            decode(black_box(b), DecodeOptions { skip_crc: true })
+                .map_or(0, |d| d.records.len() as u64)
         });
         let full = median_s(runs, || {
-            let Ok(d) = decode(black_box(b), DecodeOptions::default()) else { return 0 };
+            let Ok(d) = decode(black_box(b), DecodeOptions::default()) else {
+                return 0;
+            };
             let a = Activity::from_fit(d, "bench");
             let mut total = 0.0;
             for s in &a.sessions {
@@ -50,9 +55,15 @@ fn main() {
         });
         let fp_runs = (runs / 20).max(3);
         let fitparser = median_s(fp_runs, || {
-            std::panic::catch_unwind(|| fitparser::from_bytes(black_box(b)).map_or(0, |v| v.len() as u64)).unwrap_or(0)
+            std::panic::catch_unwind(|| {
+                fitparser::from_bytes(black_box(b)).map_or(0, |v| v.len() as u64)
+            })
+            .unwrap_or(0)
         });
-        println!("{path} ({:.3} MB, median of {runs} runs; fitparser {fp_runs})", mb);
+        println!(
+            "{path} ({:.3} MB, median of {runs} runs; fitparser {fp_runs})",
+            mb
+        );
         for (name, t) in [
             ("sum of bytes (ceiling)", sum),
             ("crc16", crc16),
@@ -61,7 +72,11 @@ fn main() {
             ("decode + activity + zones", full),
             ("fitparser::from_bytes", fitparser),
         ] {
-            println!("  {name:<28} {:>9.1} MB/s   {:>8.2}x decode time", mb / t, t / ours);
+            println!(
+                "  {name:<28} {:>9.1} MB/s   {:>8.2}x decode time",
+                mb / t,
+                t / ours
+            );
         }
     }
 }

@@ -38,6 +38,8 @@ pub enum Command {
     Load(cmd::load::Args),
     /// Charts: heart rate over the zones per session, weekly time in zone, CTL/ATL/TSB.
     Chart(cmd::chart::Args),
+    /// Print a FIT file decoded in full, as JSON (through the fitparser crate).
+    Dump(cmd::dump::Args),
     /// Decode FIT files into the columnar store (Parquet) for fast re-analysis.
     Ingest(cmd::ingest::Args),
 }

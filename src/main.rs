@@ -16,6 +16,7 @@ fn main() -> ExitCode {
         Command::Load(args) => cmd::load::run(&args),
         Command::Chart(args) => cmd::chart::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
+        Command::Dump(args) => cmd::dump::run(&args),
     };
     match result {
         Ok(code) => code,

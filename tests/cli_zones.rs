@@ -208,3 +208,25 @@ fn usage_errors_exit_2() {
             "resting HR 160 must be below max HR 150",
         ));
 }
+
+#[test]
+fn dump_prints_the_whole_file_as_json() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/recovery_ok.fit");
+    let out = hrzones().arg("dump").arg(&fixture).assert().success();
+    let v: serde_json::Value = serde_json::from_slice(&out.get_output().stdout).unwrap();
+    let text = v.to_string();
+    assert!(
+        text.contains("record") && text.contains("heart_rate"),
+        "{}",
+        &text[..200.min(text.len())]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.fit");
+    std::fs::write(&bad, b"not a fit file at all").unwrap();
+    hrzones()
+        .arg("dump")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("bad.fit"));
+}

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod chart;
+pub mod dump;
 pub mod ingest;
 pub mod load;
 pub mod zones;
