@@ -493,6 +493,10 @@ struct RecordSlots {
 struct Slot {
     offset: u16,
     elem: u8,
+    /// Bits of an 8-byte little-endian load that hold the element (its first 8 bytes).
+    mask: u64,
+    /// Right shift that brings the element to the bottom of a byte-swapped 8-byte load.
+    be_shift: u8,
     /// The value meaning "invalid" ([`is_invalid`] precomputed).
     invalid: u64,
 }
@@ -513,17 +517,33 @@ impl Slot {
             Class::Zero => 0,
             Class::Signed => all >> 1,
         };
+        // `read_uint` reads at most the first 8 bytes of an element.
+        let bytes = f.elem.min(8) as u32;
         Some(Slot {
             offset: f.offset,
             elem: f.elem,
+            mask: u64::MAX >> (64 - 8 * bytes),
+            be_shift: (64 - 8 * bytes) as u8,
             invalid,
         })
     }
 
-    /// The same value as [`Msg::uint`] on the field this slot was made from.
+    /// The same value as [`Msg::uint`] on the field this slot was made from. `data`
+    /// starts at the message and may run past its end: one 8-byte load then serves any
+    /// element width, masked (little endian) or byte-swapped and shifted (big endian);
+    /// near the end of the data the exact-width read below is used instead.
     #[inline(always)]
     fn read(self, data: &[u8], be: bool) -> Option<u64> {
         let at = self.offset as usize;
+        if let Some(w) = data.get(at..).and_then(|d| d.first_chunk::<8>()) {
+            let raw = u64::from_le_bytes(*w);
+            let v = if be {
+                raw.swap_bytes() >> self.be_shift
+            } else {
+                raw & self.mask
+            };
+            return (v != self.invalid).then_some(v);
+        }
         let v = match self.elem {
             1 => *data.get(at)? as u64,
             2 => {
@@ -971,6 +991,20 @@ impl<'a> Decoder<'a> {
                     None => return,
                 }
             } else {
+                // Speed: a message we do not read (and without a timestamp) is stepped
+                // over right here, without the call; files have tens of thousands.
+                if let Some(Definition {
+                    path: MsgPath::Nothing,
+                    size,
+                    ..
+                }) = &self.defs[(h & 0x0F) as usize]
+                {
+                    if let Some(next) = p.checked_add(*size).filter(|&n| n <= data.len()) {
+                        self.out.data_messages += 1;
+                        p = next;
+                        continue;
+                    }
+                }
                 match self.data_message(h & 0x0F, &data[p..], at, None) {
                     Some(n) => p += n,
                     None => return,
@@ -1126,14 +1160,15 @@ impl<'a> Decoder<'a> {
                 }
             }
             MsgPath::Record(slots) => {
+                // Slots read from `b`, which runs past this message (see `Slot::read`).
                 let be = def.big_endian;
                 let mut ts = ts;
-                if let Some(t) = u32_of(slots.timestamp.and_then(|f| f.read(data, be))) {
+                if let Some(t) = u32_of(slots.timestamp.and_then(|f| f.read(b, be))) {
                     ts = Some(t);
                     self.last_ts = Some(t);
                 }
                 if let Some(t) = ts {
-                    push_record(&mut self.out.records, slots, data, be, t);
+                    push_record(&mut self.out.records, slots, b, be, t);
                 }
             }
             MsgPath::General => {
@@ -1623,8 +1658,9 @@ mod tests {
         d.push(1);
         d.extend_from_slice(&1001u32.to_be_bytes());
         d.push(0xFF); // no heart rate
-        d.extend_from_slice(&3000u32.to_be_bytes()); // 3000 / 5 - 500 = 100 m
-                                                     // Compressed timestamp, local 1, offset 12: 1001 = 31 * 32 + 9, so 1001 - 9 + 12.
+                      // Enhanced altitude 3000: 3000 / 5 - 500 = 100 m.
+        d.extend_from_slice(&3000u32.to_be_bytes());
+        // Compressed timestamp, local 1, offset 12: 1001 = 31 * 32 + 9, so 1001 - 9 + 12.
         d.push(0x80 | (1 << 5) | 12);
         d.extend_from_slice(&u32::MAX.to_be_bytes());
         d.push(140);
@@ -1645,16 +1681,23 @@ mod tests {
             d.extend_from_slice(&t.to_le_bytes());
             d.extend_from_slice(&[a, b]);
         }
+        // Last in the data, so its fields are read by the exact-width reads (fewer than
+        // 8 bytes left): compressed, big endian; 1012 = 31 * 32 + 20, offset 25.
+        d.push(0x80 | (1 << 5) | 25);
+        d.extend_from_slice(&u32::MAX.to_be_bytes());
+        d.push(100);
+        d.extend_from_slice(&4000u32.to_be_bytes()); // 4000 / 5 - 500 = 300 m
         let fit = decode(&fit_file(&d), DecodeOptions::default()).unwrap();
         assert!(fit.warnings.is_empty(), "{:?}", fit.warnings);
         let r = &fit.records;
-        assert_eq!(r.t_s, vec![1000, 1001, 1004, 1010, 1011, 1012]);
-        assert_eq!(r.hr_bpm, vec![150, 0, 140, 120, 130, 111]);
+        assert_eq!(r.t_s, vec![1000, 1001, 1004, 1010, 1011, 1012, 1017]);
+        assert_eq!(r.hr_bpm, vec![150, 0, 140, 120, 130, 111, 100]);
         assert_eq!(r.distance_m[0], 123.45);
         assert!(r.distance_m[1..].iter().all(|x| x.is_nan()));
         assert_eq!(r.speed_mps[0], 3.0);
         assert_eq!(r.altitude_m[..2], [20.0, 100.0]);
-        assert!(r.altitude_m[2].is_nan());
+        assert!(r.altitude_m[2..6].iter().all(|x| x.is_nan()));
+        assert_eq!(r.altitude_m[6], 300.0);
         assert_eq!(r.cadence_rpm[0], 85.0);
         assert!(r.power_w.iter().all(|x| x.is_nan()));
     }
