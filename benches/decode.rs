@@ -39,6 +39,15 @@ const FILES: [(&str, &str); 3] = [
     ),
 ];
 
+/// Adds up every byte: the cheapest full read of the input, the memory-bandwidth
+/// ceiling. Summed in 16-bit lanes per 256-byte block (256 × 255 < 2^16, no overflow) so
+/// the compiler vectorises it; a plain `u64` sum runs scalar at ~2.4 instructions/byte.
+fn sum_bytes(b: &[u8]) -> u64 {
+    b.chunks(256)
+        .map(|blk| blk.iter().fold(0u16, |a, &x| a.wrapping_add(x as u16)) as u64)
+        .sum()
+}
+
 fn zones_pipeline(bytes: &[u8], zones: &Zones) -> f64 {
     let Ok(fit) = decode(bytes, DecodeOptions::default()) else {
         return 0.0;
@@ -75,9 +84,7 @@ fn decode_benches(c: &mut Criterion) {
         };
         let mut g = c.benchmark_group(label);
         g.throughput(Throughput::Bytes(bytes.len() as u64));
-        g.bench_function("sum_bytes", |b| {
-            b.iter(|| black_box(&bytes).iter().map(|&x| x as u64).sum::<u64>())
-        });
+        g.bench_function("sum_bytes", |b| b.iter(|| sum_bytes(black_box(&bytes))));
         g.bench_function("crc16", |b| b.iter(|| crc::crc16(black_box(&bytes))));
         g.bench_function("decode_crc", |b| {
             b.iter(|| decode(black_box(&bytes), DecodeOptions::default()))

@@ -11,6 +11,15 @@ use std::process::ExitCode;
 
 use hrzones::fit::{crc, decode, DecodeOptions};
 
+/// Adds up every byte: the cheapest full read of the input, the memory-bandwidth
+/// ceiling. Summed in 16-bit lanes per 256-byte block (256 × 255 < 2^16, no overflow) so
+/// the compiler vectorises it; a plain `u64` sum runs scalar at ~2.4 instructions/byte.
+fn sum_bytes(b: &[u8]) -> u64 {
+    b.chunks(256)
+        .map(|blk| blk.iter().fold(0u16, |a, &x| a.wrapping_add(x as u16)) as u64)
+        .sum()
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().collect();
     let (Some(path), Some(n)) = (args.get(1), args.get(2).and_then(|n| n.parse::<u32>().ok()))
@@ -37,7 +46,7 @@ fn main() -> ExitCode {
                 decode(b, opts).map_or(0, |d| d.records.len() as u64)
             }
             "crc16" => crc::crc16(b) as u64,
-            "sum" => b.iter().map(|&x| x as u64).sum(),
+            "sum" => sum_bytes(b),
             other => {
                 eprintln!("profile_decode: unknown mode {other}");
                 return ExitCode::from(2);
