@@ -1657,8 +1657,8 @@ mod tests {
         ));
         d.push(1);
         d.extend_from_slice(&1001u32.to_be_bytes());
-        d.push(0xFF); // no heart rate
-                      // Enhanced altitude 3000: 3000 / 5 - 500 = 100 m.
+        // No heart rate, then enhanced altitude 3000: 3000 / 5 - 500 = 100 m.
+        d.push(0xFF);
         d.extend_from_slice(&3000u32.to_be_bytes());
         // Compressed timestamp, local 1, offset 12: 1001 = 31 * 32 + 9, so 1001 - 9 + 12.
         d.push(0x80 | (1 << 5) | 12);
