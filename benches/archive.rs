@@ -371,14 +371,31 @@ fn child(args: &Args, phase: &str, threads: usize, extra: &[String]) -> Option<M
     serde_json::from_str(line).ok()
 }
 
-/// Best (lowest wall time) of `repeats` runs; peak memory is the highest seen.
-fn best(args: &Args, phase: &str, threads: usize, extra: &[String]) -> Option<Measure> {
-    let mut runs: Vec<Measure> = (0..args.repeats)
+/// The median of `repeats` runs: wall and CPU time are each the median of their own
+/// values (an outlier on this shared machine moves neither); peak memory is the highest
+/// seen.
+fn median(args: &Args, phase: &str, threads: usize, extra: &[String]) -> Option<Measure> {
+    let runs: Vec<Measure> = (0..args.repeats)
         .filter_map(|_| child(args, phase, threads, extra))
         .collect();
+    if runs.is_empty() {
+        return None;
+    }
+    let mid = |mut v: Vec<f64>| {
+        v.sort_by(f64::total_cmp);
+        let n = v.len();
+        if n % 2 == 1 {
+            v[n / 2]
+        } else {
+            (v[n / 2 - 1] + v[n / 2]) / 2.0
+        }
+    };
     let peak = runs.iter().map(|m| m.peak_mb).fold(0.0, f64::max);
-    runs.sort_by(|a, b| a.wall_s.total_cmp(&b.wall_s));
+    let wall = mid(runs.iter().map(|m| m.wall_s).collect());
+    let cpu = mid(runs.iter().map(|m| m.cpu_s).collect());
     let mut m = runs.into_iter().next()?;
+    m.wall_s = wall;
+    m.cpu_s = cpu;
     m.peak_mb = peak;
     Some(m)
 }
@@ -501,7 +518,7 @@ fn main() {
     let mut rows: Vec<(String, Measure)> = Vec::new();
     let mut run = |label: &str, phase: &str, threads: usize, extra: &[String]| {
         eprintln!("running {label} ({threads} thread(s))...");
-        if let Some(m) = best(&args, phase, threads, extra) {
+        if let Some(m) = median(&args, phase, threads, extra) {
             rows.push((label.to_string(), m));
         }
     };
@@ -524,10 +541,10 @@ fn main() {
     let small_store = args.store.with_extension("fifth");
     let mut small_args = args.clone();
     small_args.store = small_store.clone();
-    if let Some(m) = best(&small_args, "ingest", cores, &fifth) {
+    if let Some(m) = median(&small_args, "ingest", cores, &fifth) {
         rows.push(("hrzones cold ingest, first 2 years".into(), m));
     }
-    if let Some(m) = best(&small_args, "rezone", cores, &fifth) {
+    if let Some(m) = median(&small_args, "rezone", cores, &fifth) {
         rows.push(("hrzones warm re-zone, first 2 years".into(), m));
     }
     let _ = std::fs::remove_dir_all(&small_store);
@@ -536,11 +553,11 @@ fn main() {
     let saved = args.repeats;
     let mut once = args.clone();
     once.repeats = 1;
-    if let Some(m) = best(&once, "fitparser", 1, &fp_args) {
+    if let Some(m) = median(&once, "fitparser", 1, &fp_args) {
         rows.push(("fitparser + hrzones zones (subset)".into(), m));
     }
     // hrzones on the same subset, for the zone cross-check.
-    if let Some(m) = best(&once, "decode_zones", 1, &fp_args) {
+    if let Some(m) = median(&once, "decode_zones", 1, &fp_args) {
         rows.push(("hrzones decode + CRC + zones (fitparser subset)".into(), m));
     }
     let _ = saved;
@@ -548,7 +565,7 @@ fn main() {
     let py_files: Vec<InputFile> = files.iter().step_by(every_py).cloned().collect();
     let py = python(&args, &py_files);
     let py_args = vec!["--every".to_string(), every_py.to_string()];
-    let hz_py = best(&once, "decode_zones", 1, &py_args);
+    let hz_py = median(&once, "decode_zones", 1, &py_args);
 
     // ---- report
     let find = |label: &str, threads: usize| {
@@ -560,7 +577,7 @@ fn main() {
     let mut md = String::new();
     md.push_str(&format!(
         "Archive: {} files, {:.1} MB of FIT data ({} years × {}/week, seed {}), page cache warm. \
-         {cores} cores. Best of {} runs (fitparser and Python: 1 run on a subset, extrapolated by bytes).\n\n",
+         {cores} cores. Median of {} runs (fitparser and Python: 1 run on a subset, extrapolated by bytes).\n\n",
         files.len(),
         mb(total_bytes),
         args.years,
