@@ -673,9 +673,10 @@ impl Store {
     }
 
     /// Runs `analyse` on every stored activity whose entry `select` accepts, in parallel,
-    /// one part at a time per thread (memory stays bounded by a few parts). Returns one
-    /// report per selected file (stored or not: failed and duplicate files keep the status
-    /// they had at ingest), sorted by path, with `analyse`'s result for activities.
+    /// one part at a time per thread (memory stays bounded by a few parts, whatever the
+    /// size of the store). Returns one report per selected file (stored or not: failed and
+    /// duplicate files keep the status they had at ingest), sorted by path, with
+    /// `analyse`'s result for activities.
     pub fn analyse<T, F, S>(
         &self,
         select: S,
@@ -712,23 +713,30 @@ impl Store {
             });
         }
         let pb = crate::pipeline::progress_bar(selected.len(), show_progress);
-        let analysed: Result<Vec<crate::pipeline::FileResults<T>>, StoreError> = parts
-            .par_iter()
-            .map(|(part, entries)| {
-                let data = self.read_part(part, cols)?;
-                entries
-                    .par_iter()
-                    .map(|e| {
-                        let a = self.activity(&data, e)?;
-                        let value = analyse(&a);
-                        pb.inc(1);
-                        Ok((e.report(), Some(value)))
-                    })
-                    .collect()
-            })
-            .collect();
+        // As many parts at a time as there are threads. One parallel loop over every part
+        // would hold most of them in memory at once: a thread waiting on its part's files
+        // steals the start of another part (peak memory grew with the archive: 209 MB for
+        // 19 parts against 58 MB for 4, in the archive benchmark).
+        let at_once = rayon::current_num_threads().max(1);
+        for group in parts.chunks(at_once) {
+            let analysed: Result<Vec<crate::pipeline::FileResults<T>>, StoreError> = group
+                .par_iter()
+                .map(|(part, entries)| {
+                    let data = self.read_part(part, cols)?;
+                    entries
+                        .par_iter()
+                        .map(|e| {
+                            let a = self.activity(&data, e)?;
+                            let value = analyse(&a);
+                            pb.inc(1);
+                            Ok((e.report(), Some(value)))
+                        })
+                        .collect()
+                })
+                .collect();
+            out.extend(analysed?.into_iter().flatten());
+        }
         pb.finish_and_clear();
-        out.extend(analysed?.into_iter().flatten());
         out.sort_by_cached_key(|r| input_order(&r.0.name));
         Ok(out)
     }
