@@ -230,6 +230,11 @@ impl Default for TimeInZoneOptions {
 /// sample, and gaps over `max_gap_s`. Time is counted at most once: after the clock jumps
 /// backwards, samples count for nothing until they pass the latest time already seen
 /// (so a repeated timestamp weighs 0 and a replayed window is not counted twice).
+///
+/// This runs once per sample of every session of an archive, so it keeps integer
+/// timestamps as integers and takes a short path for the usual sample, one that lies
+/// inside the current timer interval. The test `weights_match_the_reference` checks it
+/// against the direct formula (kept in the tests) on random sessions.
 pub fn sample_weights(
     t_s: &[u32],
     hr_bpm: &[u8],
@@ -238,28 +243,38 @@ pub fn sample_weights(
 ) -> Vec<f64> {
     let n = t_s.len().min(hr_bpm.len());
     let mut w = vec![0.0; n];
+    let (t_s, hr_bpm) = (&t_s[..n], &hr_bpm[..n]);
     let Some(&first) = t_s.first() else { return w };
-    let mut seen = first as f64; // the latest timestamp so far: time before it is spent
+    let mut seen = first; // the latest timestamp so far: time before it is spent
     let mut k = 0usize; // first timer interval that may overlap
-    for i in 1..n {
-        let (a, b) = (seen, t_s[i] as f64);
-        if b <= a {
+    let samples = t_s.windows(2).zip(&hr_bpm[1..]).zip(&mut w[1..]);
+    for ((pair, &hr), w) in samples {
+        let (prev, t) = (pair[0], pair[1]);
+        if t <= seen {
             continue;
         }
-        seen = b;
-        if hr_bpm[i] == 0 || b - (t_s[i - 1] as f64).max(a) > opts.max_gap_s {
+        let from = seen;
+        seen = t;
+        // Integer seconds are exact as f64, so this is the same test in either type.
+        if hr == 0 || (t - prev.max(from)) as f64 > opts.max_gap_s {
             continue;
         }
+        let (a, b) = (from as f64, t as f64);
         while k < timer.len() && timer[k].end_s <= a {
             k += 1;
         }
-        let mut j = k;
-        let mut s = 0.0;
-        while j < timer.len() && timer[j].start_s < b {
-            s += timer[j].end_s.min(b) - timer[j].start_s.max(a);
-            j += 1;
+        let Some(cur) = timer.get(k) else { continue };
+        let next_starts_after = timer.get(k + 1).is_none_or(|x| x.start_s >= b);
+        if cur.start_s <= a && b <= cur.end_s && next_starts_after {
+            // The whole span is timed, by this interval alone.
+            *w = (t - from) as f64;
+            continue;
         }
-        w[i] = s.max(0.0);
+        let mut s = 0.0;
+        for iv in timer[k..].iter().take_while(|iv| iv.start_s < b) {
+            s += iv.end_s.min(b) - iv.start_s.max(a);
+        }
+        *w = s.max(0.0);
     }
     w
 }
@@ -398,6 +413,99 @@ mod tests {
             start_s: a,
             end_s: b,
         }
+    }
+
+    /// The direct formula `sample_weights` was first written as: the oracle for its
+    /// short path.
+    fn sample_weights_reference(
+        t_s: &[u32],
+        hr_bpm: &[u8],
+        timer: &[Interval],
+        opts: TimeInZoneOptions,
+    ) -> Vec<f64> {
+        let n = t_s.len().min(hr_bpm.len());
+        let mut w = vec![0.0; n];
+        let Some(&first) = t_s.first() else { return w };
+        let mut seen = first as f64;
+        let mut k = 0usize;
+        for i in 1..n {
+            let (a, b) = (seen, t_s[i] as f64);
+            if b <= a {
+                continue;
+            }
+            seen = b;
+            if hr_bpm[i] == 0 || b - (t_s[i - 1] as f64).max(a) > opts.max_gap_s {
+                continue;
+            }
+            while k < timer.len() && timer[k].end_s <= a {
+                k += 1;
+            }
+            let mut j = k;
+            let mut s = 0.0;
+            while j < timer.len() && timer[j].start_s < b {
+                s += timer[j].end_s.min(b) - timer[j].start_s.max(a);
+                j += 1;
+            }
+            w[i] = s.max(0.0);
+        }
+        w
+    }
+
+    #[test]
+    fn weights_match_the_reference() {
+        let mut x = 0x9E37_79B9_7F4A_7C15u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m.max(1)
+        };
+        let mut whole_seconds = 0;
+        for case in 0..3000 {
+            let n = rnd(80) as usize;
+            let mut t = 1000u32;
+            let mut ts = Vec::new();
+            let mut hr = Vec::new();
+            for _ in 0..n {
+                // Mostly 1-3 s steps; sometimes repeats, jumps back, long gaps.
+                t = match rnd(20) {
+                    0 => t.saturating_sub(rnd(30) as u32),
+                    1 => t + 200 + rnd(400) as u32,
+                    2 => t,
+                    _ => t + 1 + rnd(3) as u32,
+                };
+                ts.push(t);
+                hr.push(if rnd(15) == 0 { 0 } else { 60 + rnd(120) as u8 });
+            }
+            // Timer intervals: sorted and disjoint, touching, or (in a few cases)
+            // overlapping, with whole and fractional bounds.
+            let mut timer = Vec::new();
+            let mut at = 990.0 + rnd(20) as f64;
+            for _ in 0..rnd(5) {
+                let len = rnd(300) as f64 + if rnd(3) == 0 { 0.5 } else { 0.0 };
+                timer.push(Interval {
+                    start_s: at,
+                    end_s: at + len,
+                });
+                at += len
+                    + match (case % 7, rnd(3)) {
+                        (0, _) => -(rnd(5) as f64),
+                        (_, 0) => 0.0,
+                        _ => rnd(60) as f64 + 0.25,
+                    };
+            }
+            let opts = TimeInZoneOptions {
+                max_gap_s: [300.0, 5.0, 0.5][case % 3],
+            };
+            let fast = sample_weights(&ts, &hr, &timer, opts);
+            let slow = sample_weights_reference(&ts, &hr, &timer, opts);
+            assert_eq!(
+                fast, slow,
+                "case {case}: t {ts:?} hr {hr:?} timer {timer:?}"
+            );
+            whole_seconds += fast.iter().filter(|&&w| w == 1.0).count();
+        }
+        assert!(whole_seconds > 2_000, "{whole_seconds} one-second weights");
     }
 
     #[test]
