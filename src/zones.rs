@@ -358,7 +358,19 @@ pub fn invalid_mask(
 /// cleaned HR and how many samples were replaced. HR 0 (no value) stays 0.
 pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
     let n = t_s.len().min(hr_bpm.len());
-    let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &SpikeFilter::default(), max_hr);
+    let f = SpikeFilter::default();
+    // Most sessions have nothing to replace: no HR over the cap and no jump between two
+    // samples with HR, without which `invalid_mask` marks only HR 0, which stays 0. One
+    // quick pass finds out.
+    let cap = max_hr.map_or(u16::MAX, |m| m as u16 + f.max_hr_margin_bpm as u16);
+    let over_cap = hr_bpm[..n].iter().any(|&h| h as u16 > cap);
+    let jumps = hr_bpm[..n]
+        .windows(2)
+        .any(|p| p[0] != 0 && p[1] != 0 && p[0].abs_diff(p[1]) > f.jump_bpm);
+    if !over_cap && !jumps {
+        return (hr_bpm[..n].to_vec(), 0);
+    }
+    let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &f, max_hr);
     let mut out = hr_bpm[..n].to_vec();
     let mut replaced = 0;
     let mut last_good: u8 = 0;
@@ -506,6 +518,72 @@ mod tests {
             whole_seconds += fast.iter().filter(|&&w| w == 1.0).count();
         }
         assert!(whole_seconds > 2_000, "{whole_seconds} one-second weights");
+    }
+
+    /// `despike` without its quick exit: the mask applied to every session.
+    fn despike_reference(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
+        let n = t_s.len().min(hr_bpm.len());
+        let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &SpikeFilter::default(), max_hr);
+        let mut out = hr_bpm[..n].to_vec();
+        let mut replaced = 0;
+        let mut last_good = 0;
+        for i in 0..n {
+            if out[i] == 0 {
+                continue;
+            }
+            if bad[i] {
+                out[i] = last_good;
+                replaced += 1;
+            } else {
+                last_good = out[i];
+            }
+        }
+        (out, replaced)
+    }
+
+    #[test]
+    fn despike_matches_the_mask() {
+        let mut x = 0x2545_F491_4F6C_DD1Du64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m.max(1)
+        };
+        let (mut quiet, mut replaced) = (0, 0);
+        for case in 0..3000 {
+            let n = rnd(60) as usize;
+            let mut t = 0u32;
+            let mut h = 120i32;
+            let (mut ts, mut hr) = (Vec::new(), Vec::new());
+            for _ in 0..n {
+                t += rnd(3) as u32;
+                h = (h + rnd(7) as i32 - 3).clamp(40, 200);
+                ts.push(t);
+                // Smooth HR, with (in some cases) dropouts, spikes and values over max.
+                let v = match (case % 3, rnd(25)) {
+                    (0, _) => h,
+                    (_, 0) => 0,
+                    (_, 1) => h + 30 + rnd(40) as i32,
+                    (_, 2) => h - 30 - rnd(20) as i32,
+                    _ => h,
+                };
+                hr.push(v.clamp(0, 255) as u8);
+            }
+            let max_hr = [None, Some(185), Some(150)][case % 3];
+            let fast = despike(&ts, &hr, max_hr);
+            assert_eq!(
+                fast,
+                despike_reference(&ts, &hr, max_hr),
+                "t {ts:?} hr {hr:?}"
+            );
+            replaced += fast.1;
+            quiet += usize::from(fast.1 == 0 && n > 10);
+        }
+        assert!(
+            replaced > 1000 && quiet > 500,
+            "{replaced} replaced, {quiet} quiet"
+        );
     }
 
     #[test]
