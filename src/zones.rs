@@ -390,15 +390,51 @@ pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usiz
 
 /// Seconds in each zone, index 0 = below Zone 1, then Z1..ZN.
 pub fn time_in_zones(hr_bpm: &[u8], weights_s: &[f64], zones: &Zones) -> Vec<f64> {
-    let mut secs = vec![0.0; zones.len() + 1];
+    let bins = zones.len() + 1;
     // A lookup table turns the per-sample zone search into one load.
     let mut lut = [0u8; 256];
     for (h, slot) in lut.iter_mut().enumerate() {
         *slot = zones.zone_of(h as u8) as u8;
     }
+    // Consecutive samples are mostly in the same zone, and one running sum per zone makes
+    // every addition wait for the one before (a store, a reload, an add: this loop was 4 %
+    // of the archive benchmark). Four interleaved sets of sums keep four going at once.
+    const LANES: usize = 4;
+    const MAX_BINS: usize = 16;
+    if bins > MAX_BINS {
+        return time_in_zones_serial(hr_bpm, weights_s, &lut, bins);
+    }
+    let mut acc = [[0.0f64; MAX_BINS]; LANES];
+    let n = hr_bpm.len().min(weights_s.len());
+    let (hr_bpm, weights_s) = (&hr_bpm[..n], &weights_s[..n]);
+    let mut hr_chunks = hr_bpm.chunks_exact(LANES);
+    let mut w_chunks = weights_s.chunks_exact(LANES);
+    for (hs, ws) in (&mut hr_chunks).zip(&mut w_chunks) {
+        for (lane, (&h, &w)) in hs.iter().zip(ws).enumerate() {
+            if h != 0 && w > 0.0 {
+                acc[lane][lut[h as usize] as usize % MAX_BINS] += w;
+            }
+        }
+    }
+    let tail = time_in_zones_serial(hr_chunks.remainder(), w_chunks.remainder(), &lut, bins);
+    (0..bins)
+        .map(|z| acc.iter().map(|lane| lane[z]).sum::<f64>() + tail[z])
+        .collect()
+}
+
+/// [`time_in_zones`] one sample after the other.
+fn time_in_zones_serial(
+    hr_bpm: &[u8],
+    weights_s: &[f64],
+    lut: &[u8; 256],
+    bins: usize,
+) -> Vec<f64> {
+    let mut secs = vec![0.0; bins];
     for (&h, &w) in hr_bpm.iter().zip(weights_s) {
         if h != 0 && w > 0.0 {
-            secs[lut[h as usize] as usize] += w;
+            if let Some(s) = secs.get_mut(lut[h as usize] as usize) {
+                *s += w;
+            }
         }
     }
     secs
@@ -584,6 +620,37 @@ mod tests {
             replaced > 1000 && quiet > 500,
             "{replaced} replaced, {quiet} quiet"
         );
+    }
+
+    #[test]
+    fn interleaved_sums_match_one_sum_per_zone() {
+        let mut x = 0x1234_5678_9ABC_DEF1u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m.max(1)
+        };
+        let z = Zones::from_floors(
+            ZoneModelKind::Custom,
+            vec![100, 130, 145, 160, 175],
+            "t".into(),
+        )
+        .unwrap();
+        for n in 0..200 {
+            let hr: Vec<u8> = (0..n).map(|_| rnd(220) as u8).collect();
+            let w: Vec<f64> = (0..n)
+                .map(|_| [0.0, 1.0, 2.0, 0.25, 7.5][rnd(5) as usize])
+                .collect();
+            let mut expected = vec![0.0; 6];
+            for (&h, &w) in hr.iter().zip(&w) {
+                if h != 0 && w > 0.0 {
+                    expected[z.zone_of(h)] += w;
+                }
+            }
+            // Quarter seconds add up exactly in any order.
+            assert_eq!(time_in_zones(&hr, &w, &z), expected, "n {n}");
+        }
     }
 
     #[test]
