@@ -1431,7 +1431,7 @@ impl<'a> Decoder<'a> {
             let Some(v) = m.uint(f) else { continue };
             match f.num {
                 r::HEART_RATE => hr = u8::try_from(v).unwrap_or(0),
-                r::DISTANCE => dist = v as f64 / 100.0,
+                r::DISTANCE => dist = v as f64, // scaled in `finish`
                 r::SPEED => speed = (v as f64 / 1000.0) as f32,
                 r::ENHANCED_SPEED => espeed = (v as f64 / 1000.0) as f32,
                 r::ALTITUDE => alt = (v as f64 / 5.0 - 500.0) as f32,
@@ -1463,6 +1463,12 @@ impl<'a> Decoder<'a> {
             });
         }
         self.out.hr_stream = resolve_hr_stream(&self.raw_hr);
+        // Record distances were stored in the file's unit (1/100 m) as they were read: one
+        // division per record inside the decoding loop was its slowest instruction, and a
+        // pass over the column divides several at a time (same operands, same results).
+        for d in &mut self.out.records.distance_m {
+            *d /= 100.0;
+        }
         self.out
     }
 }
@@ -1473,7 +1479,7 @@ impl<'a> Decoder<'a> {
 fn push_record(c: &mut RecordColumns, s: &RecordSlots, data: &[u8], be: bool, t: u32) {
     let get = |slot: Option<Slot>| slot.and_then(|f| f.read(data, be));
     let hr = get(s.heart_rate).map_or(0, |v| u8::try_from(v).unwrap_or(0));
-    let dist = get(s.distance).map_or(f64::NAN, |v| to_f64(v) / 100.0);
+    let dist = get(s.distance).map_or(f64::NAN, to_f64); // scaled in `Decoder::finish`
     let speed = get(s.enhanced_speed)
         .or_else(|| get(s.speed))
         .map_or(f32::NAN, |v| (to_f64(v) / 1000.0) as f32);
