@@ -22,7 +22,7 @@ if [ ! -d "$ARCHIVE" ]; then
 fi
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2), load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
-cargo bench --bench archive -- --archive "$ARCHIVE" --store "$OUT/store" --markdown "$OUT/results.md" "$@"
+cargo bench --bench archive -- --archive "$ARCHIVE" --store "$OUT/store" --markdown "$OUT/results.md" --repeats 5 "$@"
 
 timed() {
     local label=$1 out=$2
@@ -37,6 +37,26 @@ timed "hrzones ingest (again, nothing changed)" /dev/null target/release/hrzones
 timed "hrzones zones --store --max-hr 190" "$OUT/zones-store.csv" target/release/hrzones zones -q --store "$STORE" --format csv --max-hr 190
 timed "hrzones zones --store --lthr 172 (new thresholds)" /dev/null target/release/hrzones zones -q --store "$STORE" --format csv --lthr 172
 timed "hrzones zones PATH --max-hr 190 (decodes every file)" "$OUT/zones-files.csv" target/release/hrzones zones -q "$ABS" --format csv --max-hr 190
+# Memory must not grow with the archive: the same commands on twice as many years.
+ARCHIVE20=${ARCHIVE20:-target/bench-archive/fit-20y}
+if [ ! -d "$ARCHIVE20" ]; then
+    target/release/examples/gen_archive --out "$ARCHIVE20" --years 20 --per-week 6 --seed 2 --first-year 2005
+fi
+STORE20="$OUT/cli-store-20y"
+rm -rf "$STORE20"
+ABS20=$(realpath "$ARCHIVE20")
+echo "== twice the archive: 20 years"
+timed "hrzones ingest (cold, 20 years)" /dev/null target/release/hrzones ingest -q "$ABS20" --store "$STORE20"
+timed "hrzones zones --store --max-hr 190 (20 years)" /dev/null target/release/hrzones zones -q --store "$STORE20" --format csv --max-hr 190
+timed "hrzones zones PATH --max-hr 190 (20 years)" /dev/null target/release/hrzones zones -q "$ABS20" --format csv --max-hr 190
+# The export formats: the same 10 years as Strava .fit.gz, Garmin .zip and plain .fit.
+MIXED=${MIXED:-target/bench-archive/mixed}
+if [ ! -d "$MIXED" ]; then
+    target/release/examples/gen_archive --out "$MIXED" --years 10 --per-week 6 --seed 1 --layout mixed
+fi
+echo "== the same 10 years as .fit.gz, .zip and .fit ($(du -sh "$MIXED" | cut -f1) on disk)"
+timed "hrzones zones PATH --max-hr 190 (mixed layout)" "$OUT/zones-mixed.csv" target/release/hrzones zones -q "$(realpath "$MIXED")" --format csv --max-hr 190
+rm -rf "$STORE20"
 if cmp -s "$OUT/zones-store.csv" "$OUT/zones-files.csv"; then
     echo "zones --store and zones PATH print identical CSV ($(wc -l <"$OUT/zones-store.csv") lines)"
 else
