@@ -19,8 +19,8 @@
 //! Rows are partitioned (Hive style) by the UTC year of a file's first session; all rows
 //! of one file live in one *part* — three Parquet files with the same name, one per table.
 //! An ingest writes one part per year it touches, and starts another when a year's buffer
-//! reaches about a million samples (≈ 250 activities), so a 10-year archive is a few dozen
-//! files, not thousands of tiny ones. Files whose timestamps are seconds since power-on
+//! reaches about half a million samples (≈ 130 hour-long activities), so a 10-year
+//! archive is a few dozen files per table, not thousands of tiny ones. Files whose timestamps are seconds since power-on
 //! rather than dates land in `year=1989`–`1998` with `has_real_dates = false`.
 //!
 //! # Schema
