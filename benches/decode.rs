@@ -3,7 +3,8 @@
 //! For each of three corpus files (3 MB multisport, ~330 KB run, ~58 KB run) criterion
 //! reports bytes per second (`Throughput::Bytes`, the file's size) of:
 //! - `sum_bytes`: read every byte once and add it up — the memory-bandwidth ceiling;
-//! - `crc16`: the file CRC alone (slicing-by-8), the floor under "decode with CRC";
+//! - `crc16`: the file CRC alone (folded with carry-less multiplication on x86-64), the
+//!   floor under "decode with CRC";
 //! - `decode_crc`: `fit::decode` with the CRC checked (the default);
 //! - `decode_skip_crc`: `fit::decode` with `skip_crc`;
 //! - `decode_activity_zones`: decode + `Activity::from_fit` + time in zone for every session;

@@ -486,7 +486,15 @@ struct RecordSlots {
     enhanced_altitude: Option<Slot>,
     cadence: Option<Slot>,
     power: Option<Slot>,
+    /// Every slot lies in the first [`WINDOW`] bytes of the message and holds at most 4
+    /// bytes: records of such definitions are read through [`push_record_window`].
+    fits_window: bool,
 }
+
+/// Bytes of a record that the window path copies out of the data: a fixed-size array,
+/// so reading a field needs no bounds check, and a value of at most 32 bits converts to
+/// a float in one instruction. Most records are 10–50 bytes.
+const WINDOW: usize = 64;
 
 /// The first element of one field: its offset, width, and its invalid value.
 #[derive(Debug, Clone, Copy)]
@@ -568,6 +576,33 @@ impl Slot {
     }
 }
 
+impl Slot {
+    /// [`Slot::read`] for a slot of a window definition (`elem <= 4`, within the window):
+    /// the same value, as 32 bits.
+    #[inline(always)]
+    fn read_window<const BE: bool>(self, w: &[u8; WINDOW]) -> Option<u32> {
+        // `min` is a no-op for window slots; it lets the compiler drop the bounds check.
+        let at = (self.offset as usize).min(WINDOW - 8);
+        let raw = u64::from_le_bytes([
+            w[at],
+            w[at + 1],
+            w[at + 2],
+            w[at + 3],
+            w[at + 4],
+            w[at + 5],
+            w[at + 6],
+            w[at + 7],
+        ]);
+        let v = if BE {
+            raw.swap_bytes() >> self.be_shift
+        } else {
+            raw & self.mask
+        };
+        // At most 4 bytes: the value fits, and so does the invalid value.
+        (v != self.invalid).then_some(v as u32)
+    }
+}
+
 /// Chooses the decoding path for a definition's data messages (see [`MsgPath`]).
 fn msg_path(kind: Kind, fields: &[FieldPlan]) -> MsgPath {
     use profile::record as r;
@@ -601,6 +636,20 @@ fn msg_path(kind: Kind, fields: &[FieldPlan]) -> MsgPath {
                 };
                 *slot = Slot::of(f);
             }
+            s.fits_window = [
+                s.timestamp,
+                s.heart_rate,
+                s.distance,
+                s.speed,
+                s.enhanced_speed,
+                s.altitude,
+                s.enhanced_altitude,
+                s.cadence,
+                s.power,
+            ]
+            .iter()
+            .flatten()
+            .all(|f| f.elem <= 4 && f.offset as usize + 8 <= WINDOW);
             MsgPath::Record(Box::new(s))
         }
         _ => MsgPath::General,
@@ -1159,17 +1208,33 @@ impl<'a> Decoder<'a> {
                     }
                 }
             }
+            MsgPath::Record(slots) if slots.fits_window => {
+                if let Some(w) = b.first_chunk::<WINDOW>() {
+                    let read = |slot: Option<Slot>| match def.big_endian {
+                        true => slot.and_then(|f| f.read_window::<true>(w)),
+                        false => slot.and_then(|f| f.read_window::<false>(w)),
+                    };
+                    let mut ts = ts;
+                    if let Some(t) = read(slots.timestamp) {
+                        ts = Some(t);
+                        self.last_ts = Some(t);
+                    }
+                    if let Some(t) = ts {
+                        match def.big_endian {
+                            true => push_record_window::<true>(&mut self.out.records, slots, w, t),
+                            false => {
+                                push_record_window::<false>(&mut self.out.records, slots, w, t)
+                            }
+                        }
+                    }
+                } else {
+                    let be = def.big_endian;
+                    record_from_slots(&mut self.out.records, &mut self.last_ts, slots, b, be, ts);
+                }
+            }
             MsgPath::Record(slots) => {
-                // Slots read from `b`, which runs past this message (see `Slot::read`).
                 let be = def.big_endian;
-                let mut ts = ts;
-                if let Some(t) = u32_of(slots.timestamp.and_then(|f| f.read(b, be))) {
-                    ts = Some(t);
-                    self.last_ts = Some(t);
-                }
-                if let Some(t) = ts {
-                    push_record(&mut self.out.records, slots, b, be, t);
-                }
+                record_from_slots(&mut self.out.records, &mut self.last_ts, slots, b, be, ts);
             }
             MsgPath::General => {
                 // dispatch() needs `&mut self`: lend it the definition for the call.
@@ -1497,6 +1562,55 @@ fn push_record(c: &mut RecordColumns, s: &RecordSlots, data: &[u8], be: bool, t:
     c.power_w.push(power);
 }
 
+/// A record through its slots, read from `b` (which runs past the message, see
+/// `Slot::read`); a timestamp field moves the base for compressed timestamps.
+fn record_from_slots(
+    records: &mut RecordColumns,
+    last_ts: &mut Option<u32>,
+    slots: &RecordSlots,
+    b: &[u8],
+    be: bool,
+    ts: Option<u32>,
+) {
+    let mut ts = ts;
+    if let Some(t) = u32_of(slots.timestamp.and_then(|f| f.read(b, be))) {
+        ts = Some(t);
+        *last_ts = Some(t);
+    }
+    if let Some(t) = ts {
+        push_record(records, slots, b, be, t);
+    }
+}
+
+/// [`push_record`] for a window definition: the same row (values of at most 32 bits
+/// convert exactly either way).
+#[inline(always)]
+fn push_record_window<const BE: bool>(
+    c: &mut RecordColumns,
+    s: &RecordSlots,
+    w: &[u8; WINDOW],
+    t: u32,
+) {
+    let get = |slot: Option<Slot>| slot.and_then(|f| f.read_window::<BE>(w));
+    let hr = get(s.heart_rate).map_or(0, |v| u8::try_from(v).unwrap_or(0));
+    let dist = get(s.distance).map_or(f64::NAN, f64::from); // scaled in `Decoder::finish`
+    let speed = get(s.enhanced_speed)
+        .or_else(|| get(s.speed))
+        .map_or(f32::NAN, |v| (f64::from(v) / 1000.0) as f32);
+    let alt = get(s.enhanced_altitude)
+        .or_else(|| get(s.altitude))
+        .map_or(f32::NAN, |v| (f64::from(v) / 5.0 - 500.0) as f32);
+    let cad = get(s.cadence).map_or(f32::NAN, |v| v as f32);
+    let power = get(s.power).map_or(f32::NAN, |v| v as f32);
+    c.t_s.push(t);
+    c.hr_bpm.push(hr);
+    c.distance_m.push(dist);
+    c.speed_mps.push(speed);
+    c.altitude_m.push(alt);
+    c.cadence_rpm.push(cad);
+    c.power_w.push(power);
+}
+
 /// `v as f64`, in one instruction for the values record fields hold (at most 32 bits):
 /// x86-64 has no unsigned 64-bit conversion, and the compiler's sequence for one was the
 /// hottest part of a record.
@@ -1726,6 +1840,84 @@ mod tests {
         assert_eq!(r.altitude_m[6], 300.0);
         assert_eq!(r.cadence_rpm[0], 85.0);
         assert!(r.power_w.iter().all(|x| x.is_nan()));
+    }
+
+    /// The window path against the slot path it shortcuts, on random record definitions
+    /// (every wanted field, random base types of 1, 2, 4 and 8 bytes, random offsets and
+    /// array sizes) over random bytes, in both byte orders.
+    #[test]
+    fn record_window_path_matches_the_slot_path() {
+        let mut x = 0xD1B5_4A32_D192_ED03u64;
+        let mut rnd = |m: u64| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m.max(1)
+        };
+        let nums = [253u8, 3, 5, 6, 73, 2, 78, 4, 7];
+        let bases = [
+            0x00u8, 0x01, 0x02, 0x83, 0x84, 0x85, 0x86, 0x88, 0x8B, 0x8C, 0x8E, 0x8F,
+        ];
+        let (mut windows, mut rows) = (0, 0);
+        for _ in 0..20_000 {
+            let mut fields = Vec::new();
+            let mut offset = rnd(8) as u16;
+            for &num in &nums {
+                if rnd(3) == 0 {
+                    continue;
+                }
+                let base = bases[rnd(bases.len() as u64) as usize];
+                let (bsize, class) = base_type_info(base);
+                let size = bsize * (1 + rnd(2) as u8);
+                fields.push(FieldPlan {
+                    num,
+                    offset,
+                    size,
+                    elem: bsize.min(size),
+                    class,
+                });
+                offset += size as u16 + rnd(4) as u16;
+            }
+            let MsgPath::Record(slots) = msg_path(Kind::Record, &fields) else {
+                continue;
+            };
+            if !slots.fits_window {
+                continue;
+            }
+            windows += 1;
+            let mut w = [0u8; WINDOW];
+            for b in w.iter_mut() {
+                // Plenty of 0xFF, so invalid values come up.
+                *b = if rnd(3) == 0 { 0xFF } else { rnd(256) as u8 };
+            }
+            for be in [false, true] {
+                let (mut a, mut b) = (RecordColumns::default(), RecordColumns::default());
+                match be {
+                    true => push_record_window::<true>(&mut a, &slots, &w, 7),
+                    false => push_record_window::<false>(&mut a, &slots, &w, 7),
+                }
+                push_record(&mut b, &slots, &w, be, 7);
+                let t = slots.timestamp.and_then(|f| f.read(&w, be));
+                let tw = match be {
+                    true => slots.timestamp.and_then(|f| f.read_window::<true>(&w)),
+                    false => slots.timestamp.and_then(|f| f.read_window::<false>(&w)),
+                };
+                assert_eq!(tw.map(u64::from), t);
+                let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                let bits64 = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(a.hr_bpm, b.hr_bpm, "{fields:?} {be}");
+                assert_eq!(bits64(&a.distance_m), bits64(&b.distance_m), "{fields:?}");
+                assert_eq!(bits32(&a.speed_mps), bits32(&b.speed_mps), "{fields:?}");
+                assert_eq!(bits32(&a.altitude_m), bits32(&b.altitude_m), "{fields:?}");
+                assert_eq!(bits32(&a.cadence_rpm), bits32(&b.cadence_rpm), "{fields:?}");
+                assert_eq!(bits32(&a.power_w), bits32(&b.power_w), "{fields:?}");
+                rows += usize::from(!b.hr_bpm.is_empty());
+            }
+        }
+        assert!(
+            windows > 3000 && rows > 6000,
+            "{windows} window definitions"
+        );
     }
 
     #[test]
