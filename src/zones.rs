@@ -371,18 +371,24 @@ pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usiz
         return (hr_bpm[..n].to_vec(), 0);
     }
     let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &f, max_hr);
-    let mut out = hr_bpm[..n].to_vec();
+    replace_invalid(&hr_bpm[..n], &bad)
+}
+
+/// `hr_bpm` with every sample that `bad` marks replaced by the last one it does not (HR 0
+/// stays 0), and how many were replaced.
+fn replace_invalid(hr_bpm: &[u8], bad: &[bool]) -> (Vec<u8>, usize) {
+    let mut out = hr_bpm.to_vec();
     let mut replaced = 0;
     let mut last_good: u8 = 0;
-    for i in 0..n {
-        if out[i] == 0 {
+    for (h, &bad) in out.iter_mut().zip(bad) {
+        if *h == 0 {
             continue;
         }
-        if bad[i] {
-            out[i] = last_good;
+        if bad {
+            *h = last_good;
             replaced += 1;
         } else {
-            last_good = out[i];
+            last_good = *h;
         }
     }
     (out, replaced)
@@ -560,21 +566,7 @@ mod tests {
     fn despike_reference(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
         let n = t_s.len().min(hr_bpm.len());
         let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &SpikeFilter::default(), max_hr);
-        let mut out = hr_bpm[..n].to_vec();
-        let mut replaced = 0;
-        let mut last_good = 0;
-        for i in 0..n {
-            if out[i] == 0 {
-                continue;
-            }
-            if bad[i] {
-                out[i] = last_good;
-                replaced += 1;
-            } else {
-                last_good = out[i];
-            }
-        }
-        (out, replaced)
+        replace_invalid(&hr_bpm[..n], &bad)
     }
 
     #[test]

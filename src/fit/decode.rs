@@ -207,7 +207,29 @@ pub struct RecordColumns {
     pub power_w: Vec<f32>,
 }
 
+/// One row of [`RecordColumns`].
+struct RecordRow {
+    t_s: u32,
+    hr_bpm: u8,
+    distance_m: f64,
+    speed_mps: f32,
+    altitude_m: f32,
+    cadence_rpm: f32,
+    power_w: f32,
+}
+
 impl RecordColumns {
+    #[inline(always)]
+    fn push(&mut self, r: RecordRow) {
+        self.t_s.push(r.t_s);
+        self.hr_bpm.push(r.hr_bpm);
+        self.distance_m.push(r.distance_m);
+        self.speed_mps.push(r.speed_mps);
+        self.altitude_m.push(r.altitude_m);
+        self.cadence_rpm.push(r.cadence_rpm);
+        self.power_w.push(r.power_w);
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.t_s.len()
@@ -1506,15 +1528,15 @@ impl<'a> Decoder<'a> {
                 _ => {}
             }
         }
-        let c = &mut self.out.records;
-        c.t_s.push(t);
-        c.hr_bpm.push(hr);
-        c.distance_m.push(dist);
-        c.speed_mps
-            .push(if espeed.is_nan() { speed } else { espeed });
-        c.altitude_m.push(if ealt.is_nan() { alt } else { ealt });
-        c.cadence_rpm.push(cad);
-        c.power_w.push(power);
+        self.out.records.push(RecordRow {
+            t_s: t,
+            hr_bpm: hr,
+            distance_m: dist,
+            speed_mps: if espeed.is_nan() { speed } else { espeed },
+            altitude_m: if ealt.is_nan() { alt } else { ealt },
+            cadence_rpm: cad,
+            power_w: power,
+        });
     }
 
     fn finish(mut self) -> FitData {
@@ -1553,13 +1575,15 @@ fn push_record(c: &mut RecordColumns, s: &RecordSlots, data: &[u8], be: bool, t:
         .map_or(f32::NAN, |v| (to_f64(v) / 5.0 - 500.0) as f32);
     let cad = get(s.cadence).map_or(f32::NAN, to_f32);
     let power = get(s.power).map_or(f32::NAN, to_f32);
-    c.t_s.push(t);
-    c.hr_bpm.push(hr);
-    c.distance_m.push(dist);
-    c.speed_mps.push(speed);
-    c.altitude_m.push(alt);
-    c.cadence_rpm.push(cad);
-    c.power_w.push(power);
+    c.push(RecordRow {
+        t_s: t,
+        hr_bpm: hr,
+        distance_m: dist,
+        speed_mps: speed,
+        altitude_m: alt,
+        cadence_rpm: cad,
+        power_w: power,
+    });
 }
 
 /// A record through its slots, read from `b` (which runs past the message, see
@@ -1602,13 +1626,15 @@ fn push_record_window<const BE: bool>(
         .map_or(f32::NAN, |v| (f64::from(v) / 5.0 - 500.0) as f32);
     let cad = get(s.cadence).map_or(f32::NAN, |v| v as f32);
     let power = get(s.power).map_or(f32::NAN, |v| v as f32);
-    c.t_s.push(t);
-    c.hr_bpm.push(hr);
-    c.distance_m.push(dist);
-    c.speed_mps.push(speed);
-    c.altitude_m.push(alt);
-    c.cadence_rpm.push(cad);
-    c.power_w.push(power);
+    c.push(RecordRow {
+        t_s: t,
+        hr_bpm: hr,
+        distance_m: dist,
+        speed_mps: speed,
+        altitude_m: alt,
+        cadence_rpm: cad,
+        power_w: power,
+    });
 }
 
 /// `v as f64`, in one instruction for the values record fields hold (at most 32 bits):
