@@ -9,51 +9,12 @@ use polars::prelude::*;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod support;
+use support::base::{ENUM, UINT16, UINT32, UINT8};
+use support::FitWriter;
+
 fn hrzones() -> Command {
     Command::cargo_bin("hrzones").unwrap()
-}
-
-/// A minimal FIT writer: definition and data messages, header and file CRC.
-#[derive(Default)]
-struct FitWriter {
-    body: Vec<u8>,
-}
-
-const ENUM: u8 = 0x00;
-const UINT8: u8 = 0x02;
-const UINT16: u8 = 0x84;
-const UINT32: u8 = 0x86;
-
-impl FitWriter {
-    /// Defines local message `local` as global `global` with (field, size, base type).
-    fn define(&mut self, local: u8, global: u16, fields: &[(u8, u8, u8)]) {
-        self.body.push(0x40 | local);
-        self.body.push(0); // reserved
-        self.body.push(0); // little endian
-        self.body.extend_from_slice(&global.to_le_bytes());
-        self.body.push(fields.len() as u8);
-        for &(num, size, base) in fields {
-            self.body.extend_from_slice(&[num, size, base]);
-        }
-    }
-
-    fn data(&mut self, local: u8, bytes: &[u8]) {
-        self.body.push(local);
-        self.body.extend_from_slice(bytes);
-    }
-
-    fn finish(self) -> Vec<u8> {
-        let mut out = vec![14u8, 0x20];
-        out.extend_from_slice(&2132u16.to_le_bytes());
-        out.extend_from_slice(&(self.body.len() as u32).to_le_bytes());
-        out.extend_from_slice(b".FIT");
-        let hcrc = hrzones::fit::crc::crc16(&out);
-        out.extend_from_slice(&hcrc.to_le_bytes());
-        out.extend_from_slice(&self.body);
-        let crc = hrzones::fit::crc::crc16(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
-    }
 }
 
 /// FIT seconds of a Unix time.
@@ -79,36 +40,36 @@ fn write_run(
 ) {
     let t0 = fit_s(start_unix);
     let mut w = FitWriter::default();
-    w.define(0, 0, &[(0, 1, ENUM), (4, 4, UINT32)]);
+    w.def(0, 0, &[(0, 1, ENUM), (4, 4, UINT32)]);
     let mut d = vec![4u8];
     d.extend_from_slice(&t0.to_le_bytes());
-    w.data(0, &d);
+    w.msg(0, &d);
     if let Some((max, thr)) = zones_target {
-        w.define(1, 7, &[(1, 1, UINT8), (2, 1, UINT8)]);
-        w.data(1, &[max, thr]);
+        w.def(1, 7, &[(1, 1, UINT8), (2, 1, UINT8)]);
+        w.msg(1, &[max, thr]);
     }
     if let Some((rest, gender)) = user_profile {
-        w.define(2, 3, &[(8, 1, UINT8), (1, 1, ENUM)]);
-        w.data(2, &[rest, gender]);
+        w.def(2, 3, &[(8, 1, UINT8), (1, 1, ENUM)]);
+        w.msg(2, &[rest, gender]);
     }
-    w.define(3, 21, &[(253, 4, UINT32), (0, 1, ENUM), (1, 1, ENUM)]);
-    w.define(4, 20, &[(253, 4, UINT32), (3, 1, UINT8)]);
+    w.def(3, 21, &[(253, 4, UINT32), (0, 1, ENUM), (1, 1, ENUM)]);
+    w.def(4, 20, &[(253, 4, UINT32), (3, 1, UINT8)]);
     for &(a, b) in spans {
         let mut ev = (t0 + a).to_le_bytes().to_vec();
         ev.extend_from_slice(&[0, 0]); // timer start
-        w.data(3, &ev);
+        w.msg(3, &ev);
         for t in a..=b {
             let mut r = (t0 + t).to_le_bytes().to_vec();
             r.push(hr);
-            w.data(4, &r);
+            w.msg(4, &r);
         }
         let mut ev = (t0 + b).to_le_bytes().to_vec();
         ev.extend_from_slice(&[0, 4]); // timer stop_all
-        w.data(3, &ev);
+        w.msg(3, &ev);
     }
     let end = spans.last().map_or(0, |s| s.1);
     let timer_ms: u32 = spans.iter().map(|(a, b)| (b - a) * 1000).sum();
-    w.define(
+    w.def(
         5,
         18,
         &[
@@ -128,7 +89,7 @@ fn write_run(
     s.extend_from_slice(&timer_ms.to_le_bytes());
     s.push(35); // total_training_effect 3.5
     s.extend_from_slice(&1234u16.to_le_bytes()); // training_stress_score 123.4
-    w.data(5, &s);
+    w.msg(5, &s);
     std::fs::write(path, w.finish()).unwrap();
 }
 

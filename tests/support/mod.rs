@@ -1,5 +1,6 @@
-//! Shared by the robustness tests (`mutants.rs`, `never_silent.rs`): the real corpus, a
-//! seeded PRNG, an independent FIT message scanner and the mutations built on it.
+//! Shared by the robustness tests (`mutants.rs`, `never_silent.rs`, `regressions.rs`) and
+//! `cli_load.rs`: the real corpus, a seeded PRNG, an independent FIT message scanner, the
+//! mutations built on it, and a tiny writer for hand-built FIT files.
 //!
 //! Everything here is deterministic: a mutant is a pure function of the corpus file list
 //! (sorted by path) and one 64-bit seed, so any failure is reproduced by its seed alone.
