@@ -41,3 +41,19 @@ pub mod report;
 pub mod source;
 pub mod store;
 pub mod zones;
+
+/// Helpers for the unit tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// A seeded xorshift generator for property tests: each call `rnd(m)` gives a number
+    /// in `0..m` (0 for `m` = 0), the same sequence for the same seed.
+    pub fn rng(seed: u64) -> impl FnMut(u64) -> u64 {
+        let mut x = seed;
+        move |m| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            x % m.max(1)
+        }
+    }
+}

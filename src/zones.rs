@@ -507,13 +507,7 @@ mod tests {
 
     #[test]
     fn weights_match_the_reference() {
-        let mut x = 0x9E37_79B9_7F4A_7C15u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m.max(1)
-        };
+        let mut rnd = crate::testing::rng(0x9E37_79B9_7F4A_7C15u64);
         let mut whole_seconds = 0;
         for case in 0..3000 {
             let n = rnd(80) as usize;
@@ -571,13 +565,7 @@ mod tests {
 
     #[test]
     fn despike_matches_the_mask() {
-        let mut x = 0x2545_F491_4F6C_DD1Du64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m.max(1)
-        };
+        let mut rnd = crate::testing::rng(0x2545_F491_4F6C_DD1Du64);
         let (mut quiet, mut replaced) = (0, 0);
         for case in 0..3000 {
             let n = rnd(60) as usize;
@@ -616,13 +604,7 @@ mod tests {
 
     #[test]
     fn interleaved_sums_match_one_sum_per_zone() {
-        let mut x = 0x1234_5678_9ABC_DEF1u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m.max(1)
-        };
+        let mut rnd = crate::testing::rng(0x1234_5678_9ABC_DEF1u64);
         let z = Zones::from_floors(
             ZoneModelKind::Custom,
             vec![100, 130, 145, 160, 175],

@@ -1564,26 +1564,7 @@ impl<'a> Decoder<'a> {
 /// [`Decoder::record`] makes from the same message (same scales, same "missing" values).
 #[inline(always)]
 fn push_record(c: &mut RecordColumns, s: &RecordSlots, data: &[u8], be: bool, t: u32) {
-    let get = |slot: Option<Slot>| slot.and_then(|f| f.read(data, be));
-    let hr = get(s.heart_rate).map_or(0, |v| u8::try_from(v).unwrap_or(0));
-    let dist = get(s.distance).map_or(f64::NAN, to_f64); // scaled in `Decoder::finish`
-    let speed = get(s.enhanced_speed)
-        .or_else(|| get(s.speed))
-        .map_or(f32::NAN, |v| (to_f64(v) / 1000.0) as f32);
-    let alt = get(s.enhanced_altitude)
-        .or_else(|| get(s.altitude))
-        .map_or(f32::NAN, |v| (to_f64(v) / 5.0 - 500.0) as f32);
-    let cad = get(s.cadence).map_or(f32::NAN, to_f32);
-    let power = get(s.power).map_or(f32::NAN, to_f32);
-    c.push(RecordRow {
-        t_s: t,
-        hr_bpm: hr,
-        distance_m: dist,
-        speed_mps: speed,
-        altitude_m: alt,
-        cadence_rpm: cad,
-        power_w: power,
-    });
+    c.push(record_row(s, t, |slot| slot.and_then(|f| f.read(data, be))));
 }
 
 /// A record through its slots, read from `b` (which runs past the message, see
@@ -1615,26 +1596,64 @@ fn push_record_window<const BE: bool>(
     w: &[u8; WINDOW],
     t: u32,
 ) {
-    let get = |slot: Option<Slot>| slot.and_then(|f| f.read_window::<BE>(w));
-    let hr = get(s.heart_rate).map_or(0, |v| u8::try_from(v).unwrap_or(0));
-    let dist = get(s.distance).map_or(f64::NAN, f64::from); // scaled in `Decoder::finish`
-    let speed = get(s.enhanced_speed)
-        .or_else(|| get(s.speed))
-        .map_or(f32::NAN, |v| (f64::from(v) / 1000.0) as f32);
-    let alt = get(s.enhanced_altitude)
-        .or_else(|| get(s.altitude))
-        .map_or(f32::NAN, |v| (f64::from(v) / 5.0 - 500.0) as f32);
-    let cad = get(s.cadence).map_or(f32::NAN, |v| v as f32);
-    let power = get(s.power).map_or(f32::NAN, |v| v as f32);
-    c.push(RecordRow {
+    c.push(record_row(s, t, |slot| {
+        slot.and_then(|f| f.read_window::<BE>(w))
+    }));
+}
+
+/// A field value as read by one of the record paths: 64 bits through [`Slot::read`], 32
+/// through [`Slot::read_window`] (whose conversions to float are one instruction).
+trait RawValue: Copy {
+    fn bpm(self) -> u8;
+    fn to_f64(self) -> f64;
+    fn to_f32(self) -> f32;
+}
+
+impl RawValue for u64 {
+    fn bpm(self) -> u8 {
+        u8::try_from(self).unwrap_or(0)
+    }
+    fn to_f64(self) -> f64 {
+        to_f64(self)
+    }
+    fn to_f32(self) -> f32 {
+        to_f32(self)
+    }
+}
+
+impl RawValue for u32 {
+    fn bpm(self) -> u8 {
+        u8::try_from(self).unwrap_or(0)
+    }
+    fn to_f64(self) -> f64 {
+        f64::from(self)
+    }
+    fn to_f32(self) -> f32 {
+        self as f32
+    }
+}
+
+/// One record row from its slots, with the profile's scales (distance is scaled later,
+/// in `Decoder::finish`); `get` reads a slot's value, or None when absent or invalid.
+#[inline(always)]
+fn record_row<V: RawValue>(
+    s: &RecordSlots,
+    t: u32,
+    get: impl Fn(Option<Slot>) -> Option<V>,
+) -> RecordRow {
+    RecordRow {
         t_s: t,
-        hr_bpm: hr,
-        distance_m: dist,
-        speed_mps: speed,
-        altitude_m: alt,
-        cadence_rpm: cad,
-        power_w: power,
-    });
+        hr_bpm: get(s.heart_rate).map_or(0, V::bpm),
+        distance_m: get(s.distance).map_or(f64::NAN, V::to_f64),
+        speed_mps: get(s.enhanced_speed)
+            .or_else(|| get(s.speed))
+            .map_or(f32::NAN, |v| (v.to_f64() / 1000.0) as f32),
+        altitude_m: get(s.enhanced_altitude)
+            .or_else(|| get(s.altitude))
+            .map_or(f32::NAN, |v| (v.to_f64() / 5.0 - 500.0) as f32),
+        cadence_rpm: get(s.cadence).map_or(f32::NAN, V::to_f32),
+        power_w: get(s.power).map_or(f32::NAN, V::to_f32),
+    }
 }
 
 /// `v as f64`, in one instruction for the values record fields hold (at most 32 bits):
@@ -1873,13 +1892,7 @@ mod tests {
     /// array sizes) over random bytes, in both byte orders.
     #[test]
     fn record_window_path_matches_the_slot_path() {
-        let mut x = 0xD1B5_4A32_D192_ED03u64;
-        let mut rnd = |m: u64| {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x % m.max(1)
-        };
+        let mut rnd = crate::testing::rng(0xD1B5_4A32_D192_ED03u64);
         let nums = [253u8, 3, 5, 6, 73, 2, 78, 4, 7];
         let bases = [
             0x00u8, 0x01, 0x02, 0x83, 0x84, 0x85, 0x86, 0x88, 0x8B, 0x8C, 0x8E, 0x8F,
