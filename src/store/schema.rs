@@ -482,26 +482,15 @@ fn hr_or_zero(c: &Column) -> PolarsResult<Vec<u8>> {
 }
 
 fn f64_or_nan(c: &Column) -> PolarsResult<Vec<f64>> {
-    let ca = c.f64()?;
-    let mut out = Vec::with_capacity(ca.len());
-    for arr in ca.downcast_iter() {
-        match arr.validity().filter(|v| v.unset_bits() > 0) {
-            None => out.extend_from_slice(arr.values()),
-            Some(valid) => {
-                out.extend(
-                    arr.values()
-                        .iter()
-                        .zip(valid.iter())
-                        .map(|(&v, ok)| if ok { v } else { f64::NAN }),
-                )
-            }
-        }
-    }
-    Ok(out)
+    Ok(floats_or_nan(c.f64()?, f64::NAN))
 }
 
 fn f32_or_nan(c: &Column) -> PolarsResult<Vec<f32>> {
-    let ca = c.f32()?;
+    Ok(floats_or_nan(c.f32()?, f32::NAN))
+}
+
+/// A float column's values with nulls as `nan` (the inverse of [`float_col`]).
+fn floats_or_nan<T: PolarsFloatType>(ca: &ChunkedArray<T>, nan: T::Native) -> Vec<T::Native> {
     let mut out = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
         match arr.validity().filter(|v| v.unset_bits() > 0) {
@@ -511,12 +500,12 @@ fn f32_or_nan(c: &Column) -> PolarsResult<Vec<f32>> {
                     arr.values()
                         .iter()
                         .zip(valid.iter())
-                        .map(|(&v, ok)| if ok { v } else { f32::NAN }),
+                        .map(|(&v, ok)| if ok { v } else { nan }),
                 )
             }
         }
     }
-    Ok(out)
+    out
 }
 
 fn fit_seconds(c: &Column) -> PolarsResult<Vec<u32>> {
