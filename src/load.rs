@@ -796,39 +796,33 @@ pub fn pmc_series(daily_load: &[f64], ctl_days: f64, atl_days: f64) -> Result<Pm
 /// session to the last (or `opts.until`), rest days included. Columns: date, sessions,
 /// sessions_without_hr_tss, timer_s, load (Σ hrTSS), ctl, atl, tsb.
 pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, LoadError> {
-    let per_day = sessions
-        .clone()
-        .lazy()
-        .filter(col("date").is_not_null())
-        .group_by([col("date")])
-        .agg([
-            len().alias("sessions"),
-            col("hr_tss").null_count().alias("sessions_without_hr_tss"),
-            col("timer_s").sum().alias("timer_s"),
-            col("hr_tss").sum().alias("load"),
-        ])
-        .sort(["date"], SortMultipleOptions::default())
-        .collect()?;
-    let day_col = per_day.column("date")?.cast(&DataType::Int32)?;
-    let days: Vec<i32> = day_col.i32()?.iter().flatten().collect();
-    let count_col = per_day.column("sessions")?.cast(&DataType::UInt32)?;
-    let counts: Vec<u32> = count_col.u32()?.iter().map(|v| v.unwrap_or(0)).collect();
-    let missing_col = per_day
-        .column("sessions_without_hr_tss")?
-        .cast(&DataType::UInt32)?;
-    let missing: Vec<u32> = missing_col.u32()?.iter().map(|v| v.unwrap_or(0)).collect();
-    let timer: Vec<f64> = per_day
-        .column("timer_s")?
-        .f64()?
+    // Σ per dated day, in plain Rust: polars' lazy engine (and its ~30 crates) would be
+    // built for this one group-by.
+    let date_col = sessions.column("date")?.cast(&DataType::Int32)?;
+    let timer_col = sessions.column("timer_s")?.cast(&DataType::Float64)?;
+    let tss_col = sessions.column("hr_tss")?.cast(&DataType::Float64)?;
+    let mut per_day: std::collections::BTreeMap<i32, (u32, u32, f64, f64)> =
+        std::collections::BTreeMap::new();
+    for ((d, t), tss) in date_col
+        .i32()?
         .iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect();
-    let loads: Vec<f64> = per_day
-        .column("load")?
-        .f64()?
-        .iter()
-        .map(|v| v.unwrap_or(0.0))
-        .collect();
+        .zip(timer_col.f64()?.iter())
+        .zip(tss_col.f64()?.iter())
+    {
+        let Some(d) = d else { continue };
+        let e = per_day.entry(d).or_insert((0, 0, 0.0, 0.0));
+        e.0 += 1;
+        match tss {
+            Some(v) => e.3 += v,
+            None => e.1 += 1,
+        }
+        e.2 += t.unwrap_or(0.0);
+    }
+    let days: Vec<i32> = per_day.keys().copied().collect();
+    let counts: Vec<u32> = per_day.values().map(|v| v.0).collect();
+    let missing: Vec<u32> = per_day.values().map(|v| v.1).collect();
+    let timer: Vec<f64> = per_day.values().map(|v| v.2).collect();
+    let loads: Vec<f64> = per_day.values().map(|v| v.3).collect();
 
     let (first, last) = match (days.first(), days.last()) {
         (Some(&f), Some(&l)) => (f, l.max(opts.until.map_or(l, day_of_date))),
@@ -870,31 +864,112 @@ pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, L
 /// sport.
 pub fn weekly_zones(sessions: &DataFrame) -> Result<DataFrame, LoadError> {
     let zcols = zone_columns(sessions);
-    // A sum over nothing but nulls stays null (unknown), not 0.
-    let known_sum = |c: &str| {
-        when(col(c).count().gt(lit(0)))
-            .then(col(c).sum())
-            .otherwise(lit(NULL).cast(DataType::Float64))
-            .alias(c)
+    // One group per (ISO week, sport, zone model), in plain Rust: polars' lazy engine (and
+    // its ~30 crates) would be built for this one group-by. A sum over nothing but nulls
+    // stays null (unknown), not 0.
+    let text = |name: &str| -> Result<Vec<Option<String>>, LoadError> {
+        let c = sessions.column(name)?.cast(&DataType::String)?;
+        Ok(c.str()?.iter().map(|v| v.map(str::to_string)).collect())
     };
-    let mut aggs = vec![
-        len().alias("sessions"),
-        col("hr_tss").null_count().alias("sessions_without_hr_tss"),
-        col("timer_s").sum().alias("timer_s"),
-        known_sum("hr_tss"),
+    let floats = |name: &str| -> Result<Vec<Option<f64>>, LoadError> {
+        let c = sessions.column(name)?.cast(&DataType::Float64)?;
+        Ok(c.f64()?.iter().collect())
+    };
+    let weeks = text("iso_week")?;
+    let sports = text("sport")?;
+    let models = text("zone_model")?;
+    let timer = floats("timer_s")?;
+    let tss = floats("hr_tss")?;
+    let zones: Vec<Vec<Option<f64>>> = zcols.iter().map(|c| floats(c)).collect::<Result<_, _>>()?;
+
+    type Key = (String, Option<String>, Option<String>);
+    struct Group {
+        sessions: u32,
+        without_tss: u32,
+        timer_s: f64,
+        hr_tss: Option<f64>,
+        zones: Vec<Option<f64>>,
+    }
+    let add = |acc: &mut Option<f64>, v: Option<f64>| {
+        if let Some(v) = v {
+            *acc = Some(acc.unwrap_or(0.0) + v);
+        }
+    };
+    let mut groups: std::collections::BTreeMap<Key, Group> = std::collections::BTreeMap::new();
+    for i in 0..sessions.height() {
+        let Some(week) = weeks[i].clone() else {
+            continue;
+        };
+        let g = groups
+            .entry((week, sports[i].clone(), models[i].clone()))
+            .or_insert_with(|| Group {
+                sessions: 0,
+                without_tss: 0,
+                timer_s: 0.0,
+                hr_tss: None,
+                zones: vec![None; zcols.len()],
+            });
+        g.sessions += 1;
+        g.timer_s += timer[i].unwrap_or(0.0);
+        if tss[i].is_none() {
+            g.without_tss += 1;
+        }
+        add(&mut g.hr_tss, tss[i]);
+        for (z, col) in g.zones.iter_mut().zip(&zones) {
+            add(z, col[i]);
+        }
+    }
+    // Sorted by week, then sport, then model, nulls last (BTreeMap puts None first).
+    let mut rows: Vec<(Key, Group)> = groups.into_iter().collect();
+    rows.sort_by(|(a, _), (b, _)| {
+        let nulls_last = |x: &Option<String>, y: &Option<String>| match (x, y) {
+            (Some(x), Some(y)) => x.cmp(y),
+            (None, None) => std::cmp::Ordering::Equal,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (Some(_), None) => std::cmp::Ordering::Less,
+        };
+        a.0.cmp(&b.0)
+            .then_with(|| nulls_last(&a.1, &b.1))
+            .then_with(|| nulls_last(&a.2, &b.2))
+    });
+    let n = rows.len();
+    let mut columns = vec![
+        Column::new(
+            "iso_week".into(),
+            rows.iter().map(|(k, _)| k.0.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sport".into(),
+            rows.iter().map(|(k, _)| k.1.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "zone_model".into(),
+            rows.iter().map(|(k, _)| k.2.clone()).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sessions".into(),
+            rows.iter().map(|(_, g)| g.sessions).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "sessions_without_hr_tss".into(),
+            rows.iter().map(|(_, g)| g.without_tss).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "timer_s".into(),
+            rows.iter().map(|(_, g)| g.timer_s).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "hr_tss".into(),
+            rows.iter().map(|(_, g)| g.hr_tss).collect::<Vec<_>>(),
+        ),
     ];
-    aggs.extend(zcols.iter().map(|c| known_sum(c)));
-    let mut weekly = sessions
-        .clone()
-        .lazy()
-        .filter(col("iso_week").is_not_null())
-        .group_by([col("iso_week"), col("sport"), col("zone_model")])
-        .agg(aggs)
-        .sort(
-            ["iso_week", "sport", "zone_model"],
-            SortMultipleOptions::default().with_nulls_last(true),
-        )
-        .collect()?;
+    for (j, name) in zcols.iter().enumerate() {
+        columns.push(Column::new(
+            name.as_str().into(),
+            rows.iter().map(|(_, g)| g.zones[j]).collect::<Vec<_>>(),
+        ));
+    }
+    let mut weekly = DataFrame::new(n, columns)?;
     let starts: Vec<Option<i32>> = weekly
         .column("iso_week")?
         .str()?
