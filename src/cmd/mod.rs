@@ -74,12 +74,7 @@ where
         let under: Vec<String> = input
             .paths
             .iter()
-            .map(|p| {
-                std::fs::canonicalize(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .to_string_lossy()
-                    .to_string()
-            })
+            .map(|p| source::path_text(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
             .collect();
         let select =
             |e: &FileEntry| under.is_empty() || under.iter().any(|u| path_is_under(&e.path, u));
@@ -95,6 +90,9 @@ where
     let found = source::collect(&input.paths);
     for e in found.errors.iter().filter(|_| report) {
         eprintln!("hrzones: {e}");
+    }
+    for n in found.notes.iter().filter(|_| report) {
+        eprintln!("hrzones: note: {n}");
     }
     let policy = Policy {
         accept_bad_crc: input.accept_bad_crc,
