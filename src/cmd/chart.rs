@@ -199,8 +199,30 @@ fn chart_file_name(
     }
 }
 
-/// `p` made absolute with symlinks resolved as far as it exists.
+/// `p` made absolute with symlinks resolved as far as it exists, and `.`/`..` in the part
+/// that does not exist yet applied (`out/nothere/../../in` is `in`: create_dir_all walks
+/// it that way; it was a way to write into an input folder).
 fn resolved(p: &Path) -> PathBuf {
+    normalised(&resolved_prefix(p))
+}
+
+/// Applies `.` and `..` lexically (the path's existing prefix is already canonical).
+fn normalised(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn resolved_prefix(p: &Path) -> PathBuf {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let mut existing = abs.clone();
     let mut rest = Vec::new();
@@ -299,6 +321,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     check_out_dir(&args.out, &args.input.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;
+    // Again on the folder as it now exists (canonical: symlinks made meanwhile count).
+    check_out_dir(&args.out, &args.input.paths)?;
     chart::ensure_fonts()?;
     let format = if args.svg {
         ChartFormat::Svg
@@ -307,12 +331,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     // Names are planned before the parallel run so that two inputs with the same stem
     // never race for one file name.
-    let shared = shared_stems(
-        source::collect(&args.input.paths)
+    let names: Vec<String> = match &args.input.store {
+        // With --store the charted files are the store's (PATHs only select among them).
+        Some(dir) => crate::store::Store::open(dir)?
+            .files()
+            .iter()
+            .filter(|e| e.has_rows())
+            .map(|e| e.path.clone())
+            .collect(),
+        None => source::collect(&args.input.paths)
             .files
             .iter()
-            .map(|f| f.name()),
-    );
+            .map(|f| f.name())
+            .collect(),
+    };
+    let shared = shared_stems(names);
 
     let started = Instant::now();
     // The recovery audit needs every session's context, so it runs first, over the
@@ -450,5 +483,16 @@ mod tests {
         assert!(check_out_dir(&input.join("charts"), std::slice::from_ref(&file)).is_ok());
         let other = tempfile::tempdir().unwrap();
         assert!(check_out_dir(other.path(), std::slice::from_ref(&input)).is_ok());
+        // Issue 17 item 9: `..` through folders that do not exist yet.
+        let sneaky = other
+            .path()
+            .join("nothere/../..")
+            .join(input.file_name().unwrap())
+            .join("charts");
+        assert!(
+            check_out_dir(&sneaky, std::slice::from_ref(&input)).is_err(),
+            "{}",
+            sneaky.display()
+        );
     }
 }
