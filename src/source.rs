@@ -177,15 +177,19 @@ impl InputFile {
     }
 
     fn gunzip(&self, r: impl Read, hint: u64) -> Result<Vec<u8>, InputError> {
-        let buf = crate::fsutil::read_to_end_capped(
-            flate2::read::MultiGzDecoder::new(r),
-            MAX_FILE_BYTES,
-            hint,
-        )
-        .map_err(|source| InputError::Gzip {
-            name: self.name(),
-            source,
-        })?;
+        // A gzip stream cut short (an interrupted download) still holds the start of the
+        // FIT file: keep what decompressed, and let the decoder salvage it and report the
+        // truncation, as for a truncated `.fit` (it used to lose the whole file).
+        let mut cut = TruncationTolerant {
+            inner: flate2::read::MultiGzDecoder::new(r),
+            delivered: false,
+        };
+        let buf = crate::fsutil::read_to_end_capped(&mut cut, MAX_FILE_BYTES, hint).map_err(
+            |source| InputError::Gzip {
+                name: self.name(),
+                source,
+            },
+        )?;
         self.check_len(buf)
     }
 
@@ -218,6 +222,26 @@ pub struct SharedFile {
     file: std::sync::Arc<File>,
     pos: u64,
     len: u64,
+}
+
+/// Ends a stream at an unexpected end of input once some bytes came out, instead of
+/// failing: the bytes before the cut are kept. Other errors (bad gzip data) still fail.
+struct TruncationTolerant<R> {
+    inner: R,
+    delivered: bool,
+}
+
+impl<R: Read> Read for TruncationTolerant<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.delivered |= n > 0;
+                Ok(n)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && self.delivered => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
 }
 
 /// The uncompressed size a gzip file declares in its last four bytes (ISIZE, RFC 1952;
@@ -556,6 +580,29 @@ fn add_zip(path: &Path, out: &mut Inputs) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_truncated_gzip_keeps_what_came_before_the_cut() {
+        use std::io::Write;
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&data).unwrap();
+        let gz = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.fit.gz");
+        std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+        let input = InputFile {
+            location: Location::File(path.clone()),
+            gz: true,
+            stored_bytes: 0,
+        };
+        let got = input.read().unwrap();
+        assert!(!got.is_empty() && got.len() < data.len());
+        assert_eq!(got[..], data[..got.len()]);
+        // Not gzip at all is still an error.
+        std::fs::write(&path, b"not gzip data at all").unwrap();
+        assert!(input.read().is_err());
+    }
 
     #[cfg(unix)]
     #[test]

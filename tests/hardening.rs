@@ -696,3 +696,49 @@ fn stored_zip(name: &str, entries: &[Vec<u8>]) -> Vec<u8> {
     out.extend(0u16.to_le_bytes());
     out
 }
+
+/// Issue 17 item 11: a `.fit.gz` cut short is salvaged like a cut `.fit` (it used to be
+/// lost whole); a `--store` selection path that matches nothing is an error, not an
+/// empty success.
+#[test]
+fn a_cut_gzip_is_salvaged_and_a_mistyped_store_path_is_reported() {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().canonicalize().unwrap();
+    let fit = std::fs::read(fixtures().join("easy_run.fit")).unwrap();
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    gz.write_all(&fit).unwrap();
+    let gz = gz.finish().unwrap();
+    let dir = root.join("in");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("cut.fit.gz"), &gz[..gz.len() * 3 / 4]).unwrap();
+    let o = zones_csv(&[dir.as_os_str()]);
+    let (out, err) = (text(&o.stdout), text(&o.stderr));
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(out.contains("cut.fit.gz,0,running"), "{out}");
+    assert!(
+        err.contains("warning:") && err.contains("cut.fit.gz"),
+        "{err}"
+    );
+
+    let store = root.join("store");
+    let o = hrzones()
+        .args(["ingest", "-q", "--store"])
+        .arg(&store)
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let o = zones_csv(&[
+        std::ffi::OsStr::new("--store"),
+        store.as_os_str(),
+        root.join("inn").as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(text(&o.stderr).contains("holds no file there"));
+    let o = zones_csv(&[
+        std::ffi::OsStr::new("--store"),
+        store.as_os_str(),
+        dir.as_os_str(),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+}

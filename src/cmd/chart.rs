@@ -168,10 +168,20 @@ pub fn chart_stem(source_name: &str) -> String {
     let clean = clean.trim_start_matches('.').to_string();
     if clean.is_empty() {
         "activity".to_string()
+    } else if clean.len() > MAX_STEM {
+        // File names are at most 255 bytes: a zip entry name can be longer (it made
+        // `chart` exit 2). Cut, with a hash of the whole name so cut names stay distinct.
+        // `clean` is ASCII, so any byte index is a character boundary.
+        let h = xxhash_rust::xxh3::xxh3_64(stem.as_bytes());
+        format!("{}_{:08x}", &clean[..MAX_STEM], h >> 32)
     } else {
         clean
     }
 }
+
+/// Longest stem kept whole: with a hash, a session number and an extension the chart's
+/// file name stays far below the 255 bytes file systems allow.
+const MAX_STEM: usize = 120;
 
 /// Stems shared by more than one input, which then get a hash suffix.
 fn shared_stems(names: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
@@ -455,6 +465,17 @@ mod tests {
         );
         assert_eq!(chart_stem("/x/.fit"), "activity");
         assert_eq!(chart_stem("/x/..fit"), "activity");
+    }
+
+    #[test]
+    fn long_entry_names_give_file_names_file_systems_accept() {
+        let long = format!("export.zip:{}.fit", "a".repeat(300));
+        let other = format!("export.zip:{}b.fit", "a".repeat(300));
+        let stem = chart_stem(&long);
+        assert!(stem.len() <= MAX_STEM + 9, "{}", stem.len());
+        assert_ne!(stem, chart_stem(&other));
+        let name = chart_file_name(&long, 12, &HashMap::new(), "png");
+        assert!(name.len() < 200, "{name}");
     }
 
     #[test]

@@ -84,7 +84,21 @@ where
         if report {
             report_files(results.iter().map(|(r, _)| r));
         }
-        let summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        let mut summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        // A PATH that selects nothing is most likely mistyped: say so, and exit 1 as for
+        // a path that cannot be read (it used to give empty output and exit 0).
+        for (p, u) in input.paths.iter().zip(&under) {
+            if !store.files().iter().any(|e| path_is_under(&e.path, u)) {
+                if report {
+                    eprintln!(
+                        "hrzones: {}: the store {} holds no file there",
+                        p.display(),
+                        dir.display()
+                    );
+                }
+                summary.failed += 1;
+            }
+        }
         return Ok((results, summary));
     }
     let found = source::collect(&input.paths);

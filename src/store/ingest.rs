@@ -704,8 +704,29 @@ where
     let files_rel = format!("files/files-g{generation:06}-{writer:08x}.parquet");
     let mut df = super::files_frame(&final_files).map_err(parquet_err(&dir.join(&files_rel)))?;
     write_parquet(&dir.join(&files_rel), &mut df, statistics("files"))?;
-    for t in PART_TABLES {
-        let _ = manifest::sync_dir(&dir.join(t));
+    // Every folder that gained a name is flushed before the commit, so after a power
+    // loss the manifest never names a file whose directory entry was lost: the `year=`
+    // folders, the table folders that may have gained a `year=` folder, and `files/`.
+    let mut folders: HashSet<std::path::PathBuf> = HashSet::new();
+    for p in &final_parts {
+        for t in PART_TABLES {
+            if let Some(parent) = p.rel_path(t).parent() {
+                folders.insert(dir.join(parent));
+            }
+        }
+    }
+    folders.extend(PART_TABLES.iter().map(|t| dir.join(t)));
+    folders.insert(dir.join("files"));
+    for f in &folders {
+        match manifest::sync_dir(f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io {
+                    path: f.clone(),
+                    source: e,
+                })
+            }
+            _ => {}
+        }
     }
     let new_manifest = Manifest {
         generation,
