@@ -61,15 +61,15 @@ pub enum DecodeError {
 /// Per-file limits on the messages the decoder keeps, so that memory per file is bounded
 /// by design, not by the input's size: a 1.5 MB `.fit.gz` can hold 131 million 2-byte
 /// records (5 GB decoded). Each limit is far above any real activity: a record a second
-/// for 23 days; a session or lap a minute for 70 days.
+/// for 23 days; a session or lap a minute for 104 days.
 #[derive(Debug, Clone, Copy)]
 pub struct MessageLimits;
 
 impl MessageLimits {
     /// `record` messages (about 30 bytes each once decoded, 60 MB at the limit).
     pub const RECORDS: u64 = 2_000_000;
-    /// `session` + `lap` messages (about 360 bytes each decoded, 36 MB at the limit).
-    pub const SUMMARIES: u64 = 100_000;
+    /// `session` + `lap` messages (about 360 bytes each decoded, 54 MB at the limit).
+    pub const SUMMARIES: u64 = 150_000;
     /// Every other kept message (events, hr, sport, workout, zones; ≤ 100 bytes each).
     pub const OTHER: u64 = 1_000_000;
 }
@@ -1263,7 +1263,9 @@ impl<'a> Decoder<'a> {
             return None;
         };
         self.out.data_messages += 1;
-        if def.kind != Kind::Skip {
+        // Only messages that leave something behind count (a message none of whose
+        // fields we read costs nothing but the time to step over it).
+        if def.kind != Kind::Skip && !matches!(def.path, MsgPath::Nothing) {
             let (count, limit, kind) = match def.kind {
                 Kind::Record => (&mut self.kept.records, MessageLimits::RECORDS, "record"),
                 Kind::Session | Kind::Lap => (
