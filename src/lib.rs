@@ -25,6 +25,23 @@
 //! ```
 #![warn(missing_docs)]
 
+/// Every `eprintln!` of the library (declared before the modules, this shadows std's for
+/// all of them): it never panics when stderr cannot be written (`2>/dev/full`, a closed
+/// pipe), where std's `eprintln!` does, and it escapes control characters
+/// ([`escape::terminal_text`]), since file and workout names from input files are
+/// printed in diagnostics.
+macro_rules! eprintln {
+    ($($arg:tt)*) => {{
+        use ::std::io::Write as _;
+        let line = ::std::format!($($arg)*);
+        let _ = ::std::writeln!(
+            ::std::io::stderr().lock(),
+            "{}",
+            $crate::escape::terminal_text(&line)
+        );
+    }};
+}
+
 pub mod activity;
 pub mod analysis;
 pub mod archive_gen;
@@ -33,7 +50,9 @@ pub mod chart;
 pub mod cli;
 pub mod cmd;
 pub mod dump;
+pub mod escape;
 pub mod fit;
+pub mod fsutil;
 pub mod load;
 pub mod pipeline;
 pub mod profile;

@@ -119,9 +119,30 @@ pub enum LoadError {
         /// ATL τ, days.
         atl_days: f64,
     },
+    /// A `--until` date outside the dates a FIT file can hold (the daily series would
+    /// have millions of days: `+262142-12-31` took 3.5 GB).
+    #[error(
+        "--until {0} is outside the dates FIT files can hold ({FIRST_FIT_DATE} to {LAST_FIT_DATE})"
+    )]
+    UntilOutOfRange(NaiveDate),
     /// Building or aggregating a table failed.
     #[error("table operation failed: {0}")]
     Polars(#[from] PolarsError),
+}
+
+/// The FIT epoch (timestamp 0). FIT profile: `date_time` is seconds since UTC 00:00 Dec 31 1989.
+pub const FIRST_FIT_DATE: &str = "1989-12-31";
+/// The last day a 32-bit FIT timestamp reaches (2^32 s after the epoch).
+pub const LAST_FIT_DATE: &str = "2126-02-06";
+
+/// Refuses an `--until` date that no FIT timestamp can reach, before anything is read.
+pub fn check_until(d: NaiveDate) -> Result<(), LoadError> {
+    let first = NaiveDate::from_ymd_opt(1989, 12, 31);
+    let last = NaiveDate::from_ymd_opt(2126, 2, 6);
+    match (first, last) {
+        (Some(f), Some(l)) if (f..=l).contains(&d) => Ok(()),
+        _ => Err(LoadError::UntilOutOfRange(d)),
+    }
 }
 
 /// The Banister weighting for one athlete: resting and max HR and the sex constants.
@@ -562,7 +583,8 @@ pub fn parse_utc_offset(text: &str) -> Result<FixedOffset, LoadError> {
     };
     let (h, m) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
-        None if rest.len() == 4 => (&rest[..2], &rest[2..]),
+        // `is_ascii`: "+a€" is 4 bytes too, and slicing it at 2 panicked (issue 17).
+        None if rest.len() == 4 && rest.is_ascii() => (&rest[..2], &rest[2..]),
         None => (rest, "0"),
     };
     let h: i32 = h.parse().map_err(|_| bad())?;
@@ -571,6 +593,23 @@ pub fn parse_utc_offset(text: &str) -> Result<FixedOffset, LoadError> {
         return Err(bad());
     }
     FixedOffset::east_opt(sign * (h * 3600 + m * 60)).ok_or_else(bad)
+}
+
+#[cfg(test)]
+mod until_tests {
+    use super::*;
+
+    #[test]
+    fn until_dates_no_fit_file_can_reach_are_refused() {
+        let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
+        assert!(check_until(d(2024, 5, 1)).is_ok());
+        assert!(check_until(d(1989, 12, 31)).is_ok());
+        assert!(check_until(d(2126, 2, 6)).is_ok());
+        assert!(check_until(d(2126, 2, 7)).is_err());
+        assert!(check_until(d(9999, 12, 31)).is_err());
+        assert!(check_until(d(262142, 12, 31)).is_err());
+        assert!(check_until(d(1989, 12, 30)).is_err());
+    }
 }
 
 /// Days since 1970-01-01 of the calendar date of `unix_s` at `offset`.
@@ -796,6 +835,9 @@ pub fn pmc_series(daily_load: &[f64], ctl_days: f64, atl_days: f64) -> Result<Pm
 /// session to the last (or `opts.until`), rest days included. Columns: date, sessions,
 /// sessions_without_hr_tss, timer_s, load (Σ hrTSS), ctl, atl, tsb.
 pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, LoadError> {
+    if let Some(u) = opts.until {
+        check_until(u)?;
+    }
     // Σ per dated day, in plain Rust: polars' lazy engine (and its ~30 crates) would be
     // built for this one group-by.
     let date_col = sessions.column("date")?.cast(&DataType::Int32)?;
@@ -1599,6 +1641,10 @@ mod tests {
     #[test]
     fn utc_offsets_parse() {
         let secs = |s: &str| parse_utc_offset(s).map(|o| o.local_minus_utc());
+        // Issue 17: multi-byte characters are refused, not sliced through.
+        for bad in ["+a€", "-€€", "+1€", "+€"] {
+            assert!(parse_utc_offset(bad).is_err(), "{bad}");
+        }
         assert_eq!(secs("UTC").unwrap(), 0);
         assert_eq!(secs("+02:00").unwrap(), 7200);
         assert_eq!(secs("-05:30").unwrap(), -19_800);

@@ -24,7 +24,14 @@ fn main() -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("hrzones: {err:#}");
+            // Not std's eprintln!: it panics when stderr cannot be written (2>/dev/full).
+            use std::io::Write;
+            let message = format!("hrzones: {err:#}");
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "{}",
+                hrzones::escape::terminal_text(&message)
+            );
             ExitCode::from(2)
         }
     }

@@ -28,6 +28,10 @@ use serde::Deserialize;
 use crate::activity::{Activity, Session};
 use crate::zones::{self, ZoneError, ZoneModelKind, Zones, DEFAULT_PCT_FLOORS};
 
+/// Largest profile file read: a profile is a few hundred bytes; this stops `--profile
+/// /dev/zero` (or a mistyped path to a video) from filling memory.
+pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
+
 /// Biological sex, for the Banister TRIMP weighting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -258,11 +262,13 @@ impl AthleteProfile {
         })
     }
 
-    /// Reads a profile file.
+    /// Reads a profile file (a regular file of at most [`MAX_PROFILE_BYTES`]).
     pub fn read(path: &Path) -> Result<AthleteProfile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Io {
-            path: path.to_path_buf(),
-            source,
+        let text = crate::fsutil::read_text_capped(path, MAX_PROFILE_BYTES).map_err(|source| {
+            ProfileError::Io {
+                path: path.to_path_buf(),
+                source,
+            }
         })?;
         AthleteProfile::from_toml(&text, path)
     }

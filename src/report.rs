@@ -127,7 +127,8 @@ pub enum Format {
     Parquet,
 }
 
-/// Writes CSV (RFC 4180 quoting).
+/// Writes CSV (RFC 4180 quoting; text cells that start like a spreadsheet formula get a
+/// leading `'`, see [`crate::escape::csv_text`]).
 pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
     let quote = |s: &str| {
         if s.contains([',', '"', '\n', '\r']) {
@@ -150,7 +151,10 @@ pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
             w,
             "{}",
             r.iter()
-                .map(|c| quote(&c.text()))
+                .map(|c| match c {
+                    Cell::Str(s) => quote(&crate::escape::csv_text(s)),
+                    other => quote(&other.text()),
+                })
                 .collect::<Vec<_>>()
                 .join(",")
         )?;
@@ -186,7 +190,8 @@ pub fn write_text_table(t: &Table, w: &mut dyn Write) -> io::Result<()> {
         .map(|r| {
             r.iter()
                 .map(|c| {
-                    let s = c.text();
+                    // Names come from files: no control sequences reach the terminal.
+                    let s = crate::escape::terminal_cell(&c.text()).into_owned();
                     if s.chars().count() > MAX_TEXT {
                         let keep: String = s
                             .chars()
@@ -254,10 +259,40 @@ pub fn write(t: &Table, format: Format, w: &mut dyn Write) -> io::Result<()> {
 
 /// Writes a file atomically: `fill` writes into a temporary file beside `path`, which is
 /// renamed over `path` only when `fill` succeeds. Creates missing parent folders.
+///
+/// Only a regular file is ever replaced. A symbolic link is followed (the file it points
+/// to is replaced, the link stays); a character device, FIFO or socket (`/dev/null`,
+/// `/dev/stdout`, a named pipe) is written in place, as `sort -o` does, so the rename can
+/// never replace a special file; a folder is an error.
 pub fn write_atomic<F>(path: &Path, fill: F) -> io::Result<()>
 where
     F: FnOnce(&mut dyn Write) -> io::Result<()>,
 {
+    // `/dev/stdout`, `/dev/fd/N`, `/proc/self/fd/N` name an open descriptor, whatever it
+    // points to: write through it (replacing its target would detach the descriptor).
+    if (path.starts_with("/dev") || path.starts_with("/proc"))
+        && std::fs::metadata(path).is_ok_and(|m| !m.is_dir())
+    {
+        return write_in_place(path, fill);
+    }
+    let mut path = path.to_path_buf();
+    if let Ok(link) = std::fs::symlink_metadata(&path) {
+        if link.file_type().is_symlink() {
+            match std::fs::metadata(&path) {
+                // Replace the file the link points to, keeping the link.
+                Ok(m) if m.is_file() => path = path.canonicalize()?,
+                Ok(m) if m.is_dir() => return Err(is_a_folder()),
+                Ok(_) => return write_in_place(&path, fill),
+                // A dangling link: replaced like a missing file would be created.
+                Err(_) => {}
+            }
+        } else if link.is_dir() {
+            return Err(is_a_folder());
+        } else if !link.is_file() {
+            return write_in_place(&path, fill);
+        }
+    }
+    let path = path.as_path();
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -268,9 +303,16 @@ where
         .file_name()
         .map(|s| s.to_string_lossy().to_string())
         .unwrap_or_else(|| "output".into());
-    let tmp = dir.join(format!(".{file_name}.{}.tmp", std::process::id()));
+    // Unique per process and per call: threads writing charts in parallel never share
+    // a temporary name.
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{file_name}.{}-{n}.tmp", std::process::id()));
     let result = (|| {
-        let f = std::fs::File::create(&tmp)?;
+        let f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
         let mut bw = io::BufWriter::new(f);
         fill(&mut bw)?;
         let f = bw.into_inner().map_err(|e| e.into_error())?;
@@ -281,6 +323,22 @@ where
         let _ = std::fs::remove_file(&tmp);
     }
     result
+}
+
+fn is_a_folder() -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, "it is a folder")
+}
+
+/// Writes to an existing special file (device, FIFO) as it is: no temporary file, no
+/// rename, no truncation of anything but what the device itself does.
+fn write_in_place<F>(path: &Path, fill: F) -> io::Result<()>
+where
+    F: FnOnce(&mut dyn Write) -> io::Result<()>,
+{
+    let f = std::fs::OpenOptions::new().write(true).open(path)?;
+    let mut bw = io::BufWriter::new(f);
+    fill(&mut bw)?;
+    bw.flush()
 }
 
 /// True when writing to a terminal (table by default) rather than a pipe (CSV).
@@ -350,5 +408,46 @@ mod tests {
             .collect();
         assert_eq!(leftovers.len(), 1, "temporary file left behind");
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_files_are_written_in_place_and_symlinks_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        // A character device is written through, never renamed over.
+        write_atomic(Path::new("/dev/null"), |w| w.write_all(b"x")).unwrap();
+        let m = std::fs::metadata("/dev/null").unwrap();
+        assert!(std::os::unix::fs::FileTypeExt::is_char_device(
+            &m.file_type()
+        ));
+        // A symlink to a regular file: the file is replaced, the link stays a link.
+        let target = dir.path().join("real.csv");
+        std::fs::write(&target, "old").unwrap();
+        let link = dir.path().join("link.csv");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write_atomic(&link, |w| w.write_all(b"new")).unwrap();
+        assert!(std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "new");
+        // A folder is refused.
+        assert!(write_atomic(dir.path(), |w| w.write_all(b"x")).is_err());
+        // A FIFO: written in place (a reader gets the bytes), still a FIFO after.
+        let fifo = dir.path().join("out.fifo");
+        if std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .is_ok_and(|s| s.success())
+        {
+            let reader = {
+                let fifo = fifo.clone();
+                std::thread::spawn(move || std::fs::read(fifo).unwrap())
+            };
+            write_atomic(&fifo, |w| w.write_all(b"through")).unwrap();
+            assert_eq!(reader.join().unwrap(), b"through");
+            let m = std::fs::symlink_metadata(&fifo).unwrap();
+            assert!(std::os::unix::fs::FileTypeExt::is_fifo(&m.file_type()));
+        }
     }
 }

@@ -3,15 +3,19 @@
 //! without unpacking to disk.
 //!
 //! It never writes anything, and never trusts a size read from an archive: decompression
-//! stops at [`MAX_FILE_BYTES`].
+//! stops at [`MAX_FILE_BYTES`], and the buffer never grows past it. Only regular files are
+//! opened ([`crate::fsutil::open_regular`]): FIFOs, devices and sockets met in a folder or
+//! named on the command line are skipped with a note.
 
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 
-/// Largest decompressed input accepted, bytes. The largest real FIT activities are a few
-/// tens of MB; this stops a zip or gzip bomb from exhausting memory.
-pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// Largest decompressed input accepted, bytes: 64 MiB. The largest files of both corpora
+/// are under 5 MB, and a record a second for a week with every sensor is about 25 MB;
+/// this stops a zip or gzip bomb from exhausting memory, and bounds the decompression
+/// buffer of each thread (it was 256 MiB, grown by doubling: ~274 MB per thread).
+pub const MAX_FILE_BYTES: u64 = 64 << 20;
 
 /// Where an input's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -81,11 +85,12 @@ pub enum InputError {
 }
 
 impl InputFile {
-    /// A display name: the path, or `archive.zip:entry`.
+    /// A display name: the path, or `archive.zip:entry`. Distinct paths give distinct
+    /// names, even when not UTF-8 (see [`path_text`]): the store keys files by it.
     pub fn name(&self) -> String {
         match &self.location {
-            Location::File(p) => p.display().to_string(),
-            Location::ZipEntry { zip, entry, .. } => format!("{}:{}", zip.display(), entry),
+            Location::File(p) => path_text(p),
+            Location::ZipEntry { zip, entry, .. } => format!("{}:{}", path_text(zip), entry),
         }
     }
 
@@ -107,13 +112,14 @@ impl InputFile {
     pub fn read(&self) -> Result<Vec<u8>, InputError> {
         match &self.location {
             Location::File(p) => {
-                let f = File::open(p).map_err(|source| InputError::Io {
+                let f = crate::fsutil::open_regular(p).map_err(|source| InputError::Io {
                     path: p.clone(),
                     source,
                 })?;
                 let len = f.metadata().map(|m| m.len()).unwrap_or(0);
                 if self.gz {
-                    self.gunzip(BufReader::new(f))
+                    let hint = gzip_size_hint(&f, len);
+                    self.gunzip(BufReader::new(f), hint)
                 } else {
                     if len > MAX_FILE_BYTES {
                         return Err(InputError::TooLarge {
@@ -163,32 +169,37 @@ impl InputFile {
             message: e.to_string(),
         })?;
         if self.gz {
-            self.gunzip(entry)
+            self.gunzip(entry, 0)
         } else {
-            self.read_limited(entry)
+            let hint = entry.size();
+            self.read_limited(entry, hint)
         }
     }
 
-    fn gunzip(&self, r: impl Read) -> Result<Vec<u8>, InputError> {
-        let mut buf = Vec::new();
-        flate2::read::MultiGzDecoder::new(r)
-            .take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|source| InputError::Gzip {
+    fn gunzip(&self, r: impl Read, hint: u64) -> Result<Vec<u8>, InputError> {
+        // A gzip stream cut short (an interrupted download) still holds the start of the
+        // FIT file: keep what decompressed, and let the decoder salvage it and report the
+        // truncation, as for a truncated `.fit` (it used to lose the whole file).
+        let mut cut = TruncationTolerant {
+            inner: flate2::read::MultiGzDecoder::new(r),
+            delivered: false,
+        };
+        let buf = crate::fsutil::read_to_end_capped(&mut cut, MAX_FILE_BYTES, hint).map_err(
+            |source| InputError::Gzip {
                 name: self.name(),
                 source,
-            })?;
+            },
+        )?;
         self.check_len(buf)
     }
 
-    fn read_limited(&self, r: impl Read) -> Result<Vec<u8>, InputError> {
-        let mut buf = Vec::new();
-        r.take(MAX_FILE_BYTES + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| InputError::Zip {
+    fn read_limited(&self, r: impl Read, hint: u64) -> Result<Vec<u8>, InputError> {
+        let buf = crate::fsutil::read_to_end_capped(r, MAX_FILE_BYTES, hint).map_err(|e| {
+            InputError::Zip {
                 path: PathBuf::from(self.name()),
                 message: e.to_string(),
-            })?;
+            }
+        })?;
         self.check_len(buf)
     }
 
@@ -213,9 +224,47 @@ pub struct SharedFile {
     len: u64,
 }
 
+/// Ends a stream at an unexpected end of input once some bytes came out, instead of
+/// failing: the bytes before the cut are kept. Other errors (bad gzip data) still fail.
+struct TruncationTolerant<R> {
+    inner: R,
+    delivered: bool,
+}
+
+impl<R: Read> Read for TruncationTolerant<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self.inner.read(buf) {
+            Ok(n) => {
+                self.delivered |= n > 0;
+                Ok(n)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof && self.delivered => Ok(0),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// The uncompressed size a gzip file declares in its last four bytes (ISIZE, RFC 1952;
+/// modulo 2^32, and only a hint: a crafted file can say anything), to size the buffer.
+fn gzip_size_hint(f: &File, len: u64) -> u64 {
+    let mut tail = [0u8; 4];
+    #[cfg(unix)]
+    let ok = len >= 4 && std::os::unix::fs::FileExt::read_exact_at(f, &mut tail, len - 4).is_ok();
+    #[cfg(not(unix))]
+    let ok = {
+        let _ = (f, len);
+        false
+    };
+    if ok {
+        u32::from_le_bytes(tail) as u64
+    } else {
+        0
+    }
+}
+
 impl SharedFile {
     fn open(path: &Path) -> std::io::Result<SharedFile> {
-        let file = File::open(path)?;
+        let file = crate::fsutil::open_regular(path)?;
         let len = file.metadata()?.len();
         Ok(SharedFile {
             file: std::sync::Arc::new(file),
@@ -310,6 +359,49 @@ impl ZipArchives {
     }
 }
 
+/// A path as text without losing information: valid UTF-8 as it is; on Unix, a byte
+/// that is not part of valid UTF-8 is written `\xNN` (Latin-1 `R\xe9cup.fit`), where
+/// `Path::display` would turn `Récup.fit` and `Rècup.fit` (Latin-1) both into `R�cup.fit`,
+/// and the store would then take two files for one (issue 17).
+pub fn path_text(p: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = p.as_os_str().as_bytes();
+        if let Ok(s) = std::str::from_utf8(bytes) {
+            return s.to_string();
+        }
+        let mut out = String::with_capacity(bytes.len() + 8);
+        for chunk in bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02x}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        p.display().to_string()
+    }
+}
+
+/// The number of entries a zip's end-of-central-directory record declares (APPNOTE
+/// 4.3.16; None for Zip64 archives, whose count lives elsewhere, or when not found).
+fn declared_entries(path: &Path) -> Option<u64> {
+    use std::io::{Seek, SeekFrom};
+    let mut f = crate::fsutil::open_regular(path).ok()?;
+    let len = f.metadata().ok()?.len();
+    // The record is 22 bytes plus a comment of at most 65,535.
+    let tail_len = len.min(22 + 65_535);
+    f.seek(SeekFrom::Start(len - tail_len)).ok()?;
+    let mut tail = Vec::with_capacity(tail_len as usize);
+    f.take(tail_len).read_to_end(&mut tail).ok()?;
+    let at = tail.windows(4).rposition(|w| w == b"PK\x05\x06")?;
+    let total = u16::from_le_bytes([*tail.get(at + 10)?, *tail.get(at + 11)?]);
+    (total != 0xFFFF).then_some(total as u64)
+}
+
 /// What a walk found.
 #[derive(Debug, Default)]
 pub struct Inputs {
@@ -319,6 +411,20 @@ pub struct Inputs {
     pub skipped: usize,
     /// Paths or archives that could not be read at all.
     pub errors: Vec<InputError>,
+    /// Special files (FIFOs, devices, sockets) skipped: one line each for stderr. They
+    /// are counted in `skipped` too; they are not failures.
+    pub notes: Vec<String>,
+}
+
+impl Inputs {
+    fn skip_special(&mut self, path: &Path, ty: &std::fs::FileType) {
+        self.skipped += 1;
+        self.notes.push(format!(
+            "skipped {}: {}, not a regular file",
+            path.display(),
+            crate::fsutil::kind_of(ty)
+        ));
+    }
 }
 
 fn is_fit_name(name: &str) -> Option<bool> {
@@ -348,6 +454,7 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
                 source,
             }),
             Ok(m) if m.is_dir() => walk(p, &mut out),
+            Ok(m) if !m.is_file() => out.skip_special(p, &m.file_type()),
             Ok(m) => {
                 let name = p.to_string_lossy();
                 if is_zip_name(&name) {
@@ -392,6 +499,19 @@ fn walk(dir: &Path, out: &mut Inputs) {
             .file_name()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
+        let wanted = is_fit_name(&name).is_some() || is_zip_name(&name);
+        if wanted && !ty.is_file() {
+            // A symbolic link is followed; anything but a regular file is skipped.
+            match std::fs::metadata(&p) {
+                Ok(m) if m.is_file() => {}
+                Ok(m) => {
+                    out.skip_special(&p, &m.file_type());
+                    continue;
+                }
+                // A dangling link: reading it reports the error with the path.
+                Err(_) => {}
+            }
+        }
         if let Some(gz) = is_fit_name(&name) {
             let size = std::fs::metadata(&p).map(|m| m.len()).unwrap_or(0);
             out.files.push(InputFile {
@@ -412,7 +532,7 @@ fn add_zip(path: &Path, out: &mut Inputs) {
         path: path.to_path_buf(),
         message,
     };
-    let archive = File::open(path)
+    let archive = crate::fsutil::open_regular(path)
         .map_err(|e| zerr(e.to_string()))
         .and_then(|f| zip::ZipArchive::new(BufReader::new(f)).map_err(|e| zerr(e.to_string())));
     let mut archive = match archive {
@@ -422,6 +542,17 @@ fn add_zip(path: &Path, out: &mut Inputs) {
             return;
         }
     };
+    // The zip reader keys entries by name: of two entries with one name it keeps the
+    // last, and the others would vanish without a word. Count them from the archive's
+    // own end record and say so.
+    if let Some(declared) = declared_entries(path) {
+        let lost = declared.saturating_sub(archive.len() as u64);
+        if lost > 0 {
+            out.errors.push(zerr(format!(
+                "{lost} of its {declared} entries have the same name as another entry and cannot be read (only the last of each name is)"
+            )));
+        }
+    }
     for index in 0..archive.len() {
         let Ok(entry) = archive.by_index_raw(index) else {
             out.skipped += 1;
@@ -449,6 +580,40 @@ fn add_zip(path: &Path, out: &mut Inputs) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_truncated_gzip_keeps_what_came_before_the_cut() {
+        use std::io::Write;
+        let data: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&data).unwrap();
+        let gz = gz.finish().unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("cut.fit.gz");
+        std::fs::write(&path, &gz[..gz.len() / 2]).unwrap();
+        let input = InputFile {
+            location: Location::File(path.clone()),
+            gz: true,
+            stored_bytes: 0,
+        };
+        let got = input.read().unwrap();
+        assert!(!got.is_empty() && got.len() < data.len());
+        assert_eq!(got[..], data[..got.len()]);
+        // Not gzip at all is still an error.
+        std::fs::write(&path, b"not gzip data at all").unwrap();
+        assert!(input.read().is_err());
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn names_that_are_not_utf8_stay_distinct() {
+        use std::os::unix::ffi::OsStrExt;
+        let a = Path::new(std::ffi::OsStr::from_bytes(b"/in/R\xe9cup.fit"));
+        let b = Path::new(std::ffi::OsStr::from_bytes(b"/in/R\xe8cup.fit"));
+        assert_eq!(path_text(a), "/in/R\\xe9cup.fit");
+        assert_ne!(path_text(a), path_text(b));
+        assert_eq!(path_text(Path::new("/in/Récup.fit")), "/in/Récup.fit");
+    }
 
     #[test]
     fn names_are_recognised_case_insensitively() {

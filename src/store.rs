@@ -9,11 +9,11 @@
 //! # Layout
 //!
 //! ```text
-//! DIR/manifest.json                                  the commit point (see below)
-//! DIR/files/files-g000007.parquet                    one row per input file seen
-//! DIR/sessions/year=2024/part-g000007-0000.parquet   one row per session
-//! DIR/samples/year=2024/part-g000007-0000.parquet    one row per record sample
-//! DIR/timer/year=2024/part-g000007-0000.parquet      one row per timer-running interval
+//! DIR/manifest.json                                          the commit point (see below)
+//! DIR/files/files-g000007-1f2e3d4c.parquet                   one row per input file seen
+//! DIR/sessions/year=2024/part-g000007-1f2e3d4c-0000.parquet  one row per session
+//! DIR/samples/year=2024/part-g000007-1f2e3d4c-0000.parquet   one row per record sample
+//! DIR/timer/year=2024/part-g000007-1f2e3d4c-0000.parquet     one row per timer-running interval
 //! ```
 //!
 //! Rows are partitioned (Hive style) by the UTC year of a file's first session; all rows
@@ -59,7 +59,7 @@
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
 //! `fit_bytes` (decompressed), `status` (ok, salvaged, not_activity, duplicate, failed),
 //! `messages` list<str> (damage warnings or the error), `duplicate_of`, `ingested_at`,
-//! `year`, `part` (`2024/part-g000007-0000`), `sample_offset` / `sample_rows` (the file's
+//! `year`, `part` (`2024/part-g000007-1f2e3d4c-0000`), `sample_offset` / `sample_rows` (the file's
 //! rows in the part's samples), `sessions`, `hr_from_strap`, `has_real_dates`, and the
 //! `file_id`: `file_type`, `manufacturer`, `product`, `serial_number`, `time_created`.
 //!
@@ -76,7 +76,8 @@
 //! the old manifest, which names only complete files of the previous generation. Part
 //! names carry the generation, so new parts never overwrite old ones. The next ingest
 //! deletes files that no manifest names (left by a crash); after a commit it deletes the
-//! files the new manifest no longer names. A `.lock` file keeps two ingests apart.
+//! files the new manifest no longer names. An OS advisory lock on `.lock`
+//! keeps two writers apart; part names carry a per-writer tag besides the generation.
 //!
 //! Reading the folder by glob (`samples/**/*.parquet`) is exact after any completed
 //! ingest; after an interrupted one, read the files `manifest.json` lists (or run the
@@ -158,13 +159,13 @@ pub enum StoreError {
         /// polars' message.
         message: String,
     },
-    /// Another ingest holds the lock.
-    #[error("the store is being written by another hrzones ingest (pid {pid}); if none is running, remove {lock}")]
+    /// Another writer holds the lock.
+    #[error("the store is being written by {}; wait for it to finish and run this again (lock: {})", holder(*pid), lock.display())]
     Locked {
         /// The lock file.
         lock: PathBuf,
-        /// The process holding it.
-        pid: u32,
+        /// The process holding it, when it could be read.
+        pid: Option<u32>,
     },
     /// The `files` table refers to a part the manifest does not list.
     #[error("store {path} is inconsistent: {message}")]
@@ -180,6 +181,13 @@ pub enum StoreError {
         /// The store.
         path: PathBuf,
     },
+}
+
+fn holder(pid: Option<u32>) -> String {
+    match pid {
+        Some(pid) => format!("pid {pid}"),
+        None => "another hrzones process".to_string(),
+    }
 }
 
 fn parquet_err(path: &Path) -> impl Fn(PolarsError) -> StoreError + '_ {
@@ -630,12 +638,30 @@ impl Store {
         let xp = self.part_path(part, "samples");
         let sp = self.part_path(part, "sessions");
         let tp = self.part_path(part, "timer");
-        let x = read_parquet(&xp, Some(cols.names()))?;
+        // The store is input like any other: each table's row count must be the one the
+        // manifest recorded (a swapped, truncated or foreign file is an error, never a
+        // wrong number).
+        let counted = |path: &Path, df: DataFrame, want: u64| -> Result<DataFrame, StoreError> {
+            if df.height() as u64 != want {
+                return Err(StoreError::Inconsistent {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{} rows where manifest.json records {want} for part {}",
+                        df.height(),
+                        part.id()
+                    ),
+                });
+            }
+            Ok(df)
+        };
+        let x = counted(&xp, read_parquet(&xp, Some(cols.names()))?, part.samples)?;
         let samples = PartSamples::from_frame(&x, cols).map_err(parquet_err(&xp))?;
         drop(x);
-        let sessions = PartSessions::from_frame(read_parquet(&sp, None)?);
+        let sessions =
+            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?);
         let session_rows = runs(&sessions.hashes().map_err(parquet_err(&sp))?);
-        let timer = PartTimer::from_frame(&read_parquet(&tp, None)?).map_err(parquet_err(&tp))?;
+        let timer = PartTimer::from_frame(&counted(&tp, read_parquet(&tp, None)?, part.timer)?)
+            .map_err(parquet_err(&tp))?;
         let timer_rows = runs(&timer.hash);
         Ok(PartData {
             samples,
@@ -658,8 +684,26 @@ impl Store {
                     message: format!("no sessions rows for {} in part {:?}", e.path, e.part),
                 })?;
         let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
-        let start = e.sample_offset as usize;
-        let xrows = start..start + e.sample_rows as usize;
+        // The files table's offset and count must be exactly the file's rows in the
+        // part's samples (their file_hash says which they are).
+        let start = usize::try_from(e.sample_offset).unwrap_or(usize::MAX);
+        let xrows = start..start.saturating_add(usize::try_from(e.sample_rows).unwrap_or(0));
+        let actual = data.samples.rows_of.get(&hash).cloned();
+        let fits = match actual.clone() {
+            Some(r) => r == xrows,
+            None => xrows.is_empty(),
+        };
+        if !fits {
+            let actual = actual.unwrap_or(0..0);
+            return Err(StoreError::Inconsistent {
+                path,
+                message: format!(
+                    "the files table puts {} at sample rows {xrows:?} of part {}, but its rows there are {actual:?}",
+                    e.path,
+                    e.part.as_deref().unwrap_or("?")
+                ),
+            });
+        }
         rebuild(
             FileMeta {
                 path: &e.path,

@@ -527,10 +527,8 @@ fn an_interrupted_ingest_leaves_the_previous_store_readable() {
         .filter(|(_, v)| v.is_some())
         .count();
     assert_eq!(n, 5);
-    assert!(
-        !store_dir.join(".lock").exists(),
-        "the lock must be released"
-    );
+    // The lock was released: another writer can take it at once.
+    drop(hrzones::store::manifest::Lock::acquire(&store_dir).expect("the lock must be released"));
 
     let resumed = ingest_dir(&input, &store_dir, &quiet());
     assert_eq!((resumed.new, resumed.unchanged), (names.len() - 5, 5));

@@ -497,11 +497,16 @@ impl LabelBook {
     }
 }
 
+/// Largest labels file or `activities.csv` read: 64 MiB is about 200,000 activities with
+/// long descriptions; this stops `--labels /dev/zero` from filling memory.
+pub const MAX_LABELS_BYTES: u64 = 64 << 20;
+
 fn read_text(path: &Path) -> Result<String, LabelError> {
-    let bytes = std::fs::read(path).map_err(|source| LabelError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        crate::fsutil::read_capped(path, MAX_LABELS_BYTES).map_err(|source| LabelError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 

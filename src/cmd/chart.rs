@@ -168,10 +168,20 @@ pub fn chart_stem(source_name: &str) -> String {
     let clean = clean.trim_start_matches('.').to_string();
     if clean.is_empty() {
         "activity".to_string()
+    } else if clean.len() > MAX_STEM {
+        // File names are at most 255 bytes: a zip entry name can be longer (it made
+        // `chart` exit 2). Cut, with a hash of the whole name so cut names stay distinct.
+        // `clean` is ASCII, so any byte index is a character boundary.
+        let h = xxhash_rust::xxh3::xxh3_64(stem.as_bytes());
+        format!("{}_{:08x}", &clean[..MAX_STEM], h >> 32)
     } else {
         clean
     }
 }
+
+/// Longest stem kept whole: with a hash, a session number and an extension the chart's
+/// file name stays far below the 255 bytes file systems allow.
+const MAX_STEM: usize = 120;
 
 /// Stems shared by more than one input, which then get a hash suffix.
 fn shared_stems(names: impl IntoIterator<Item = String>) -> HashMap<String, usize> {
@@ -199,8 +209,30 @@ fn chart_file_name(
     }
 }
 
-/// `p` made absolute with symlinks resolved as far as it exists.
+/// `p` made absolute with symlinks resolved as far as it exists, and `.`/`..` in the part
+/// that does not exist yet applied (`out/nothere/../../in` is `in`: create_dir_all walks
+/// it that way; it was a way to write into an input folder).
 fn resolved(p: &Path) -> PathBuf {
+    normalised(&resolved_prefix(p))
+}
+
+/// Applies `.` and `..` lexically (the path's existing prefix is already canonical).
+fn normalised(p: &Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+fn resolved_prefix(p: &Path) -> PathBuf {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let mut existing = abs.clone();
     let mut rest = Vec::new();
@@ -299,6 +331,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     check_out_dir(&args.out, &args.input.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;
+    // Again on the folder as it now exists (canonical: symlinks made meanwhile count).
+    check_out_dir(&args.out, &args.input.paths)?;
     chart::ensure_fonts()?;
     let format = if args.svg {
         ChartFormat::Svg
@@ -307,12 +341,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     // Names are planned before the parallel run so that two inputs with the same stem
     // never race for one file name.
-    let shared = shared_stems(
-        source::collect(&args.input.paths)
+    let names: Vec<String> = match &args.input.store {
+        // With --store the charted files are the store's (PATHs only select among them).
+        Some(dir) => crate::store::Store::open(dir)?
+            .files()
+            .iter()
+            .filter(|e| e.has_rows())
+            .map(|e| e.path.clone())
+            .collect(),
+        None => source::collect(&args.input.paths)
             .files
             .iter()
-            .map(|f| f.name()),
-    );
+            .map(|f| f.name())
+            .collect(),
+    };
+    let shared = shared_stems(names);
 
     let started = Instant::now();
     // The recovery audit needs every session's context, so it runs first, over the
@@ -425,6 +468,17 @@ mod tests {
     }
 
     #[test]
+    fn long_entry_names_give_file_names_file_systems_accept() {
+        let long = format!("export.zip:{}.fit", "a".repeat(300));
+        let other = format!("export.zip:{}b.fit", "a".repeat(300));
+        let stem = chart_stem(&long);
+        assert!(stem.len() <= MAX_STEM + 9, "{}", stem.len());
+        assert_ne!(stem, chart_stem(&other));
+        let name = chart_file_name(&long, 12, &HashMap::new(), "png");
+        assert!(name.len() < 200, "{name}");
+    }
+
+    #[test]
     fn shared_stems_get_a_stable_distinct_suffix() {
         let names = ["/a/run.fit", "/b/run.fit.gz", "/c/other.fit"].map(String::from);
         let shared = shared_stems(names.clone());
@@ -450,5 +504,16 @@ mod tests {
         assert!(check_out_dir(&input.join("charts"), std::slice::from_ref(&file)).is_ok());
         let other = tempfile::tempdir().unwrap();
         assert!(check_out_dir(other.path(), std::slice::from_ref(&input)).is_ok());
+        // Issue 17 item 9: `..` through folders that do not exist yet.
+        let sneaky = other
+            .path()
+            .join("nothere/../..")
+            .join(input.file_name().unwrap())
+            .join("charts");
+        assert!(
+            check_out_dir(&sneaky, std::slice::from_ref(&input)).is_err(),
+            "{}",
+            sneaky.display()
+        );
     }
 }

@@ -27,6 +27,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(1));
     }
     let Some(input) = found.files.first() else {
+        if let Some(n) = found.notes.first() {
+            eprintln!("hrzones: {n}");
+            return Ok(ExitCode::from(1));
+        }
         eprintln!("hrzones: {}: no FIT file there", args.file.display());
         return Ok(ExitCode::from(1));
     };

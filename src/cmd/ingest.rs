@@ -54,6 +54,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for e in &found.errors {
         eprintln!("hrzones: {e}");
     }
+    for n in &found.notes {
+        eprintln!("hrzones: note: {n}");
+    }
     let opts = IngestOptions {
         policy: Policy {
             accept_bad_crc: args.accept_bad_crc,

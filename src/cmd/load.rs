@@ -118,6 +118,9 @@ fn cell_of(v: AnyValue<'_>) -> Cell {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
+    if let Some(u) = args.until {
+        load::check_until(u)?;
+    }
     let opts = PmcOptions {
         ctl_days: args.ctl_days,
         atl_days: args.atl_days,

@@ -74,12 +74,7 @@ where
         let under: Vec<String> = input
             .paths
             .iter()
-            .map(|p| {
-                std::fs::canonicalize(p)
-                    .unwrap_or_else(|_| p.clone())
-                    .to_string_lossy()
-                    .to_string()
-            })
+            .map(|p| source::path_text(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
             .collect();
         let select =
             |e: &FileEntry| under.is_empty() || under.iter().any(|u| path_is_under(&e.path, u));
@@ -89,12 +84,29 @@ where
         if report {
             report_files(results.iter().map(|(r, _)| r));
         }
-        let summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        let mut summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        // A PATH that selects nothing is most likely mistyped: say so, and exit 1 as for
+        // a path that cannot be read (it used to give empty output and exit 0).
+        for (p, u) in input.paths.iter().zip(&under) {
+            if !store.files().iter().any(|e| path_is_under(&e.path, u)) {
+                if report {
+                    eprintln!(
+                        "hrzones: {}: the store {} holds no file there",
+                        p.display(),
+                        dir.display()
+                    );
+                }
+                summary.failed += 1;
+            }
+        }
         return Ok((results, summary));
     }
     let found = source::collect(&input.paths);
     for e in found.errors.iter().filter(|_| report) {
         eprintln!("hrzones: {e}");
+    }
+    for n in found.notes.iter().filter(|_| report) {
+        eprintln!("hrzones: note: {n}");
     }
     let policy = Policy {
         accept_bad_crc: input.accept_bad_crc,

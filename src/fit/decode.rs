@@ -45,6 +45,41 @@ pub enum DecodeError {
         /// The header size byte.
         size: u8,
     },
+    /// More messages of one kind than any real activity holds (see [`MessageLimits`]):
+    /// refused whole, so that one crafted file cannot take gigabytes of memory.
+    #[error("more than {limit} {kind} messages (at byte {offset}), over the per-file limit; refusing the file")]
+    TooManyMessages {
+        /// `record`, `session/lap` or `other`.
+        kind: &'static str,
+        /// The limit passed.
+        limit: u64,
+        /// Offset of the first message over the limit.
+        offset: u64,
+    },
+}
+
+/// Per-file limits on the messages the decoder keeps, so that memory per file is bounded
+/// by design, not by the input's size: a 1.5 MB `.fit.gz` can hold 131 million 2-byte
+/// records (5 GB decoded). Each limit is far above any real activity: a record a second
+/// for 23 days; a session or lap a minute for 104 days.
+#[derive(Debug, Clone, Copy)]
+pub struct MessageLimits;
+
+impl MessageLimits {
+    /// `record` messages (about 30 bytes each once decoded, 60 MB at the limit).
+    pub const RECORDS: u64 = 2_000_000;
+    /// `session` + `lap` messages (about 360 bytes each decoded, 54 MB at the limit).
+    pub const SUMMARIES: u64 = 150_000;
+    /// Every other kept message (events, hr, sport, workout, zones; ≤ 100 bytes each).
+    pub const OTHER: u64 = 1_000_000;
+}
+
+/// Messages kept so far, by [`MessageLimits`] class.
+#[derive(Debug, Default, Clone, Copy)]
+struct KeptCounts {
+    records: u64,
+    summaries: u64,
+    other: u64,
 }
 
 /// Damage (or a tolerated quirk) found while decoding; the data before it is kept.
@@ -905,11 +940,14 @@ struct Decoder<'a> {
     narrow_first: u64,
     raw_hr: Vec<RawHr>,
     saw_file_id: bool,
+    kept: KeptCounts,
+    over_limit: Option<DecodeError>,
 }
 
 /// Decodes a whole FIT file (or chain of FIT files) from memory.
 ///
-/// Returns `Err` only when nothing usable can be read (empty, too short, not FIT). Damage
+/// Returns `Err` when nothing usable can be read (empty, too short, not FIT), or when the
+/// file holds more messages than [`MessageLimits`] allows. Damage
 /// after a valid header is reported in [`FitData::warnings`] with what came before kept.
 pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<FitData, DecodeError> {
     let mut d = Decoder {
@@ -921,6 +959,8 @@ pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<FitData, DecodeError>
         narrow_first: 0,
         raw_hr: Vec::new(),
         saw_file_id: false,
+        kept: KeptCounts::default(),
+        over_limit: None,
     };
     d.run(opts)?;
     Ok(d.finish())
@@ -1024,6 +1064,9 @@ impl<'a> Decoder<'a> {
             // Definitions do not carry over between chained files.
             self.defs = Default::default();
             self.messages(pos, &rest[data_start..data_end], pos + data_start);
+            if let Some(e) = self.over_limit.take() {
+                return Err(e);
+            }
             pos += next;
             if pos >= bytes.len() {
                 return Ok(());
@@ -1220,6 +1263,28 @@ impl<'a> Decoder<'a> {
             return None;
         };
         self.out.data_messages += 1;
+        // Only messages that leave something behind count (a message none of whose
+        // fields we read costs nothing but the time to step over it).
+        if def.kind != Kind::Skip && !matches!(def.path, MsgPath::Nothing) {
+            let (count, limit, kind) = match def.kind {
+                Kind::Record => (&mut self.kept.records, MessageLimits::RECORDS, "record"),
+                Kind::Session | Kind::Lap => (
+                    &mut self.kept.summaries,
+                    MessageLimits::SUMMARIES,
+                    "session/lap",
+                ),
+                _ => (&mut self.kept.other, MessageLimits::OTHER, "other"),
+            };
+            *count += 1;
+            if *count > limit {
+                self.over_limit = Some(DecodeError::TooManyMessages {
+                    kind,
+                    limit,
+                    offset: at as u64,
+                });
+                return None;
+            }
+        }
         match &def.path {
             MsgPath::Nothing => {}
             MsgPath::TimestampOnly => {

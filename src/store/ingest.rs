@@ -317,6 +317,27 @@ where
     }
 }
 
+/// `part-g000007-1f2e3d4c-0003`: generation, writer, sequence. The writer tag makes the
+/// names of two writers differ even if both ever used one generation, so neither can
+/// overwrite the other's files.
+fn part_name(generation: u64, writer: u32, seq: usize) -> String {
+    format!("part-g{generation:06}-{writer:08x}-{seq:04}")
+}
+
+/// A tag unique to this writer: a hash of the process id, the thread and the time.
+fn writer_tag() -> u32 {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let seed = format!(
+        "{}-{:?}-{now}",
+        std::process::id(),
+        std::thread::current().id()
+    );
+    xxhash_rust::xxh3::xxh3_64(seed.as_bytes()) as u32
+}
+
 /// A part to write.
 struct Job {
     year: i32,
@@ -365,6 +386,7 @@ struct Buffer {
 /// State of the sequential phase.
 struct Parts {
     generation: u64,
+    writer: u32,
     seq: usize,
     buffers: BTreeMap<i32, Buffer>,
     part_rows: usize,
@@ -373,7 +395,7 @@ struct Parts {
 
 impl Parts {
     fn next_name(&mut self) -> String {
-        let n = format!("part-g{:06}-{:04}", self.generation, self.seq);
+        let n = part_name(self.generation, self.writer, self.seq);
         self.seq += 1;
         n
     }
@@ -462,6 +484,7 @@ where
     };
     collect_garbage(dir, &old_manifest.referenced());
     let generation = old_manifest.generation + 1;
+    let writer = writer_tag();
 
     let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.path.as_str(), e)).collect();
     let live: HashMap<u64, &str> = old_files
@@ -516,6 +539,7 @@ where
     drop(rx);
     let mut parts = Parts {
         generation,
+        writer,
         seq: 0,
         buffers: BTreeMap::new(),
         part_rows: opts.part_rows.max(1),
@@ -630,7 +654,13 @@ where
 
     // Parts holding rows of replaced files: rewrite them without those rows.
     let mut seq = parts.seq;
-    let rewritten = rewrite_parts(dir, &old_manifest, &replaced, generation, &mut seq)?;
+    let rewritten = rewrite_parts(
+        dir,
+        &old_manifest,
+        &replaced,
+        (generation, writer),
+        &mut seq,
+    )?;
     summary.parts_rewritten = rewritten.len();
 
     // The new files table: old entries, overwritten by this run's, parts renamed.
@@ -671,11 +701,32 @@ where
         return Ok((summary, results));
     }
 
-    let files_rel = format!("files/files-g{generation:06}.parquet");
+    let files_rel = format!("files/files-g{generation:06}-{writer:08x}.parquet");
     let mut df = super::files_frame(&final_files).map_err(parquet_err(&dir.join(&files_rel)))?;
     write_parquet(&dir.join(&files_rel), &mut df, statistics("files"))?;
-    for t in PART_TABLES {
-        let _ = manifest::sync_dir(&dir.join(t));
+    // Every folder that gained a name is flushed before the commit, so after a power
+    // loss the manifest never names a file whose directory entry was lost: the `year=`
+    // folders, the table folders that may have gained a `year=` folder, and `files/`.
+    let mut folders: HashSet<std::path::PathBuf> = HashSet::new();
+    for p in &final_parts {
+        for t in PART_TABLES {
+            if let Some(parent) = p.rel_path(t).parent() {
+                folders.insert(dir.join(parent));
+            }
+        }
+    }
+    folders.extend(PART_TABLES.iter().map(|t| dir.join(t)));
+    folders.insert(dir.join("files"));
+    for f in &folders {
+        match manifest::sync_dir(f) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(StoreError::Io {
+                    path: f.clone(),
+                    source: e,
+                })
+            }
+            _ => {}
+        }
     }
     let new_manifest = Manifest {
         generation,
@@ -689,6 +740,18 @@ where
     if opts.fail_before_commit {
         return Err(StoreError::Interrupted {
             path: dir.to_path_buf(),
+        });
+    }
+    // The lock makes this impossible; checked anyway (a file system that ignores advisory
+    // locks, a hand-run second writer): never replace a generation we did not read.
+    let current = Manifest::read(dir)?.unwrap_or_default();
+    if current.generation != old_manifest.generation {
+        return Err(StoreError::Inconsistent {
+            path: dir.to_path_buf(),
+            message: format!(
+                "another writer committed generation {} during this ingest; run it again",
+                current.generation
+            ),
         });
     }
     new_manifest.commit(dir)?;
@@ -721,7 +784,7 @@ fn rewrite_parts(
     dir: &Path,
     old: &Manifest,
     replaced: &[FileEntry],
-    generation: u64,
+    (generation, writer): (u64, u32),
     seq: &mut usize,
 ) -> Result<HashMap<String, Rewrite>, StoreError> {
     let mut by_part: BTreeMap<String, Vec<&FileEntry>> = BTreeMap::new();
@@ -741,7 +804,7 @@ fn rewrite_parts(
             .map(|e| (e.sample_offset, e.sample_rows))
             .collect();
         removed.sort_unstable();
-        let name = format!("part-g{generation:06}-{:04}", *seq);
+        let name = part_name(generation, writer, *seq);
         *seq += 1;
         let mut meta = PartMeta {
             year: part.year,

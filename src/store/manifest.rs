@@ -4,7 +4,8 @@
 //! at any moment leaves either the old manifest or the new one, each naming parts that
 //! exist in full.
 //!
-//! Also the ingest lock (`.lock`), so two ingests never write one store at once.
+//! Also the writer lock (`.lock`, an OS advisory lock), so two ingests never write one
+//! store at once.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -177,64 +178,73 @@ pub fn sync_dir(dir: &Path) -> std::io::Result<()> {
     }
 }
 
-/// The ingest lock: `.lock` holding the writer's process id, removed on drop. A lock left
-/// by a process that no longer runs (an interrupted ingest) is taken over.
+/// The store's writer lock: an OS advisory lock (`flock` on Unix, `LockFileEx` on
+/// Windows, through `fs4`) on `DIR/.lock`, held from before the old manifest is read until
+/// after the commit and its clean-up. The kernel releases it when the process ends, even
+/// by `kill -9`, so a stale lock cannot exist and nothing ever has to be taken over.
+///
+/// The file itself is never deleted: a writer that deleted it on exit would let a
+/// second writer lock the old (unlinked) inode while a third creates and locks a new one
+/// (the classic `flock` + `unlink` race). It holds the holder's process id, for the
+/// message a refused writer prints; its content is only informative.
 #[derive(Debug)]
 pub struct Lock {
-    path: PathBuf,
+    file: std::fs::File,
 }
 
+/// Name of the lock file inside the store.
+pub const LOCK_FILE: &str = ".lock";
+
 impl Lock {
-    /// Takes the lock on the store in `dir`.
+    /// Takes the lock on the store in `dir`, or fails at once with
+    /// [`StoreError::Locked`] naming the process that holds it.
     pub fn acquire(dir: &Path) -> Result<Lock, StoreError> {
-        let path = dir.join(".lock");
-        for _ in 0..2 {
-            match std::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(&path)
-            {
-                Ok(mut f) => {
-                    let _ = writeln!(f, "{}", std::process::id());
-                    return Ok(Lock { path });
-                }
-                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
-                    let pid = std::fs::read_to_string(&path)
-                        .ok()
-                        .and_then(|s| s.trim().parse::<u32>().ok());
-                    if pid.is_some_and(process_is_running) {
-                        return Err(StoreError::Locked {
-                            lock: path,
-                            pid: pid.unwrap_or(0),
-                        });
-                    }
-                    // Left by a process that is gone: take it over.
-                    let _ = std::fs::remove_file(&path);
-                }
-                Err(source) => return Err(StoreError::Io { path, source }),
-            }
+        let path = dir.join(LOCK_FILE);
+        let io = |source| StoreError::Io {
+            path: path.clone(),
+            source,
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.read(true).write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            // Never follow a symlink planted as `.lock`, never block opening a FIFO.
+            options.custom_flags(
+                (rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK).bits() as i32,
+            );
         }
-        Err(StoreError::Locked { lock: path, pid: 0 })
+        let file = options.open(&path).map_err(io)?;
+        if !file.metadata().map_err(io)?.is_file() {
+            return Err(io(std::io::Error::other(
+                "the lock file is not a regular file; remove it",
+            )));
+        }
+        // Fully qualified: std has an inherent `File::try_lock` since 1.89, above our MSRV.
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => {}
+            Err(fs4::TryLockError::WouldBlock) => {
+                let pid = std::fs::read_to_string(&path)
+                    .ok()
+                    .and_then(|s| s.trim().parse::<u32>().ok());
+                return Err(StoreError::Locked { lock: path, pid });
+            }
+            Err(fs4::TryLockError::Error(source)) => return Err(io(source)),
+        }
+        let mut lock = Lock { file };
+        // Informative only: the pid for a refused writer's message.
+        let _ = lock.file.set_len(0);
+        let _ = writeln!(lock.file, "{}", std::process::id());
+        let _ = lock.file.flush();
+        Ok(lock)
     }
 }
 
 impl Drop for Lock {
     fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-/// Whether a process with this id runs (Linux: `/proc/<pid>`; elsewhere assume it does,
-/// so a stale lock must be removed by hand, as the error message says).
-fn process_is_running(pid: u32) -> bool {
-    if pid == std::process::id() {
-        // Another thread of this process is ingesting.
-        return true;
-    }
-    if Path::new("/proc/self").exists() {
-        Path::new(&format!("/proc/{pid}")).exists()
-    } else {
-        true
+        // Clear the pid while still holding the lock; closing the file releases it.
+        let _ = self.file.set_len(0);
+        let _ = fs4::FileExt::unlock(&self.file);
     }
 }
 
@@ -281,23 +291,33 @@ mod tests {
     }
 
     #[test]
-    fn a_lock_held_by_a_live_process_refuses_and_a_stale_one_is_taken_over() {
+    fn the_lock_is_exclusive_names_its_holder_and_is_released_on_drop() {
         let dir = tempfile::tempdir().unwrap();
         let lock = Lock::acquire(dir.path()).unwrap();
-        assert!(matches!(
-            Lock::acquire(dir.path()),
-            Err(StoreError::Locked { .. })
-        ));
-        drop(lock);
-        assert!(!dir.path().join(".lock").exists());
-        if Path::new("/proc/1").exists() {
-            std::fs::write(dir.path().join(".lock"), "1\n").unwrap();
-            assert!(matches!(
-                Lock::acquire(dir.path()),
-                Err(StoreError::Locked { pid: 1, .. })
-            ));
+        // A second open file description (as another process would have) is refused.
+        match Lock::acquire(dir.path()) {
+            Err(StoreError::Locked { pid, .. }) => assert_eq!(pid, Some(std::process::id())),
+            other => panic!("expected Locked, got {other:?}"),
         }
-        std::fs::write(dir.path().join(".lock"), "4294967295\n").unwrap();
+        drop(lock);
+        // Released, and the file stays (deleting it would reopen the flock/unlink race).
+        assert!(dir.path().join(LOCK_FILE).exists());
+        let again = Lock::acquire(dir.path()).unwrap();
+        drop(again);
+        // A pid left in the file by a killed writer means nothing: the kernel released
+        // its lock, so the next writer simply takes it.
+        std::fs::write(dir.path().join(LOCK_FILE), "1\n").unwrap();
         let _lock = Lock::acquire(dir.path()).unwrap();
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_lock_file_that_is_a_symlink_is_not_followed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("victim");
+        std::fs::write(&target, "keep").unwrap();
+        std::os::unix::fs::symlink(&target, dir.path().join(LOCK_FILE)).unwrap();
+        assert!(Lock::acquire(dir.path()).is_err());
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
     }
 }

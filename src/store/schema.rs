@@ -30,7 +30,10 @@ fn fit_f64_to_ms(t_s: f64) -> i64 {
 
 /// Unix milliseconds → FIT seconds (clamped to the `u32` range the decoder produces).
 fn ms_to_fit(ms: i64) -> u32 {
-    (ms - EPOCH_MS).div_euclid(1000).clamp(0, u32::MAX as i64) as u32
+    // Saturating: a tampered store may hold any i64 (an overflow check would panic).
+    ms.saturating_sub(EPOCH_MS)
+        .div_euclid(1000)
+        .clamp(0, u32::MAX as i64) as u32
 }
 
 /// The UTC year of FIT seconds: the partition a file's rows go to.
@@ -69,7 +72,11 @@ pub enum SampleColumns {
 
 impl SampleColumns {
     pub(crate) fn names(self) -> Vec<String> {
-        let mut v = vec![col::TIME.to_string(), col::HR_BPM.to_string()];
+        let mut v = vec![
+            col::FILE_HASH.to_string(),
+            col::TIME.to_string(),
+            col::HR_BPM.to_string(),
+        ];
         if self == SampleColumns::All {
             v.extend(
                 [
@@ -453,6 +460,9 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
 /// Sample columns of a part, converted once to the decoder's representation.
 #[derive(Debug, Default)]
 pub(crate) struct PartSamples {
+    /// Each file's rows (from the `file_hash` column), to check the `files` table's
+    /// offsets against.
+    pub rows_of: std::collections::HashMap<u64, Range<usize>>,
     pub t_s: Vec<u32>,
     pub hr_bpm: Vec<u8>,
     pub distance_m: Option<Vec<f64>>,
@@ -462,11 +472,16 @@ pub(crate) struct PartSamples {
     pub power_w: Option<Vec<f32>>,
 }
 
+/// The `hr_bpm` column as the decoder's u8 (0 = no value). A value above 255 cannot come
+/// from a FIT file: the store was altered, and clamping would give a wrong number.
 fn hr_or_zero(c: &Column) -> PolarsResult<Vec<u8>> {
     let ca = c.u32()?;
+    if let Some(max) = ca.max().filter(|&m| m > 255) {
+        polars_bail!(ComputeError: "hr_bpm holds {max}, above 255: not written by hrzones");
+    }
     let mut out = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
-        let narrow = |&v: &u32| v.min(255) as u8;
+        let narrow = |&v: &u32| v as u8;
         match arr.validity().filter(|v| v.unset_bits() > 0) {
             None => out.extend(arr.values().iter().map(narrow)),
             Some(valid) => out.extend(arr.values().iter().zip(valid.iter()).map(|(v, ok)| {
@@ -535,7 +550,14 @@ impl PartSamples {
                 Ok(None)
             }
         };
+        let hashes: Vec<u64> = df
+            .column(col::FILE_HASH)?
+            .u64()?
+            .iter()
+            .map(|h| h.unwrap_or(0))
+            .collect();
         Ok(PartSamples {
+            rows_of: runs(&hashes),
             t_s: fit_seconds(df.column(col::TIME)?)?,
             hr_bpm: hr_or_zero(df.column(col::HR_BPM)?)?,
             distance_m: opt64(col::DISTANCE_M)?,
@@ -582,7 +604,7 @@ pub(crate) struct PartTimer {
 }
 
 fn ms_to_fit_f64(ms: i64) -> f64 {
-    (ms - EPOCH_MS) as f64 / 1000.0
+    ms.saturating_sub(EPOCH_MS) as f64 / 1000.0
 }
 
 impl PartTimer {
@@ -637,7 +659,12 @@ pub(crate) fn runs(hashes: &[u64]) -> std::collections::HashMap<u64, Range<usize
 }
 
 fn get_u8(c: &Column, i: usize) -> PolarsResult<Option<u8>> {
-    Ok(c.u32()?.get(i).map(|v| v.min(255) as u8))
+    match c.u32()?.get(i) {
+        Some(v) => u8::try_from(v).map(Some).map_err(
+            |_| polars_err!(ComputeError: "{} row {i} holds {v}, above 255: not written by hrzones", c.name()),
+        ),
+        None => Ok(None),
+    }
 }
 
 fn get_f64(c: &Column, i: usize) -> PolarsResult<Option<f64>> {
@@ -725,6 +752,9 @@ impl PartSessions {
         let end_ms = self.c(col::END)?.datetime()?.physical().get(i);
         let first = req("sample_first")? as usize;
         let count = req("sample_count")? as usize;
+        let Some(last) = first.checked_add(count) else {
+            polars_bail!(ComputeError: "sessions row {i}: sample_first + sample_count overflows");
+        };
         let device_secs = get_list(self.c("device_zone_s")?, i, f64s)?;
         let device_zones = match device_secs {
             Some(secs) => Some(DeviceZones {
@@ -754,7 +784,7 @@ impl PartSessions {
             training_stress_score: get_f64(self.c("training_stress_score")?, i)?,
             total_training_effect: get_f64(self.c("total_training_effect")?, i)?,
             device_zones,
-            samples: first..first + count,
+            samples: first..last,
             synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
         })
     }
@@ -799,14 +829,23 @@ pub(crate) fn rebuild(
     xrows: Range<usize>,
 ) -> PolarsResult<Activity> {
     let level = sessions.file_level(srows.start)?;
-    let list: PolarsResult<Vec<Session>> = srows.map(|i| sessions.session(i)).collect();
+    let list: Vec<Session> = srows
+        .map(|i| sessions.session(i))
+        .collect::<PolarsResult<_>>()?;
     let samples = samples.slice(xrows.clone()).ok_or_else(
         || polars_err!(ComputeError: "{}: sample rows {xrows:?} are outside the part", meta.path),
     )?;
+    // Every range read from the store is checked before anything indexes with it.
+    for s in &list {
+        if s.samples.start > s.samples.end || s.samples.end > samples.len() {
+            polars_bail!(ComputeError: "{}: session {} refers to samples {:?}, but the file has {}",
+                meta.path, s.index, s.samples, samples.len());
+        }
+    }
     Ok(Activity {
         source: meta.path.to_string(),
         file_id: meta.file_id,
-        sessions: list?,
+        sessions: list,
         laps: Vec::new(),
         timer: timer.intervals(trows),
         samples,
