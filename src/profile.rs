@@ -4,8 +4,11 @@
 //!
 //! Layers, each overriding the one before: the profile file's base settings, then each
 //! `[[change]]` whose `from` date is on or before the session's date (UTC), then the
-//! command-line flags. What a file carries (the watch's zones, `zones_target`,
-//! `user_profile`) fills what the layers leave unset.
+//! section of the session's sport (`[sport.running]`, `[sport.cycling]`, any FIT sport
+//! name, or `[sport.other]` for sports without a section of their own) with its own
+//! dated `[[sport.NAME.change]]` entries, then the command-line flags. What a file
+//! carries (the watch's zones, `zones_target`, `user_profile`) fills what the layers
+//! leave unset. Profiles without `[sport.*]` sections read as before.
 //!
 //! ```toml
 //! # athlete.toml
@@ -18,8 +21,15 @@
 //! [[change]]
 //! from = 2024-03-01     # a TOML date or "2024-03-01"
 //! lthr = 175
+//!
+//! [sport.cycling]       # cycling sessions: these override the lines above
+//! lthr = 160
+//! [[sport.cycling.change]]
+//! from = 2025-01-01
+//! lthr = 163
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -127,7 +137,37 @@ pub struct DatedChange {
     pub settings: Thresholds,
 }
 
-/// The athlete profile: base settings and dated changes.
+/// One sport's settings: its base and its dated changes, layered over the profile's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SportSettings {
+    /// Base settings for the sport.
+    pub base: Thresholds,
+    /// Changes, sorted by date.
+    pub changes: Vec<DatedChange>,
+}
+
+impl SportSettings {
+    /// The base with every change up to `date` applied (None: the base only).
+    fn at(&self, date: Option<NaiveDate>) -> Thresholds {
+        layered(&self.base, &self.changes, date)
+    }
+}
+
+/// `base` with each change dated on or before `date` laid over it, in date order.
+fn layered(base: &Thresholds, changes: &[DatedChange], date: Option<NaiveDate>) -> Thresholds {
+    let mut t = base.clone();
+    if let Some(d) = date {
+        for c in changes.iter().filter(|c| c.from <= d) {
+            t = t.overlay(&c.settings);
+        }
+    }
+    t
+}
+
+/// The section name for sessions of a sport with no section of its own.
+pub const OTHER_SPORT: &str = "other";
+
+/// The athlete profile: base settings and dated changes, and per-sport sections.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AthleteProfile {
     /// Where it was read from.
@@ -136,6 +176,8 @@ pub struct AthleteProfile {
     pub base: Thresholds,
     /// Changes, sorted by date.
     pub changes: Vec<DatedChange>,
+    /// Per-sport sections by FIT sport name (`running`, `cycling`, ...) or [`OTHER_SPORT`].
+    pub sports: BTreeMap<String, SportSettings>,
 }
 
 /// Errors reading a profile.
@@ -188,6 +230,94 @@ struct ProfileFile {
     base: Thresholds,
     #[serde(default)]
     change: Vec<ChangeFile>,
+    #[serde(default)]
+    sport: BTreeMap<String, SportFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SportFile {
+    #[serde(flatten)]
+    base: Thresholds,
+    #[serde(default)]
+    change: Vec<ChangeFile>,
+}
+
+/// Whether `name` is a FIT sport name hrzones prints, or [`OTHER_SPORT`].
+fn is_sport_name(name: &str) -> bool {
+    name == OTHER_SPORT || (0..=u8::MAX).any(|v| crate::fit::profile::sport_name(v) == name)
+}
+
+/// Keys a settings table may hold.
+const SETTING_KEYS: [&str; 7] = [
+    "model",
+    "max_hr",
+    "resting_hr",
+    "lthr",
+    "bounds",
+    "percents",
+    "sex",
+];
+
+/// Checks the keys of a `[[change]]` array (serde's flatten does not reject unknown keys).
+fn check_changes(v: &toml::Value, at: &str) -> Result<(), String> {
+    let Some(arr) = v.as_array() else {
+        return Err(format!("{at} must be an array of tables ([[{at}]])"));
+    };
+    for c in arr.iter().filter_map(|c| c.as_table()) {
+        if let Some(bad) = c
+            .keys()
+            .find(|k| *k != "from" && !SETTING_KEYS.contains(&k.as_str()))
+        {
+            return Err(format!("unknown key {bad:?} in [[{at}]]"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the `[sport.NAME]` sections: known sport names and keys.
+fn check_sports(v: &toml::Value) -> Result<(), String> {
+    let Some(sports) = v.as_table() else {
+        return Err("sport must be a table of sections ([sport.running])".into());
+    };
+    for (name, section) in sports {
+        if !is_sport_name(name) {
+            return Err(format!(
+                "unknown sport {name:?} in [sport.{name}] (a FIT sport name such as running, cycling, swimming, or other)"
+            ));
+        }
+        let Some(section) = section.as_table() else {
+            return Err(format!("[sport.{name}] must be a table"));
+        };
+        for (k, v) in section {
+            if k == "change" {
+                check_changes(v, &format!("sport.{name}.change"))?;
+            } else if !SETTING_KEYS.contains(&k.as_str()) {
+                return Err(format!(
+                    "unknown key {k:?} in [sport.{name}] (known: {}, change)",
+                    SETTING_KEYS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parsed `[[change]]` entries, sorted by date.
+fn dated_changes(changes: Vec<ChangeFile>) -> Result<Vec<DatedChange>, String> {
+    let mut out = Vec::new();
+    for c in changes {
+        let from = parse_date(&c.from)?;
+        c.settings
+            .validate()
+            .map_err(|e| format!("[[change]] from {from}: {e}"))?;
+        out.push(DatedChange {
+            from,
+            settings: c.settings,
+        });
+    }
+    out.sort_by_key(|c| c.from);
+    Ok(out)
 }
 
 fn parse_date(v: &DateValue) -> Result<NaiveDate, String> {
@@ -210,51 +340,44 @@ impl AthleteProfile {
         let raw: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| perr(e.message().to_string()))?;
-        const KEYS: [&str; 8] = [
-            "model",
-            "max_hr",
-            "resting_hr",
-            "lthr",
-            "bounds",
-            "percents",
-            "sex",
-            "name",
-        ];
         for (k, v) in &raw {
-            if k == "change" {
-                if let Some(arr) = v.as_array() {
-                    for c in arr.iter().filter_map(|c| c.as_table()) {
-                        if let Some(bad) = c
-                            .keys()
-                            .find(|k| *k != "from" && !KEYS[..7].contains(&k.as_str()))
-                        {
-                            return Err(perr(format!("unknown key {bad:?} in [[change]]")));
-                        }
-                    }
+            match k.as_str() {
+                "change" => check_changes(v, "change").map_err(perr)?,
+                "sport" => check_sports(v).map_err(perr)?,
+                "name" => {}
+                k if SETTING_KEYS.contains(&k) => {}
+                _ => {
+                    return Err(perr(format!(
+                        "unknown key {k:?} (known: {}, name, change, sport)",
+                        SETTING_KEYS.join(", ")
+                    )))
                 }
-            } else if !KEYS.contains(&k.as_str()) {
-                return Err(perr(format!(
-                    "unknown key {k:?} (known: {}, change)",
-                    KEYS.join(", ")
-                )));
             }
         }
         let file: ProfileFile = toml::from_str(text).map_err(|e| perr(e.message().to_string()))?;
         let _ = file.name;
         file.base.validate()?;
-        let mut changes = Vec::new();
-        for c in file.change {
-            let from = parse_date(&c.from).map_err(perr)?;
-            changes.push(DatedChange {
-                from,
-                settings: c.settings,
-            });
+        let changes = dated_changes(file.change).map_err(perr)?;
+        let mut sports = BTreeMap::new();
+        for (name, sf) in file.sport {
+            sf.base
+                .validate()
+                .map_err(|e| perr(format!("[sport.{name}]: {e}")))?;
+            let changes =
+                dated_changes(sf.change).map_err(|e| perr(format!("[sport.{name}] {e}")))?;
+            sports.insert(
+                name,
+                SportSettings {
+                    base: sf.base,
+                    changes,
+                },
+            );
         }
-        changes.sort_by_key(|c| c.from);
         Ok(AthleteProfile {
             path: Some(path.to_path_buf()),
             base: file.base,
             changes,
+            sports,
         })
     }
 
@@ -267,15 +390,29 @@ impl AthleteProfile {
         AthleteProfile::from_toml(&text, path)
     }
 
-    /// The settings in force on `date` (None: the base settings only).
+    /// The settings in force on `date` for every sport (None: the base settings only).
     pub fn at(&self, date: Option<NaiveDate>) -> Thresholds {
-        let mut t = self.base.clone();
-        if let Some(d) = date {
-            for c in self.changes.iter().filter(|c| c.from <= d) {
-                t = t.overlay(&c.settings);
-            }
+        layered(&self.base, &self.changes, date)
+    }
+
+    /// The settings in force on `date` for a session of `sport` (a FIT sport name): the
+    /// profile's own layers, then the sport's section (or `[sport.other]` when the sport
+    /// has none) with its changes up to `date`.
+    pub fn for_sport(&self, sport: &str, date: Option<NaiveDate>) -> Thresholds {
+        let t = self.at(date);
+        match self
+            .sports
+            .get(sport)
+            .or_else(|| self.sports.get(OTHER_SPORT))
+        {
+            Some(section) => t.overlay(&section.at(date)),
+            None => t,
         }
-        t
+    }
+
+    /// True when the profile sets nothing.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.changes.is_empty() && self.sports.is_empty()
     }
 }
 
@@ -301,7 +438,9 @@ impl Settings {
     /// The settings in force for a session.
     pub fn for_session(&self, a: &Activity, s: &Session) -> Thresholds {
         let date = session_date(a, s);
-        self.profile.at(date).overlay(&self.overrides)
+        self.profile
+            .for_sport(s.sport_name(), date)
+            .overlay(&self.overrides)
     }
 }
 
