@@ -645,6 +645,57 @@ mod tests {
     }
 
     #[test]
+    fn sport_sections_override_by_sport_and_date() {
+        let p = AthleteProfile::from_toml(
+            r#"
+            max_hr = 190
+            lthr = 170
+            [[change]]
+            from = 2024-06-01
+            resting_hr = 50
+            [sport.running]
+            lthr = 172
+            [[sport.running.change]]
+            from = 2025-01-01
+            lthr = 175
+            max_hr = 188
+            [sport.cycling]
+            lthr = 160
+            [sport.other]
+            max_hr = 180
+            "#,
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let run24 = p.for_sport("running", d("2024-12-31"));
+        assert_eq!(
+            (run24.lthr, run24.max_hr, run24.resting_hr),
+            (Some(172), Some(190), Some(50))
+        );
+        let run25 = p.for_sport("running", d("2025-01-01"));
+        assert_eq!((run25.lthr, run25.max_hr), (Some(175), Some(188)));
+        assert_eq!(p.for_sport("cycling", d("2025-01-01")).lthr, Some(160));
+        // A sport without a section takes [sport.other]; the profile's own values below.
+        let swim = p.for_sport("swimming", d("2024-01-01"));
+        assert_eq!(
+            (swim.max_hr, swim.lthr, swim.resting_hr),
+            (Some(180), Some(170), None)
+        );
+        // Without [sport.*] sections, the profile reads as before.
+        let old = AthleteProfile::from_toml("lthr = 170", Path::new("p.toml")).unwrap();
+        assert_eq!(old.for_sport("running", d("2025-01-01")).lthr, Some(170));
+        for bad in [
+            "[sport.runing]\nlthr = 170",
+            "[sport.running]\nlthr_bpm = 170",
+            "[[sport.running.change]]\nfrom = 2024-01-01\nmax = 1",
+        ] {
+            let e = AthleteProfile::from_toml(bad, Path::new("p.toml")).unwrap_err();
+            assert!(e.to_string().contains("unknown"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn flags_override_the_profile() {
         let base = Thresholds {
             max_hr: Some(190),
