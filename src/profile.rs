@@ -178,6 +178,10 @@ pub struct AthleteProfile {
     pub changes: Vec<DatedChange>,
     /// Per-sport sections by FIT sport name (`running`, `cycling`, ...) or [`OTHER_SPORT`].
     pub sports: BTreeMap<String, SportSettings>,
+    /// Thresholds estimated from the archive being read (`hrzones thresholds`), used
+    /// for a session's zones only when nothing else gives it zones: no settings, and
+    /// no zones or max HR in its file ([`Settings::zones_for_session`]).
+    pub archive_estimates: Option<Box<AthleteProfile>>,
 }
 
 /// Errors reading a profile.
@@ -378,6 +382,7 @@ impl AthleteProfile {
             base: file.base,
             changes,
             sports,
+            archive_estimates: None,
         })
     }
 
@@ -410,6 +415,20 @@ impl AthleteProfile {
         }
     }
 
+    /// Where a sport's settings on `date` come from: `running from 2025-01-01`, or the
+    /// sport's base (`running`), or None when the profile has no section for it.
+    pub fn sport_origin(&self, sport: &str, date: Option<NaiveDate>) -> Option<String> {
+        let (name, section) = match self.sports.get_key_value(sport) {
+            Some(x) => x,
+            None => self.sports.get_key_value(OTHER_SPORT)?,
+        };
+        let last = date.and_then(|d| section.changes.iter().rev().find(|c| c.from <= d));
+        Some(match last {
+            Some(c) => format!("{name} from {}", c.from),
+            None => name.clone(),
+        })
+    }
+
     /// True when the profile sets nothing.
     pub fn is_empty(&self) -> bool {
         self.base.is_empty() && self.changes.is_empty() && self.sports.is_empty()
@@ -435,6 +454,40 @@ pub struct Sourced {
 }
 
 impl Settings {
+    /// The settings in force for a session and its zones ([`resolve_zones`]); when
+    /// these give no zones at all ([`ZoneError::NoZones`]: nothing configured, nothing
+    /// in the file) and the profile holds the archive's estimates, the zones from the
+    /// estimates for the session's sport and date, their source saying so.
+    pub fn zones_for_session(
+        &self,
+        a: &Activity,
+        s: &Session,
+    ) -> (Thresholds, Result<Zones, ZoneError>) {
+        let t = self.for_session(a, s);
+        let zones = resolve_zones(&t, a, s);
+        let Some(est) = self.profile.archive_estimates.as_deref() else {
+            return (t, zones);
+        };
+        if !matches!(zones, Err(ZoneError::NoZones)) {
+            return (t, zones);
+        }
+        let date = session_date(a, s);
+        let guess = est.for_sport(s.sport_name(), date).overlay(&t);
+        match resolve_zones(&guess, a, s) {
+            Ok(mut z) => {
+                let origin = est
+                    .sport_origin(s.sport_name(), date)
+                    .unwrap_or_else(|| "archive".into());
+                z.source = match z.source.strip_prefix("settings") {
+                    Some(rest) => format!("archive estimate ({origin}){rest}"),
+                    None => format!("archive estimate ({origin}): {}", z.source),
+                };
+                (t, Ok(z))
+            }
+            Err(_) => (t, zones),
+        }
+    }
+
     /// The settings in force for a session.
     pub fn for_session(&self, a: &Activity, s: &Session) -> Thresholds {
         let date = session_date(a, s);

@@ -473,3 +473,54 @@ fn bad_period_is_a_usage_error() {
         .code(2)
         .stderr(predicates::str::contains("bad period"));
 }
+
+#[test]
+fn an_archive_without_thresholds_uses_its_own_estimates() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_archive(tmp.path());
+    let rows = thresholds_json(tmp.path(), &[]);
+    let out = hrzones()
+        .args(["zones", "-q", "--format", "json"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("archive's own estimates"), "{stderr}");
+    let zones: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let source = |file: &str| {
+        zones
+            .iter()
+            .find(|z| z["file"].as_str().unwrap().ends_with(file))
+            .unwrap()["zone_source"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    // 2024 files carry nothing: the 2024 running estimate, said in zone_source.
+    let lthr24 = bpm(row(&rows, "running", "2024"), "lthr");
+    assert_eq!(
+        source("run_easy_2024_0.fit"),
+        format!("archive estimate (running): Friel % of LTHR {lthr24}")
+    );
+    let ride = bpm(row(&rows, "cycling", "2024"), "lthr");
+    assert_eq!(
+        source("ride_easy_2024_0.fit"),
+        format!("archive estimate (cycling): Friel % of LTHR {ride}")
+    );
+    // 2025 files carry the watch's max HR: the file's own numbers win.
+    assert_eq!(
+        source("run_easy_2025_0.fit"),
+        "file zones_target: % of max HR 185"
+    );
+
+    // A single file with nothing known refuses as before.
+    let out = hrzones()
+        .args(["zones", "-q", "--format", "json"])
+        .arg(tmp.path().join("run_easy_2024_0.fit"))
+        .output()
+        .unwrap();
+    let one: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(one[0]["zone_model"], "none");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("have no zones"));
+}

@@ -510,7 +510,7 @@ pub fn verdicts(
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     let rules = args.rules();
     rules.validate().map_err(anyhow::Error::msg)?;
     let pattern = match &args.label_pattern {

@@ -259,6 +259,47 @@ fn base_name(source: &str) -> &str {
     source.rsplit(['/', '\\', ':']).next().unwrap_or(source)
 }
 
+/// The default of `zones`, `audit`, `load` and `chart` with no thresholds given: for
+/// an archive (a folder or several files) or a store, the archive's own estimates
+/// (calendar years) become the zones of sessions whose files carry none, and stderr
+/// says so. A single file, or any settings given, leaves `settings` as it is.
+pub fn with_archive_estimates(
+    input: &InputArgs,
+    mut settings: crate::profile::Settings,
+) -> anyhow::Result<crate::profile::Settings> {
+    if !settings.profile.is_empty() || !settings.overrides.is_empty() {
+        return Ok(settings);
+    }
+    let archive =
+        input.store.is_some() || input.paths.len() > 1 || input.paths.iter().any(|p| p.is_dir());
+    if !archive {
+        return Ok(settings);
+    }
+    let quiet = InputArgs {
+        quiet: true,
+        ..input.clone()
+    };
+    let (results, _) = super::run_inputs_silently(&quiet, SessionEfforts::of_activity)?;
+    let efforts: Vec<SessionEfforts> = results
+        .into_iter()
+        .filter_map(|(_, r)| r)
+        .flatten()
+        .collect();
+    let files: std::collections::HashSet<&str> = efforts.iter().map(|e| e.file.as_str()).collect();
+    if files.len() < 2 {
+        return Ok(settings);
+    }
+    let estimates = thresholds::to_profile(&thresholds::estimate(&efforts, Period::default()));
+    if estimates.sports.is_empty() {
+        return Ok(settings);
+    }
+    eprintln!(
+        "hrzones: note: no thresholds given; sessions whose files carry no zones or max HR get zones from this archive's own estimates for their sport and year (zone_source \"archive estimate\"; see `hrzones thresholds`)"
+    );
+    settings.profile.archive_estimates = Some(Box::new(estimates));
+    Ok(settings)
+}
+
 fn period_text(p: Period) -> String {
     match p {
         Period::All => "all".into(),
