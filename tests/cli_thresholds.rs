@@ -524,3 +524,37 @@ fn an_archive_without_thresholds_uses_its_own_estimates() {
     assert_eq!(one[0]["zone_model"], "none");
     assert!(String::from_utf8_lossy(&out.stderr).contains("have no zones"));
 }
+
+#[test]
+fn the_text_table_keeps_every_column() {
+    let tmp = tempfile::tempdir().unwrap();
+    write_archive(tmp.path());
+    let out = hrzones()
+        .args(["thresholds", "-q", "--format", "table"])
+        .arg(tmp.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header = text.lines().next().unwrap();
+    let names: Vec<&str> = header.split_whitespace().collect();
+    assert_eq!(
+        names,
+        [
+            "sport", "period", "n", "hr", "max_hr", "eff", "watch", "lthr", "method", "eff",
+            "watch", "rest"
+        ]
+    );
+    // The 2024 running row: 7 sessions, all with HR, the field test, no resting HR.
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("running  2024"))
+        .unwrap();
+    let cells: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(&cells[2..4], ["7", "7"], "{row}");
+    assert!(cells.contains(&"test"), "{row}");
+    assert_eq!(cells.last(), Some(&"unknown"), "{row}");
+    assert!(
+        text.contains("run_2024_05_10.fit#0 2024-05-10 170 bpm/1200 s"),
+        "{text}"
+    );
+}

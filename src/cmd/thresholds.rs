@@ -135,7 +135,8 @@ fn short_method(e: &Estimate) -> &'static str {
 /// The text report: a table that fits 80 columns, then each row's evidence.
 fn text_report(rows: &[PeriodEstimate]) -> std::io::Result<Vec<u8>> {
     let mut t = Table::new([
-        "sport", "period", "n", "max_hr", "eff", "watch", "lthr", "method", "eff", "watch", "rest",
+        "sport", "period", "n", "hr", "max_hr", "eff", "watch", "lthr", "method", "eff", "watch",
+        "rest",
     ]);
     for p in rows {
         t.push(vec![
