@@ -390,6 +390,7 @@ fn estimates_match_the_athlete_built_into_the_archive() {
     assert_eq!(r["resting_hr_method"], "unknown");
     assert_eq!(r["watch_max_hr"], Value::Null);
     assert_eq!(r["sessions"], 7);
+    assert_eq!(r["hr_sessions"], 7);
 
     let r = row(&rows, "running", "2025");
     within(r, "max_hr", 188);

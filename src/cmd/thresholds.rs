@@ -4,7 +4,7 @@
 //! `--write-profile FILE` writes the estimates as a per-sport, dated athlete profile
 //! that `--profile` reads.
 //!
-//! Columns: sport, period, sessions, max_hr, max_hr_method, max_hr_efforts (sessions
+//! Columns: sport, period, sessions, hr_sessions (with at least 10 s of heart rate), max_hr, max_hr_method, max_hr_efforts (sessions
 //! within 3 % of it), max_hr_evidence (file#session date bpm/seconds held, best first),
 //! watch_max_hr (the setting in the period's files: one value or a range), lthr,
 //! lthr_method, lthr_efforts, lthr_evidence, lthr_why, lthr_field_test, lthr_race_60min,
@@ -51,10 +51,11 @@ pub struct Args {
     write_profile: Option<PathBuf>,
 }
 
-const COLUMNS: [&str; 21] = [
+const COLUMNS: [&str; 22] = [
     "sport",
     "period",
     "sessions",
+    "hr_sessions",
     "max_hr",
     "max_hr_method",
     "max_hr_efforts",
@@ -101,6 +102,7 @@ fn cells(p: &PeriodEstimate) -> Vec<Cell> {
         Cell::from(p.sport.name()),
         Cell::Str(p.period.clone()),
         Cell::Int(p.sessions as i64),
+        Cell::Int(p.sessions_with_hr as i64),
         Cell::opt_int(p.max_hr.value),
         Cell::Str(p.max_hr.method.clone()),
         Cell::Int(p.max_hr.efforts as i64),
