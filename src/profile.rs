@@ -429,6 +429,42 @@ impl AthleteProfile {
         })
     }
 
+    /// Which layer sets the value `get` looks for, for a session of `sport` on `date`:
+    /// `profile [sport.running] (from 2025-01-01)`, `profile [sport.running]`,
+    /// `profile (from 2024-03-01)` or `profile` (the base).
+    pub fn origin(
+        &self,
+        sport: &str,
+        date: Option<NaiveDate>,
+        get: impl Fn(&Thresholds) -> bool,
+    ) -> String {
+        let in_force = |changes: &[DatedChange]| {
+            date.and_then(|d| {
+                changes
+                    .iter()
+                    .rev()
+                    .find(|c| c.from <= d && get(&c.settings))
+                    .map(|c| c.from)
+            })
+        };
+        let section = self
+            .sports
+            .get_key_value(sport)
+            .or_else(|| self.sports.get_key_value(OTHER_SPORT));
+        if let Some((name, sec)) = section {
+            if let Some(from) = in_force(&sec.changes) {
+                return format!("profile [sport.{name}] (from {from})");
+            }
+            if get(&sec.base) {
+                return format!("profile [sport.{name}]");
+            }
+        }
+        match in_force(&self.changes) {
+            Some(from) => format!("profile (from {from})"),
+            None => "profile".to_string(),
+        }
+    }
+
     /// True when the profile sets nothing.
     pub fn is_empty(&self) -> bool {
         self.base.is_empty() && self.changes.is_empty() && self.sports.is_empty()
@@ -734,6 +770,22 @@ mod tests {
         assert_eq!(
             (swim.max_hr, swim.lthr, swim.resting_hr),
             (Some(180), Some(170), None)
+        );
+        assert_eq!(
+            p.origin("running", d("2025-02-01"), |t| t.lthr.is_some()),
+            "profile [sport.running] (from 2025-01-01)"
+        );
+        assert_eq!(
+            p.origin("running", d("2024-02-01"), |t| t.lthr.is_some()),
+            "profile [sport.running]"
+        );
+        assert_eq!(
+            p.origin("running", d("2024-07-01"), |t| t.resting_hr.is_some()),
+            "profile (from 2024-06-01)"
+        );
+        assert_eq!(
+            p.origin("swimming", d("2024-07-01"), |t| t.max_hr.is_some()),
+            "profile [sport.other]"
         );
         // Without [sport.*] sections, the profile reads as before.
         let old = AthleteProfile::from_toml("lthr = 170", Path::new("p.toml")).unwrap();
