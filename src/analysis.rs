@@ -3,7 +3,7 @@
 //! [`SessionAnalysis`] so that they all count seconds the same way.
 
 use crate::activity::{fit_to_unix_s, Activity, Session};
-use crate::profile::{file_max_hr, resolve_zones, Settings, Thresholds};
+use crate::profile::{file_max_hr, Settings, Thresholds};
 use crate::zones::{self, TimeInZoneOptions, ZoneError, Zones};
 
 /// What one session's heart rate says, under the settings in force.
@@ -38,8 +38,7 @@ impl SessionAnalysis {
         settings: &Settings,
         opts: TimeInZoneOptions,
     ) -> SessionAnalysis {
-        let thresholds = settings.for_session(a, s);
-        let zones = resolve_zones(&thresholds, a, s);
+        let (thresholds, zones) = settings.zones_for_session(a, s);
         let weights_s = zones::session_weights(a, s, opts);
         let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
         let r = s.samples.clone();

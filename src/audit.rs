@@ -17,6 +17,7 @@
 //! `hrzones audit --help` and in the command's output.
 
 pub mod labels;
+pub mod models;
 
 pub use labels::{resolve_label, Label, LabelBook, LabelError, LabelPattern, LabelSource};
 

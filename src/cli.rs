@@ -42,6 +42,8 @@ pub enum Command {
     Dump(cmd::dump::Args),
     /// Decode FIT files into the columnar store (Parquet) for fast re-analysis.
     Ingest(cmd::ingest::Args),
+    /// Max HR, LTHR and resting HR estimated from the archive, per sport and year.
+    Thresholds(cmd::thresholds::Args),
 }
 
 /// Which files to read.

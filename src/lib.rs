@@ -59,6 +59,7 @@ pub mod profile;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod thresholds;
 pub mod zones;
 
 /// Helpers for the unit tests.

@@ -255,10 +255,11 @@ impl LoadThresholds {
     }
 }
 
-/// Where a setting came from: the flag, else the profile (naming the dated change that
-/// set it, if any).
+/// Where a setting came from: the flag, else the profile (naming the sport section and
+/// the dated change that set it, if any).
 fn settings_source(
     settings: &Settings,
+    sport: &str,
     date: Option<NaiveDate>,
     flag: &str,
     get: impl Fn(&Thresholds) -> bool,
@@ -266,18 +267,7 @@ fn settings_source(
     if get(&settings.overrides) {
         return format!("flag {flag}");
     }
-    let changed = date.and_then(|d| {
-        settings
-            .profile
-            .changes
-            .iter()
-            .rev()
-            .find(|c| c.from <= d && get(&c.settings))
-    });
-    match changed {
-        Some(c) => format!("profile (from {})", c.from),
-        None => "profile".to_string(),
-    }
+    settings.profile.origin(sport, date, get)
 }
 
 fn sourced(value: f64, source: impl Into<String>) -> Sourced {
@@ -319,7 +309,7 @@ pub fn resolve_thresholds(
     let (sex, sex_source) = match (t.sex, a.hr_settings.gender) {
         (Some(x), _) => (
             x,
-            settings_source(settings, date, "--sex", |t| t.sex.is_some()),
+            settings_source(settings, s.sport_name(), date, "--sex", |t| t.sex.is_some()),
         ),
         (None, Some(0)) => (Sex::Female, "file user_profile".to_string()),
         (None, Some(1)) => (Sex::Male, "file user_profile".to_string()),
@@ -330,7 +320,9 @@ pub fn resolve_thresholds(
         .map(|v| {
             sourced(
                 v as f64,
-                settings_source(settings, date, "--max-hr", |t| t.max_hr.is_some()),
+                settings_source(settings, s.sport_name(), date, "--max-hr", |t| {
+                    t.max_hr.is_some()
+                }),
             )
         })
         .or_else(|| profile::file_max_hr(a, s).map(|(v, src)| sourced(v as f64, src)));
@@ -339,7 +331,9 @@ pub fn resolve_thresholds(
         .map(|v| {
             sourced(
                 v as f64,
-                settings_source(settings, date, "--resting-hr", |t| t.resting_hr.is_some()),
+                settings_source(settings, s.sport_name(), date, "--resting-hr", |t| {
+                    t.resting_hr.is_some()
+                }),
             )
         })
         .or_else(|| profile::file_resting_hr(a, s).map(|(v, src)| sourced(v as f64, src)))
@@ -354,7 +348,9 @@ pub fn resolve_thresholds(
         .map(|v| {
             sourced(
                 v as f64,
-                settings_source(settings, date, "--lthr", |t| t.lthr.is_some()),
+                settings_source(settings, s.sport_name(), date, "--lthr", |t| {
+                    t.lthr.is_some()
+                }),
             )
         })
         .or_else(|| profile::file_lthr(a, s).map(|(v, src)| sourced(v as f64, src)))

@@ -4,8 +4,11 @@
 //!
 //! Layers, each overriding the one before: the profile file's base settings, then each
 //! `[[change]]` whose `from` date is on or before the session's date (UTC), then the
-//! command-line flags. What a file carries (the watch's zones, `zones_target`,
-//! `user_profile`) fills what the layers leave unset.
+//! section of the session's sport (`[sport.running]`, `[sport.cycling]`, any FIT sport
+//! name, or `[sport.other]` for sports without a section of their own) with its own
+//! dated `[[sport.NAME.change]]` entries, then the command-line flags. What a file
+//! carries (the watch's zones, `zones_target`, `user_profile`) fills what the layers
+//! leave unset. Profiles without `[sport.*]` sections read as before.
 //!
 //! ```toml
 //! # athlete.toml
@@ -18,8 +21,15 @@
 //! [[change]]
 //! from = 2024-03-01     # a TOML date or "2024-03-01"
 //! lthr = 175
+//!
+//! [sport.cycling]       # cycling sessions: these override the lines above
+//! lthr = 160
+//! [[sport.cycling.change]]
+//! from = 2025-01-01
+//! lthr = 163
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -131,7 +141,37 @@ pub struct DatedChange {
     pub settings: Thresholds,
 }
 
-/// The athlete profile: base settings and dated changes.
+/// One sport's settings: its base and its dated changes, layered over the profile's own.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SportSettings {
+    /// Base settings for the sport.
+    pub base: Thresholds,
+    /// Changes, sorted by date.
+    pub changes: Vec<DatedChange>,
+}
+
+impl SportSettings {
+    /// The base with every change up to `date` applied (None: the base only).
+    fn at(&self, date: Option<NaiveDate>) -> Thresholds {
+        layered(&self.base, &self.changes, date)
+    }
+}
+
+/// `base` with each change dated on or before `date` laid over it, in date order.
+fn layered(base: &Thresholds, changes: &[DatedChange], date: Option<NaiveDate>) -> Thresholds {
+    let mut t = base.clone();
+    if let Some(d) = date {
+        for c in changes.iter().filter(|c| c.from <= d) {
+            t = t.overlay(&c.settings);
+        }
+    }
+    t
+}
+
+/// The section name for sessions of a sport with no section of its own.
+pub const OTHER_SPORT: &str = "other";
+
+/// The athlete profile: base settings and dated changes, and per-sport sections.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AthleteProfile {
     /// Where it was read from.
@@ -140,6 +180,12 @@ pub struct AthleteProfile {
     pub base: Thresholds,
     /// Changes, sorted by date.
     pub changes: Vec<DatedChange>,
+    /// Per-sport sections by FIT sport name (`running`, `cycling`, ...) or [`OTHER_SPORT`].
+    pub sports: BTreeMap<String, SportSettings>,
+    /// Thresholds estimated from the archive being read (`hrzones thresholds`), used
+    /// for a session's zones only when nothing else gives it zones: no settings, and
+    /// no zones or max HR in its file ([`Settings::zones_for_session`]).
+    pub archive_estimates: Option<Box<AthleteProfile>>,
 }
 
 /// Errors reading a profile.
@@ -192,6 +238,94 @@ struct ProfileFile {
     base: Thresholds,
     #[serde(default)]
     change: Vec<ChangeFile>,
+    #[serde(default)]
+    sport: BTreeMap<String, SportFile>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SportFile {
+    #[serde(flatten)]
+    base: Thresholds,
+    #[serde(default)]
+    change: Vec<ChangeFile>,
+}
+
+/// Whether `name` is a FIT sport name hrzones prints, or [`OTHER_SPORT`].
+fn is_sport_name(name: &str) -> bool {
+    name == OTHER_SPORT || (0..=u8::MAX).any(|v| crate::fit::profile::sport_name(v) == name)
+}
+
+/// Keys a settings table may hold.
+const SETTING_KEYS: [&str; 7] = [
+    "model",
+    "max_hr",
+    "resting_hr",
+    "lthr",
+    "bounds",
+    "percents",
+    "sex",
+];
+
+/// Checks the keys of a `[[change]]` array (serde's flatten does not reject unknown keys).
+fn check_changes(v: &toml::Value, at: &str) -> Result<(), String> {
+    let Some(arr) = v.as_array() else {
+        return Err(format!("{at} must be an array of tables ([[{at}]])"));
+    };
+    for c in arr.iter().filter_map(|c| c.as_table()) {
+        if let Some(bad) = c
+            .keys()
+            .find(|k| *k != "from" && !SETTING_KEYS.contains(&k.as_str()))
+        {
+            return Err(format!("unknown key {bad:?} in [[{at}]]"));
+        }
+    }
+    Ok(())
+}
+
+/// Checks the `[sport.NAME]` sections: known sport names and keys.
+fn check_sports(v: &toml::Value) -> Result<(), String> {
+    let Some(sports) = v.as_table() else {
+        return Err("sport must be a table of sections ([sport.running])".into());
+    };
+    for (name, section) in sports {
+        if !is_sport_name(name) {
+            return Err(format!(
+                "unknown sport {name:?} in [sport.{name}] (a FIT sport name such as running, cycling, swimming, or other)"
+            ));
+        }
+        let Some(section) = section.as_table() else {
+            return Err(format!("[sport.{name}] must be a table"));
+        };
+        for (k, v) in section {
+            if k == "change" {
+                check_changes(v, &format!("sport.{name}.change"))?;
+            } else if !SETTING_KEYS.contains(&k.as_str()) {
+                return Err(format!(
+                    "unknown key {k:?} in [sport.{name}] (known: {}, change)",
+                    SETTING_KEYS.join(", ")
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Parsed `[[change]]` entries, sorted by date.
+fn dated_changes(changes: Vec<ChangeFile>) -> Result<Vec<DatedChange>, String> {
+    let mut out = Vec::new();
+    for c in changes {
+        let from = parse_date(&c.from)?;
+        c.settings
+            .validate()
+            .map_err(|e| format!("[[change]] from {from}: {e}"))?;
+        out.push(DatedChange {
+            from,
+            settings: c.settings,
+        });
+    }
+    out.sort_by_key(|c| c.from);
+    Ok(out)
 }
 
 fn parse_date(v: &DateValue) -> Result<NaiveDate, String> {
@@ -214,51 +348,45 @@ impl AthleteProfile {
         let raw: toml::Table = text
             .parse()
             .map_err(|e: toml::de::Error| perr(e.message().to_string()))?;
-        const KEYS: [&str; 8] = [
-            "model",
-            "max_hr",
-            "resting_hr",
-            "lthr",
-            "bounds",
-            "percents",
-            "sex",
-            "name",
-        ];
         for (k, v) in &raw {
-            if k == "change" {
-                if let Some(arr) = v.as_array() {
-                    for c in arr.iter().filter_map(|c| c.as_table()) {
-                        if let Some(bad) = c
-                            .keys()
-                            .find(|k| *k != "from" && !KEYS[..7].contains(&k.as_str()))
-                        {
-                            return Err(perr(format!("unknown key {bad:?} in [[change]]")));
-                        }
-                    }
+            match k.as_str() {
+                "change" => check_changes(v, "change").map_err(perr)?,
+                "sport" => check_sports(v).map_err(perr)?,
+                "name" => {}
+                k if SETTING_KEYS.contains(&k) => {}
+                _ => {
+                    return Err(perr(format!(
+                        "unknown key {k:?} (known: {}, name, change, sport)",
+                        SETTING_KEYS.join(", ")
+                    )))
                 }
-            } else if !KEYS.contains(&k.as_str()) {
-                return Err(perr(format!(
-                    "unknown key {k:?} (known: {}, change)",
-                    KEYS.join(", ")
-                )));
             }
         }
         let file: ProfileFile = toml::from_str(text).map_err(|e| perr(e.message().to_string()))?;
         let _ = file.name;
         file.base.validate()?;
-        let mut changes = Vec::new();
-        for c in file.change {
-            let from = parse_date(&c.from).map_err(perr)?;
-            changes.push(DatedChange {
-                from,
-                settings: c.settings,
-            });
+        let changes = dated_changes(file.change).map_err(perr)?;
+        let mut sports = BTreeMap::new();
+        for (name, sf) in file.sport {
+            sf.base
+                .validate()
+                .map_err(|e| perr(format!("[sport.{name}]: {e}")))?;
+            let changes =
+                dated_changes(sf.change).map_err(|e| perr(format!("[sport.{name}] {e}")))?;
+            sports.insert(
+                name,
+                SportSettings {
+                    base: sf.base,
+                    changes,
+                },
+            );
         }
-        changes.sort_by_key(|c| c.from);
         Ok(AthleteProfile {
             path: Some(path.to_path_buf()),
             base: file.base,
             changes,
+            sports,
+            archive_estimates: None,
         })
     }
 
@@ -273,15 +401,79 @@ impl AthleteProfile {
         AthleteProfile::from_toml(&text, path)
     }
 
-    /// The settings in force on `date` (None: the base settings only).
+    /// The settings in force on `date` for every sport (None: the base settings only).
     pub fn at(&self, date: Option<NaiveDate>) -> Thresholds {
-        let mut t = self.base.clone();
-        if let Some(d) = date {
-            for c in self.changes.iter().filter(|c| c.from <= d) {
-                t = t.overlay(&c.settings);
+        layered(&self.base, &self.changes, date)
+    }
+
+    /// The settings in force on `date` for a session of `sport` (a FIT sport name): the
+    /// profile's own layers, then the sport's section (or `[sport.other]` when the sport
+    /// has none) with its changes up to `date`.
+    pub fn for_sport(&self, sport: &str, date: Option<NaiveDate>) -> Thresholds {
+        let t = self.at(date);
+        match self
+            .sports
+            .get(sport)
+            .or_else(|| self.sports.get(OTHER_SPORT))
+        {
+            Some(section) => t.overlay(&section.at(date)),
+            None => t,
+        }
+    }
+
+    /// Where a sport's settings on `date` come from: `running from 2025-01-01`, or the
+    /// sport's base (`running`), or None when the profile has no section for it.
+    pub fn sport_origin(&self, sport: &str, date: Option<NaiveDate>) -> Option<String> {
+        let (name, section) = match self.sports.get_key_value(sport) {
+            Some(x) => x,
+            None => self.sports.get_key_value(OTHER_SPORT)?,
+        };
+        let last = date.and_then(|d| section.changes.iter().rev().find(|c| c.from <= d));
+        Some(match last {
+            Some(c) => format!("{name} from {}", c.from),
+            None => name.clone(),
+        })
+    }
+
+    /// Which layer sets the value `get` looks for, for a session of `sport` on `date`:
+    /// `profile [sport.running] (from 2025-01-01)`, `profile [sport.running]`,
+    /// `profile (from 2024-03-01)` or `profile` (the base).
+    pub fn origin(
+        &self,
+        sport: &str,
+        date: Option<NaiveDate>,
+        get: impl Fn(&Thresholds) -> bool,
+    ) -> String {
+        let in_force = |changes: &[DatedChange]| {
+            date.and_then(|d| {
+                changes
+                    .iter()
+                    .rev()
+                    .find(|c| c.from <= d && get(&c.settings))
+                    .map(|c| c.from)
+            })
+        };
+        let section = self
+            .sports
+            .get_key_value(sport)
+            .or_else(|| self.sports.get_key_value(OTHER_SPORT));
+        if let Some((name, sec)) = section {
+            if let Some(from) = in_force(&sec.changes) {
+                return format!("profile [sport.{name}] (from {from})");
+            }
+            if get(&sec.base) {
+                return format!("profile [sport.{name}]");
             }
         }
-        t
+        match in_force(&self.changes) {
+            Some(from) => format!("profile (from {from})"),
+            None => "profile".to_string(),
+        }
+    }
+
+    /// True when the profile sets nothing.
+    pub fn is_empty(&self) -> bool {
+        self.base.is_empty() && self.changes.is_empty() && self.sports.is_empty()
     }
 }
 
@@ -304,10 +496,46 @@ pub struct Sourced {
 }
 
 impl Settings {
+    /// The settings in force for a session and its zones ([`resolve_zones`]); when
+    /// these give no zones at all ([`ZoneError::NoZones`]: nothing configured, nothing
+    /// in the file) and the profile holds the archive's estimates, the zones from the
+    /// estimates for the session's sport and date, their source saying so.
+    pub fn zones_for_session(
+        &self,
+        a: &Activity,
+        s: &Session,
+    ) -> (Thresholds, Result<Zones, ZoneError>) {
+        let t = self.for_session(a, s);
+        let zones = resolve_zones(&t, a, s);
+        let Some(est) = self.profile.archive_estimates.as_deref() else {
+            return (t, zones);
+        };
+        if !matches!(zones, Err(ZoneError::NoZones)) {
+            return (t, zones);
+        }
+        let date = session_date(a, s);
+        let guess = est.for_sport(s.sport_name(), date).overlay(&t);
+        match resolve_zones(&guess, a, s) {
+            Ok(mut z) => {
+                let origin = est
+                    .sport_origin(s.sport_name(), date)
+                    .unwrap_or_else(|| "archive".into());
+                z.source = match z.source.strip_prefix("settings") {
+                    Some(rest) => format!("archive estimate ({origin}){rest}"),
+                    None => format!("archive estimate ({origin}): {}", z.source),
+                };
+                (t, Ok(z))
+            }
+            Err(_) => (t, zones),
+        }
+    }
+
     /// The settings in force for a session.
     pub fn for_session(&self, a: &Activity, s: &Session) -> Thresholds {
         let date = session_date(a, s);
-        self.profile.at(date).overlay(&self.overrides)
+        self.profile
+            .for_sport(s.sport_name(), date)
+            .overlay(&self.overrides)
     }
 }
 
@@ -509,6 +737,73 @@ mod tests {
             AthleteProfile::from_toml("[[change]]\nfrom = \"soon\"\nlthr = 1", Path::new("p.toml"))
                 .unwrap_err();
         assert!(e.to_string().contains("bad date"), "{e}");
+    }
+
+    #[test]
+    fn sport_sections_override_by_sport_and_date() {
+        let p = AthleteProfile::from_toml(
+            r#"
+            max_hr = 190
+            lthr = 170
+            [[change]]
+            from = 2024-06-01
+            resting_hr = 50
+            [sport.running]
+            lthr = 172
+            [[sport.running.change]]
+            from = 2025-01-01
+            lthr = 175
+            max_hr = 188
+            [sport.cycling]
+            lthr = 160
+            [sport.other]
+            max_hr = 180
+            "#,
+            Path::new("p.toml"),
+        )
+        .unwrap();
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok();
+        let run24 = p.for_sport("running", d("2024-12-31"));
+        assert_eq!(
+            (run24.lthr, run24.max_hr, run24.resting_hr),
+            (Some(172), Some(190), Some(50))
+        );
+        let run25 = p.for_sport("running", d("2025-01-01"));
+        assert_eq!((run25.lthr, run25.max_hr), (Some(175), Some(188)));
+        assert_eq!(p.for_sport("cycling", d("2025-01-01")).lthr, Some(160));
+        // A sport without a section takes [sport.other]; the profile's own values below.
+        let swim = p.for_sport("swimming", d("2024-01-01"));
+        assert_eq!(
+            (swim.max_hr, swim.lthr, swim.resting_hr),
+            (Some(180), Some(170), None)
+        );
+        assert_eq!(
+            p.origin("running", d("2025-02-01"), |t| t.lthr.is_some()),
+            "profile [sport.running] (from 2025-01-01)"
+        );
+        assert_eq!(
+            p.origin("running", d("2024-02-01"), |t| t.lthr.is_some()),
+            "profile [sport.running]"
+        );
+        assert_eq!(
+            p.origin("running", d("2024-07-01"), |t| t.resting_hr.is_some()),
+            "profile (from 2024-06-01)"
+        );
+        assert_eq!(
+            p.origin("swimming", d("2024-07-01"), |t| t.max_hr.is_some()),
+            "profile [sport.other]"
+        );
+        // Without [sport.*] sections, the profile reads as before.
+        let old = AthleteProfile::from_toml("lthr = 170", Path::new("p.toml")).unwrap();
+        assert_eq!(old.for_sport("running", d("2025-01-01")).lthr, Some(170));
+        for bad in [
+            "[sport.runing]\nlthr = 170",
+            "[sport.running]\nlthr_bpm = 170",
+            "[[sport.running.change]]\nfrom = 2024-01-01\nmax = 1",
+        ] {
+            let e = AthleteProfile::from_toml(bad, Path::new("p.toml")).unwrap_err();
+            assert!(e.to_string().contains("unknown"), "{bad}: {e}");
+        }
     }
 
     #[test]

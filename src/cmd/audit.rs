@@ -31,6 +31,7 @@ use anyhow::Context as _;
 
 use crate::activity::{Activity, Session};
 use crate::analysis::{start_text, start_unix_s, SessionAnalysis};
+use crate::audit::models::{self, ModelZ1, MODELS};
 use crate::audit::{
     self, context_before, hr_evidence, is_candidate, judge, resolve_label, AuditSummary, Context,
     Judgement, Label, LabelBook, LabelPattern, LabelSource, Rules, RunFacts, SampleSlices,
@@ -147,6 +148,12 @@ pub struct Args {
     /// session before, over the distance); "long" is a warning and does not count.
     #[arg(long, help_heading = "Rules")]
     fail_on_finding: bool,
+    /// Instead of the verdicts: each audited run's share of time in Zone 1 under five
+    /// zone models side by side — the watch's zones, % of max HR, % of HR reserve,
+    /// Friel's % of LTHR and Seiler's 3 zones — and how many runs each model finds
+    /// compliant (at most --drift-tolerance-pct above Zone 1). See docs/AUDIT.md.
+    #[arg(long, help_heading = "Rules")]
+    compare_models: bool,
 }
 
 impl Args {
@@ -174,6 +181,7 @@ struct Setup {
     labels: Option<LabelBook>,
     strava: Option<LabelBook>,
     candidates: bool,
+    compare_models: bool,
 }
 
 /// One running session the audit may show.
@@ -187,6 +195,8 @@ struct RunRecord {
     facts: RunFacts,
     hr_tss: Option<f64>,
     zone_source: String,
+    /// Zone 1 under each of `models::MODELS` (`--compare-models`).
+    models: Option<[ModelZ1; 5]>,
 }
 
 /// What the per-file step keeps.
@@ -283,7 +293,17 @@ fn audit_file(a: &Activity, setup: &Setup) -> FileAudit {
                 &setup.rules.spike,
             )
         });
+        let models = evidence.as_ref().filter(|_| setup.compare_models).map(|_| {
+            let ceilings = models::z1_ceilings(&an.thresholds, a, s);
+            models::compare(
+                &SampleSlices::of(a, s, &an.weights_s),
+                &ceilings,
+                max_hr,
+                &setup.rules.spike,
+            )
+        });
         out.runs.push(RunRecord {
+            models,
             file: a.source.clone(),
             session: s.index,
             start_text: start_text(a, s),
@@ -463,6 +483,7 @@ pub fn verdicts(
         labels: None,
         strava: None,
         candidates: false,
+        compare_models: false,
     };
     let quiet = crate::cli::InputArgs {
         quiet: true,
@@ -489,7 +510,7 @@ pub fn verdicts(
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     let rules = args.rules();
     rules.validate().map_err(anyhow::Error::msg)?;
     let pattern = match &args.label_pattern {
@@ -513,6 +534,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         labels,
         strava,
         candidates: args.candidates,
+        compare_models: args.compare_models,
     };
 
     let (results, file_summary) = super::run_inputs(&args.input, |a| audit_file(a, &setup))?;
@@ -570,6 +592,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     });
 
     notes(&setup, &labels_seen, &not_runs, &rows);
+    if args.compare_models {
+        compare_report(&rows, &rules, &args.output)?;
+        return Ok(super::finish(&file_summary));
+    }
     let mut tail = vec![
         setup.rules.describe(),
         format!("labels: {}", setup.pattern.describe()),
@@ -604,6 +630,114 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(EXIT_FINDING));
     }
     Ok(code)
+}
+
+/// `--compare-models`: Zone 1 compliance per model, one row per audited run, and per
+/// model how many runs stay within the drift tolerance.
+fn compare_report(rows: &[AuditRow], rules: &Rules, out: &OutputArgs) -> anyhow::Result<()> {
+    let tol = rules.drift_tolerance_pct;
+    let mut tail = vec![format!(
+        "Zone 1 compliance by model (compliant: at most {tol} % of the HR time above Zone 1; docs/AUDIT.md):"
+    )];
+    for (m, name) in MODELS.iter().enumerate() {
+        let pcts: Vec<(f64, f64)> = rows
+            .iter()
+            .filter_map(|r| r.run.models.as_ref())
+            .filter_map(|ms| ms[m].pct_z1_or_below.zip(ms[m].pct_above_z1))
+            .collect();
+        let ok = pcts.iter().filter(|(_, above)| *above <= tol).count();
+        let mut z1: Vec<f64> = pcts.iter().map(|x| x.0).collect();
+        z1.sort_by(f64::total_cmp);
+        let median = z1
+            .get(z1.len() / 2)
+            .map_or("-".to_string(), |v| format!("{v:.1} %"));
+        tail.push(format!(
+            "  {name:<7} {ok} of {} runs compliant; median time in Zone 1 {median}",
+            pcts.len()
+        ));
+    }
+    let with_hr = rows.iter().filter(|r| r.run.models.is_some()).count();
+    tail.push(format!(
+        "  ({with_hr} runs with heart rate; a model without its number for a run (max HR, resting HR, LTHR, the watch's zones) leaves it out)"
+    ));
+    let format = super::format_of(out);
+    if format == Format::Table {
+        let mut t = Table::new(
+            ["#", "date", "min", "avg_hr"]
+                .into_iter()
+                .map(String::from)
+                .chain(MODELS.iter().map(|m| m.to_string())),
+        );
+        for (n, row) in rows.iter().enumerate() {
+            let r = &row.run;
+            let ev = r.facts.evidence.as_ref();
+            let mut c = vec![
+                Cell::Int(n as i64 + 1),
+                Cell::Str(r.start_text.chars().take(10).collect()),
+                Cell::float(r.facts.timer_s / 60.0, 0),
+                Cell::opt_float(ev.and_then(|e| e.avg_hr_bpm), 0),
+            ];
+            for m in 0..MODELS.len() {
+                let z = r.models.as_ref().map(|ms| ms[m]).unwrap_or_default();
+                c.push(match (z.pct_z1_or_below, z.ceiling_bpm) {
+                    (Some(p), Some(ceil)) => Cell::Str(format!("{p:.0}%<{ceil}")),
+                    _ => Cell::Null,
+                });
+            }
+            t.push(c);
+        }
+        let mut buf = Vec::new();
+        report::write_text_table(&t, &mut buf)?;
+        writeln!(
+            buf,
+            "\neach model: % of HR time in Zone 1 or below < Zone 2's floor (bpm)\n"
+        )?;
+        for line in &tail {
+            writeln!(buf, "{line}")?;
+        }
+        match &out.output {
+            Some(path) => report::write_atomic(path, |w| w.write_all(&buf))
+                .with_context(|| format!("could not write {}", path.display()))?,
+            None => {
+                let mut o = std::io::stdout().lock();
+                o.write_all(&buf)?;
+                o.flush()?;
+            }
+        }
+        return Ok(());
+    }
+    let mut cols: Vec<String> = ["file", "session", "start", "label", "timer_min", "avg_hr"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    for m in MODELS {
+        cols.push(format!("{m}_z1_ceiling_bpm"));
+        cols.push(format!("{m}_pct_z1_or_below"));
+    }
+    let mut table = Table::new(cols);
+    for row in rows {
+        let r = &row.run;
+        let ev = r.facts.evidence.as_ref();
+        let mut c = vec![
+            Cell::Str(r.file.clone()),
+            Cell::Int(r.session as i64),
+            Cell::Str(r.start_text.clone()),
+            Cell::opt_str(r.label.as_ref().map(|l| one_line(&l.text))),
+            Cell::float(r.facts.timer_s / 60.0, 1),
+            Cell::opt_float(ev.and_then(|e| e.avg_hr_bpm), 0),
+        ];
+        for m in 0..MODELS.len() {
+            let z = r.models.as_ref().map(|ms| ms[m]).unwrap_or_default();
+            c.push(Cell::opt_int(z.ceiling_bpm));
+            c.push(Cell::opt_float(z.pct_z1_or_below, 1));
+        }
+        table.push(c);
+    }
+    super::emit(&table, out)?;
+    for line in &tail {
+        eprintln!("hrzones: {line}");
+    }
+    Ok(())
 }
 
 /// Notes on stderr about labels that did not lead to an audited run.
@@ -717,6 +851,7 @@ mod tests {
             labels: None,
             strava: None,
             candidates: false,
+            compare_models: false,
         }
     }
 

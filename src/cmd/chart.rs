@@ -327,7 +327,7 @@ fn chart_activity(
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     check_out_dir(&args.out, &args.input.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;

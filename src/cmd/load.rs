@@ -116,7 +116,7 @@ fn cell_of(v: AnyValue<'_>) -> Cell {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
     if let Some(u) = args.until {
         load::check_until(u)?;

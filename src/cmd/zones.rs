@@ -101,7 +101,7 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
         rows(a, &settings)
     })?;
