@@ -42,6 +42,9 @@ pub enum Command {
     Dump(cmd::dump::Args),
     /// Decode FIT files into the columnar store (Parquet) for fast re-analysis.
     Ingest(cmd::ingest::Args),
+    /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
+    /// and aerobic trends per week, month, season or year.
+    Summary(cmd::summary::Args),
 }
 
 /// Which files to read.

@@ -40,6 +40,7 @@ pub mod profile;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod trends;
 pub mod zones;
 
 /// Helpers for the unit tests.

@@ -17,6 +17,7 @@ fn main() -> ExitCode {
         Command::Chart(args) => cmd::chart::run(&args),
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Dump(args) => cmd::dump::run(&args),
+        Command::Summary(args) => cmd::summary::run(&args),
     };
     match result {
         Ok(code) => code,

@@ -6,6 +6,7 @@ pub mod chart;
 pub mod dump;
 pub mod ingest;
 pub mod load;
+pub mod summary;
 pub mod zones;
 
 use std::io::Write;
