@@ -13,9 +13,10 @@
 //!   period runs past it.
 //!
 //! Easy-run discipline (the recovery audit's checks applied to every run):
-//! - a run is **long** when its timer time is at least [`DisciplineRules::long_run_min`]
-//!   (90 min), else **hard** when it counts as a Zone 3 session
-//!   ([`distribution::session_zone`]: 10 min at or above the second threshold), else
+//! - a run is **hard** when it counts as a Zone 3 session
+//!   ([`distribution::session_zone`]: 10 min at or above the second threshold, whatever
+//!   its length: a long run with a fast finish is a quality session), else **long** when
+//!   its timer time is at least [`DisciplineRules::long_run_min`] (90 min), else
 //!   **easy**;
 //! - an easy or long run **stayed easy** when the audit's drift rule passes with Seiler's
 //!   first threshold as the ceiling (at most 10 % of the HR time at or above it and no
@@ -145,10 +146,10 @@ pub struct SummaryOptions {
 /// What kind of run a session is, for the discipline counts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RunKind {
+    /// A Zone 3 session by its goal, whatever its length.
+    Hard,
     /// Timer time of a long run.
     Long,
-    /// A Zone 3 session by its goal.
-    Hard,
     /// Everything else with HR and Seiler zones.
     Easy,
 }
@@ -159,10 +160,10 @@ pub fn run_kind(f: &SessionFacts, rules: &DisciplineRules) -> Option<RunKind> {
         return None;
     }
     let s = f.seiler_s?;
-    Some(if f.timer_s / 60.0 >= rules.long_run_min {
-        RunKind::Long
-    } else if distribution::session_zone(s) == 3 {
+    Some(if distribution::session_zone(s) == 3 {
         RunKind::Hard
+    } else if f.timer_s / 60.0 >= rules.long_run_min {
+        RunKind::Long
     } else {
         RunKind::Easy
     })
