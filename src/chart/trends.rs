@@ -35,7 +35,7 @@ const CLASSES: [&str; 6] = [
     "mixed",
 ];
 /// Days of the EF trend's trailing mean.
-pub const EF_TREND_DAYS: i64 = 42;
+pub const EF_TREND_DAYS: i64 = 90;
 
 fn class_rgb(name: &str) -> [u8; 3] {
     CLASSES
@@ -159,7 +159,7 @@ where
         .margin_bottom(6)
         .x_label_area_size(40)
         .y_label_area_size(56)
-        .build_cartesian_2d(0.0..n as f64, 0.0..112.0)?;
+        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..112.0)?;
     let names: Vec<String> = input.periods.iter().map(|p| p.name.clone()).collect();
     chart
         .configure_mesh()
@@ -177,15 +177,18 @@ where
         })
         .x_labels(n.min(14))
         .x_label_formatter(&|v| {
-            let i = v.floor() as usize;
-            names.get(i).cloned().unwrap_or_default()
+            // Ticks fall on bar centres (whole numbers); others get no label.
+            if (v - v.round()).abs() > 1e-6 || *v < 0.0 {
+                return String::new();
+            }
+            names.get(v.round() as usize).cloned().unwrap_or_default()
         })
         .label_style((FONT, 13))
         .axis_desc_style((FONT, 14))
         .draw()?;
     let gap = if n > 60 { 0.0 } else { 0.08 };
     chart.draw_series(input.periods.iter().enumerate().flat_map(|(i, p)| {
-        let (x0, x1) = (i as f64 + gap, i as f64 + 1.0 - gap);
+        let (x0, x1) = (i as f64 - 0.5 + gap, i as f64 + 0.5 - gap);
         let mut out = Vec::new();
         if let Some(f) = p.shares {
             let mut base = 0.0;
@@ -214,7 +217,7 @@ where
             let pi = p.pi?;
             Some(Text::new(
                 format!("PI {pi:.2}"),
-                (i as f64 + 0.5, 6.0),
+                (i as f64, 6.0),
                 style.clone(),
             ))
         }))?;
@@ -261,6 +264,8 @@ pub fn acwr_png(input: &AcwrInput) -> Result<Vec<u8>, ChartError> {
     .map(|(b, ())| b)
 }
 
+/// Ratios are drawn at most this high.
+pub const ACWR_CAP: f64 = 3.0;
 /// EWMA line colour.
 const EWMA_RGB: [u8; 3] = [30, 136, 229];
 /// Rolling line colour.
@@ -276,12 +281,15 @@ where
     root.fill(&WHITE)?;
     let n = input.ewma.len().max(1);
     let last = input.first + Duration::days(n as i64 - 1);
+    // Ratios above the cap are drawn at it: a sparse trainer's ratio reaches 10+ and would
+    // flatten the band.
+    let cap = ACWR_CAP.max(input.band.high + 0.5);
     let y_hi = input
         .ewma
         .iter()
         .chain(&input.rolling)
         .flatten()
-        .fold(input.band.high + 0.5, |a, &b| a.max(b.min(4.0)))
+        .fold(input.band.high + 0.5, |a, &b| a.max(b.min(cap)))
         * 1.05;
     let (head, body) = root.split_vertically(80);
     head.draw_text(
@@ -291,8 +299,8 @@ where
     )?;
     head.draw_text(
         &format!(
-            "{} to {}; shaded: the {:.2}-{:.2} band (contested: read as context); ratios start after 28 days of data",
-            input.first, last, input.band.low, input.band.high
+            "{} to {}; shaded: the {:.2}-{:.2} band (contested: read as context); no ratio before 28 days of data; drawn at most {:.0}",
+            input.first, last, input.band.low, input.band.high, cap
         ),
         &subtitle_style(),
         (16, 44),
@@ -324,36 +332,43 @@ where
         [(0.0, input.band.low), (n as f64 - 1.0, input.band.high)],
         RGBColor(200, 230, 201).mix(0.6).filled(),
     )))?;
-    for (name, colour, values, width) in [
+    // One point per ISO week (its Sunday, or the last day): points, not lines — a sparse
+    // trainer's ratio jumps between 0 and the cap from one week to the next, and plotters
+    // draws such near-vertical segments with spurs past the plot.
+    let sundays = |values: &[Option<f64>]| -> Vec<(f64, f64)> {
+        values
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| {
+                let d = first + Duration::days(*i as i64);
+                chrono::Datelike::weekday(&d) == chrono::Weekday::Sun || *i + 1 == values.len()
+            })
+            .filter_map(|(i, v)| v.map(|v| (i as f64, v.min(cap))))
+            .collect()
+    };
+    for (name, colour, values, size) in [
         (
-            "rolling 7 d / 21 d before (Windt & Gabbett 2019)",
+            "rolling 7 d / 21 d before (Windt & Gabbett 2019), Sundays",
             ROLLING_RGB,
             &input.rolling,
-            1,
-        ),
-        (
-            "EWMA 7 d / 28 d (Williams et al. 2017)",
-            EWMA_RGB,
-            &input.ewma,
             2,
         ),
+        (
+            "EWMA 7 d / 28 d (Williams et al. 2017), Sundays",
+            EWMA_RGB,
+            &input.ewma,
+            3,
+        ),
     ] {
-        // Break the line where the ratio is undefined.
-        let mut segment: Vec<(f64, f64)> = Vec::new();
-        let mut segments = Vec::new();
-        for (i, v) in values.iter().enumerate() {
-            match v {
-                Some(v) => segment.push((i as f64, v.min(y_hi))),
-                None if !segment.is_empty() => segments.push(std::mem::take(&mut segment)),
-                None => {}
-            }
-        }
-        segments.push(segment);
-        let style = rgb(colour).stroke_width(width);
+        let style = rgb(colour).filled();
         chart
-            .draw_series(segments.into_iter().map(|s| PathElement::new(s, style)))?
+            .draw_series(
+                sundays(values)
+                    .into_iter()
+                    .map(|p| Circle::new(p, size, style)),
+            )?
             .label(name)
-            .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+            .legend(move |(x, y)| Circle::new((x + 12, y), size, style));
     }
     chart
         .configure_series_labels()
@@ -483,10 +498,20 @@ where
         };
         Circle::new((day(*d), *ef), 3, colour.filled())
     }))?;
-    chart.draw_series(LineSeries::new(
-        input.trend().into_iter().map(|(d, v)| (day(d), v)),
-        rgb(EWMA_RGB).stroke_width(3),
-    ))?;
+    // The trend line breaks where no run falls within the window.
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    let mut prev: Option<NaiveDate> = None;
+    for (d, v) in input.trend() {
+        if prev.is_some_and(|p| (d - p).num_days() >= EF_TREND_DAYS) {
+            segments.push(Vec::new());
+        }
+        if let Some(seg) = segments.last_mut() {
+            seg.push((day(d), v));
+        }
+        prev = Some(d);
+    }
+    let line = rgb(EWMA_RGB).stroke_width(3);
+    chart.draw_series(segments.into_iter().map(|s| PathElement::new(s, line)))?;
     Ok(())
 }
 
@@ -495,7 +520,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn ef_trend_is_a_trailing_mean_over_42_days() {
+    fn ef_trend_is_a_trailing_mean_over_90_days() {
         let d = |k: i64| NaiveDate::from_ymd_opt(2024, 1, 1).unwrap() + Duration::days(k);
         let input = EfInput {
             runs: vec![(d(0), 1.0, None), (d(10), 2.0, None), (d(50), 4.0, None)],
@@ -503,7 +528,11 @@ mod tests {
         let t = input.trend();
         assert_eq!(t[0].1, 1.0);
         assert_eq!(t[1].1, 1.5);
-        // Day 50 looks back to day 9: only days 10 and 50.
-        assert_eq!(t[2].1, 3.0);
+        // Day 50 looks back past day 0 within 90 days: all three.
+        assert_eq!(t[2].1, 7.0 / 3.0);
+        let input = EfInput {
+            runs: vec![(d(0), 1.0, None), (d(100), 4.0, None)],
+        };
+        assert_eq!(input.trend()[1].1, 4.0, "day 0 is 100 days before");
     }
 }

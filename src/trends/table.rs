@@ -21,6 +21,15 @@ fn pct(num: u32, den: u32) -> Cell {
     }
 }
 
+/// Grey-zone minutes, null when no easy or long run could be checked.
+fn grey_min(r: &PeriodRow, decimals: u8) -> Cell {
+    if r.easy_runs + r.long_runs == 0 {
+        Cell::Null
+    } else {
+        Cell::float(r.grey_s / 60.0, decimals)
+    }
+}
+
 /// The full table, one row per period.
 pub fn full_table(rows: &[PeriodRow]) -> Table {
     let mut t = Table::new([
@@ -140,7 +149,7 @@ pub fn full_table(rows: &[PeriodRow]) -> Table {
             Cell::Int(r.long_runs.into()),
             Cell::Int(r.long_stayed.into()),
             pct(r.long_stayed, r.long_runs),
-            Cell::float(r.grey_s / 60.0, 1),
+            grey_min(r, 1),
             Cell::Int(r.hard_runs.into()),
             Cell::Int(r.hard_days.into()),
             Cell::Int(r.hard_after_hard.into()),
@@ -211,7 +220,7 @@ pub fn compact_table(rows: &[PeriodRow]) -> Table {
             Cell::opt_float(r.pi, 2),
             Cell::opt_str(r.class.map(|c| c.name())),
             easy,
-            Cell::float(r.grey_s / 60.0, 0),
+            grey_min(r, 0),
             Cell::opt_float(r.acwr_ewma.ratio, 2),
             Cell::opt_float(r.monotony.and_then(|m| m.monotony), 1),
         ]);
