@@ -433,6 +433,17 @@ fn undefined_ratios_are_empty_in_csv_and_the_table_fits_100_columns() {
 }
 
 #[test]
+fn a_bad_acwr_band_is_a_usage_error() {
+    for band in ["1.3,0.8", "0.8", "0.8,1.3,1.5", "0,1"] {
+        hrzones()
+            .args(["summary", "--acwr-band", band, "fixtures"])
+            .assert()
+            .code(2)
+            .stderr(predicates::str::contains("--acwr-band"));
+    }
+}
+
+#[test]
 fn parquet_has_the_full_table() {
     let fx = fixture();
     let dir = tempfile::tempdir().unwrap();

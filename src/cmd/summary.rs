@@ -58,7 +58,7 @@ pub struct Args {
     #[arg(long, value_name = "NAME", help_heading = "Periods")]
     sport: Option<String>,
     /// The ACWR band LOW,HIGH.
-    #[arg(long, value_delimiter = ',', num_args = 2, value_name = "LOW,HIGH", default_values_t = [0.8, 1.3], help_heading = "Rules")]
+    #[arg(long, value_delimiter = ',', value_name = "LOW,HIGH", default_values_t = [0.8, 1.3], help_heading = "Rules")]
     acwr_band: Vec<f64>,
     /// A run at least this long is a long run, min.
     #[arg(
@@ -113,7 +113,12 @@ impl Args {
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
-    let (low, high) = (args.acwr_band[0], args.acwr_band[1]);
+    let [low, high] = args.acwr_band[..] else {
+        anyhow::bail!(
+            "--acwr-band wants two numbers, LOW,HIGH (e.g. 0.8,1.3), got {} values",
+            args.acwr_band.len()
+        );
+    };
     if !(low.is_finite() && high.is_finite() && 0.0 < low && low < high) {
         anyhow::bail!("--acwr-band wants LOW,HIGH with 0 < LOW < HIGH, got {low},{high}");
     }
