@@ -214,7 +214,7 @@ impl SessionFacts {
             file: a.source.clone(),
             session: s.index as u32,
             start_unix_s: start,
-            end_unix_s: start.map(|u| u + s.elapsed_s.max(0.0).round() as i64),
+            end_unix_s: start.map(|u| u.saturating_add(s.elapsed_s.max(0.0).round() as i64)),
             sport: s.sport_name().to_string(),
             sub_sport: s.sub_sport_name().to_string(),
             is_run,
@@ -335,10 +335,10 @@ pub fn hr_recovery(t_s: &[u32], hr_bpm: &[u8], weights_s: &[f64], floor_bpm: u8)
             bout_s += weights_s[i];
             let ends = i + 1 >= n || hr_bpm[i + 1] < floor_bpm;
             if ends && bout_s >= HRR_BOUT_MIN_S {
-                let target = t_s[i] + HRR_SPAN_S;
+                let target = t_s[i].saturating_add(HRR_SPAN_S);
                 let later = (i + 1..n)
-                    .take_while(|&k| t_s[k] <= target + HRR_SPAN_SLACK_S)
-                    .find(|&k| t_s[k] + HRR_SPAN_SLACK_S >= target && hr_bpm[k] > 0);
+                    .take_while(|&k| t_s[k] <= target.saturating_add(HRR_SPAN_SLACK_S))
+                    .find(|&k| t_s[k].saturating_add(HRR_SPAN_SLACK_S) >= target && hr_bpm[k] > 0);
                 if let Some(k) = later {
                     let drop = hr_bpm[i] as f64 - hr_bpm[k] as f64;
                     best = Some(best.map_or(drop, |b: f64| b.max(drop)));
