@@ -312,6 +312,29 @@ fn twelve_week_block_gives_the_answers_known_by_construction() {
         assert_rounded(row, "strain", 7.0 * m * m / sd, 1);
         assert_eq!(row["week_days"], 7);
     }
+    // Grey-zone creep: the Zone 2 share against the mean of the previous four weeks';
+    // the first threshold week jumps from ~2 % to 52 %.
+    let z2_pct: Vec<f64> = (0..12)
+        .map(|w| {
+            let mut z = [0.0; 3];
+            for (_, segs) in block.iter().filter(|(d, _)| *d as usize / 7 == w) {
+                let m = seiler_min(segs);
+                for k in 0..3 {
+                    z[k] += m[k];
+                }
+            }
+            100.0 * z[1] / z.iter().sum::<f64>()
+        })
+        .collect();
+    assert!(rows[0]["z2_trend_pts"].is_null() && rows[0]["grey_zone_creep"].is_null());
+    for w in 1..12usize {
+        let prev = &z2_pct[w.saturating_sub(4)..w];
+        let trend = z2_pct[w] - prev.iter().sum::<f64>() / prev.len() as f64;
+        assert_rounded(&rows[w], "z2_trend_pts", trend, 1);
+        assert_eq!(rows[w]["grey_zone_creep"], trend >= 5.0, "week {}", w + 1);
+    }
+    assert_eq!(rows[4]["grey_zone_creep"], true);
+
     // The spike: week 11's EWMA ratio is over the band, the block before within or under.
     assert_eq!(rows[10]["acwr_band"], "over");
     assert!(num(&rows[10], "acwr_ewma").unwrap() > 1.5);
