@@ -31,6 +31,8 @@ use crate::analysis::{start_unix_s, SessionAnalysis};
 use crate::report;
 use crate::zones::ZoneError;
 
+pub mod trends;
+
 /// Errors while drawing or writing a chart.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]

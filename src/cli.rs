@@ -44,6 +44,9 @@ pub enum Command {
     Ingest(cmd::ingest::Args),
     /// Max HR, LTHR and resting HR estimated from the archive, per sport and year.
     Thresholds(cmd::thresholds::Args),
+    /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
+    /// and aerobic trends per week, month, season or year.
+    Summary(cmd::summary::Args),
 }
 
 /// Which files to read.

@@ -60,6 +60,7 @@ pub mod report;
 pub mod source;
 pub mod store;
 pub mod thresholds;
+pub mod trends;
 pub mod zones;
 
 /// Helpers for the unit tests.

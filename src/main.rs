@@ -18,6 +18,7 @@ fn main() -> ExitCode {
         Command::Ingest(args) => cmd::ingest::run(&args),
         Command::Dump(args) => cmd::dump::run(&args),
         Command::Thresholds(args) => cmd::thresholds::run(&args),
+        Command::Summary(args) => cmd::summary::run(&args),
     };
     match result {
         Ok(code) => code,

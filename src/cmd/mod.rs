@@ -7,6 +7,7 @@ pub mod dump;
 pub mod ingest;
 pub mod load;
 pub mod thresholds;
+pub mod summary;
 pub mod zones;
 
 use std::io::Write;
