@@ -131,7 +131,20 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     // Only the small per-session rows come back from each file, never its samples.
-    let (results, summary) = super::run_inputs(&args.input, |a| load::session_rows(a, &settings))?;
+    let (results, summary) = super::run_inputs(&args.input, |a| {
+        let mut rows = load::session_rows(a, &settings);
+        // Damage, an accepted CRC mismatch, a rebuilt session, no date: said in the row.
+        for (r, s) in rows.iter_mut().zip(&a.sessions) {
+            r.load.note = crate::notes::join(
+                r.load
+                    .note
+                    .take()
+                    .into_iter()
+                    .chain(crate::notes::session_notes(a, s)),
+            );
+        }
+        rows
+    })?;
     let rows: Vec<SessionRow> = results
         .into_iter()
         .filter_map(|(_, r)| r)
@@ -150,7 +163,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if format == Format::Parquet {
         if let Some(path) = &args.output.output {
             crate::report::write_atomic(path, |w| {
-                ParquetWriter::new(w)
+                crate::parquet_compat::writer(w, &frame)
                     .finish(&mut frame)
                     .map(|_| ())
                     .map_err(std::io::Error::other)
@@ -167,7 +180,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn report_gaps(rows: &[SessionRow]) {
     let with_hr: Vec<&SessionRow> = rows
         .iter()
-        .filter(|r| r.load.note.as_deref() != Some(load::NO_HR_NOTE))
+        .filter(|r| {
+            !r.load
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(load::NO_HR_NOTE))
+        })
         .collect();
     let no_max = with_hr.iter().filter(|r| r.load.max_hr.is_none()).count();
     if no_max > 0 {

@@ -8,6 +8,7 @@ pub mod ingest;
 pub mod load;
 pub mod zones;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -45,7 +46,21 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    run_inputs_reporting(input, cols, true, analyse)
+    Ok(run_inputs_reporting(input, cols, true, analyse)?.0)
+}
+
+/// [`run_inputs`], also returning the Strava `activities.csv` files found among the
+/// inputs (for the labels); `report` false: no per-file lines on stderr.
+pub fn run_inputs_labelled<T, F>(
+    input: &InputArgs,
+    report: bool,
+    analyse: F,
+) -> anyhow::Result<(Batch<T>, Vec<source::InputFile>)>
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
+    run_inputs_reporting(input, SampleColumns::All, report, analyse)
 }
 
 /// [`run_inputs`] without the per-file lines on stderr: for a second pass over inputs
@@ -55,7 +70,7 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    run_inputs_reporting(input, SampleColumns::All, false, analyse)
+    Ok(run_inputs_reporting(input, SampleColumns::All, false, analyse)?.0)
 }
 
 fn run_inputs_reporting<T, F>(
@@ -63,7 +78,7 @@ fn run_inputs_reporting<T, F>(
     cols: SampleColumns,
     report: bool,
     analyse: F,
-) -> anyhow::Result<Batch<T>>
+) -> anyhow::Result<(Batch<T>, Vec<source::InputFile>)>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
@@ -81,16 +96,63 @@ where
                     .to_string()
             })
             .collect();
-        let select =
-            |e: &FileEntry| under.is_empty() || under.iter().any(|u| path_is_under(&e.path, u));
-        let results = store
+        let is_under =
+            |path: &str| under.is_empty() || under.iter().any(|u| path_is_under(path, u));
+        // An activity is its content: every stored path with its bytes is one of its
+        // names. It is selected when any of its names is under a PATH (the same run
+        // stored first from a Garmin zip is still in the Strava export), and counted as a
+        // duplicate only when its first name is selected too.
+        let mut names: HashMap<u64, Vec<String>> = HashMap::new();
+        for e in store.files() {
+            if let (Some(h), true) = (e.file_hash, e.status != FileStatus::Failed) {
+                names.entry(h).or_default().push(e.path.clone());
+            }
+        }
+        let names_of = |e: &FileEntry| -> Vec<String> {
+            e.file_hash
+                .and_then(|h| names.get(&h))
+                .cloned()
+                .unwrap_or_else(|| vec![e.path.clone()])
+        };
+        let select = |e: &FileEntry| match e.status {
+            FileStatus::Duplicate => {
+                is_under(&e.path) && e.duplicate_of.as_deref().is_some_and(&is_under)
+            }
+            FileStatus::Failed => is_under(&e.path),
+            _ => names_of(e).iter().any(|n| is_under(n)),
+        };
+        let mut results = store
             .analyse(select, cols, !input.quiet, analyse)
             .with_context(|| format!("could not read the store {}", dir.display()))?;
+        let by_path: HashMap<&str, &FileEntry> =
+            store.files().iter().map(|e| (e.path.as_str(), e)).collect();
+        for (r, _) in results.iter_mut() {
+            if let Some(e) = by_path.get(r.name.as_str()) {
+                r.aliases = names_of(e).into_iter().filter(|n| *n != r.name).collect();
+            }
+        }
         if report {
             report_files(results.iter().map(|(r, _)| r));
         }
         let summary = Summary::of(results.iter().map(|(r, _)| r), 0);
-        return Ok((results, summary));
+        // A Strava export named as PATH still lends its activities.csv to the labels.
+        let csvs = if input.paths.is_empty() {
+            Vec::new()
+        } else {
+            source::collect(&input.paths).activity_csvs
+        };
+        if summary.ok + summary.salvaged == 0 {
+            anyhow::bail!(
+                "no activity in the store {}{}",
+                dir.display(),
+                if under.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under {}", under.join(", "))
+                }
+            );
+        }
+        return Ok(((results, summary), csvs));
     }
     let found = source::collect(&input.paths);
     for e in found.errors.iter().filter(|_| report) {
@@ -106,7 +168,52 @@ where
     }
     let mut summary = Summary::of(results.iter().map(|(r, _)| r), found.skipped);
     summary.failed += found.errors.len();
-    Ok((results, summary))
+    if found.files.is_empty() && found.errors.is_empty() {
+        anyhow::bail!(
+            "no FIT file found in {}: {}. hrzones reads .fit, .fit.gz and .zip exports (Garmin Connect, Strava)",
+            paths_text(&input.paths),
+            found.skipped_text()
+        );
+    }
+    if report && input.paths.len() > 1 {
+        eprintln!("hrzones: {}", exports_line(&summary, input.paths.len()));
+    }
+    Ok(((results, summary), found.activity_csvs))
+}
+
+/// The inputs named for a message: "a, b and 3 more".
+fn paths_text(paths: &[std::path::PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    match paths.len() {
+        0..=3 => shown.join(", "),
+        n => format!("{} and {} more", shown.join(", "), n - 3),
+    }
+}
+
+/// "read 3,412 activities from 2 exports (1,204 duplicates across them)".
+pub fn exports_line(summary: &Summary, inputs: usize) -> String {
+    let n = summary.ok + summary.salvaged;
+    format!(
+        "read {} {} from {} inputs ({} {} across them)",
+        crate::human::thousands(n as u64),
+        plural(n, "activity", "activities"),
+        inputs,
+        crate::human::thousands(summary.duplicate as u64),
+        plural(summary.duplicate, "duplicate", "duplicates"),
+    )
+}
+
+/// `one` for 1, else `many`.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 /// Whether a stored path (`/a/b.fit`, `/a/x.zip:inner.fit`) is `dir` or inside it.
