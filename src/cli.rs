@@ -177,6 +177,13 @@ pub struct OutputArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Table: every column, in machine units, instead of the compact view.
+    #[arg(long)]
+    pub wide: bool,
+    /// Only these columns (machine names, as in the CSV header), in this order; any
+    /// format.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub columns: Option<Vec<String>>,
 }
 
 #[cfg(test)]

@@ -43,6 +43,7 @@ pub mod profile;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod terminal;
 pub mod zones;
 
 /// Helpers for the unit tests.

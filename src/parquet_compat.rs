@@ -39,6 +39,57 @@ pub fn writer<W: std::io::Write>(w: W, df: &DataFrame) -> ParquetWriter<W> {
     )])))
 }
 
+/// A report table as a data frame: a column of integers (and nulls) is Int64, of numbers
+/// Float64, of booleans Boolean, anything else String.
+pub fn table_frame(t: &crate::report::Table) -> polars::prelude::PolarsResult<DataFrame> {
+    use crate::report::Cell;
+    use polars::prelude::{Column, NamedFrom, Series};
+    let mut cols = Vec::with_capacity(t.columns.len());
+    for (i, name) in t.columns.iter().enumerate() {
+        let cells = t.rows.iter().map(|r| &r[i]);
+        let all = |f: fn(&Cell) -> bool| t.rows.iter().all(|r| f(&r[i]) || r[i] == Cell::Null);
+        let series = if all(|c| matches!(c, Cell::Int(_))) {
+            let v: Vec<Option<i64>> = cells
+                .map(|c| match c {
+                    Cell::Int(x) => Some(*x),
+                    _ => None,
+                })
+                .collect();
+            Series::new(name.as_str().into(), v)
+        } else if all(|c| matches!(c, Cell::Int(_) | Cell::Float(..))) {
+            let v: Vec<Option<f64>> = cells
+                .map(|c| match c {
+                    Cell::Int(x) => Some(*x as f64),
+                    Cell::Float(x, _) => Some(*x),
+                    _ => None,
+                })
+                .collect();
+            Series::new(name.as_str().into(), v)
+        } else if all(|c| matches!(c, Cell::Bool(_))) {
+            let v: Vec<Option<bool>> = cells
+                .map(|c| match c {
+                    Cell::Bool(b) => Some(*b),
+                    _ => None,
+                })
+                .collect();
+            Series::new(name.as_str().into(), v)
+        } else {
+            let v: Vec<Option<String>> = cells
+                .map(|c| match c {
+                    Cell::Null => None,
+                    Cell::Str(s) => Some(s.clone()),
+                    Cell::Int(x) => Some(x.to_string()),
+                    Cell::Float(x, _) => Some(x.to_string()),
+                    Cell::Bool(b) => Some(b.to_string()),
+                })
+                .collect();
+            Series::new(name.as_str().into(), v)
+        };
+        cols.push(Column::from(series));
+    }
+    DataFrame::new(t.rows.len(), cols)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

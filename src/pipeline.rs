@@ -122,7 +122,15 @@ pub fn status_of(a: &Activity) -> (FileStatus, Vec<String>) {
         .collect();
     let status = if a.kind() == FileKind::NotActivity {
         let what = match a.file_id.file_type {
-            Some(t) => format!("a {} file", crate::fit::profile::file_type_name(t)),
+            Some(t) => {
+                let name = crate::fit::profile::file_type_name(t);
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {name} file")
+            }
             None => "no file_id".to_string(),
         };
         let mut messages = vec![format!(

@@ -23,17 +23,15 @@
 //! files is incomplete.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
-
-use anyhow::Context as _;
 
 use crate::audit::batch::{self, audit_file, AuditRow, Labeller};
 use crate::audit::{resolve_label, LabelPattern, Rules};
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
 use crate::profile::Settings;
-use crate::report::{self, Cell, Format, Table};
+use crate::report::{Cell, Format, Table};
+use crate::terminal::{Col, Show};
 
 /// Exit code for `--fail-on-finding` when a labelled run has a finding.
 pub const EXIT_FINDING: u8 = 3;
@@ -250,54 +248,21 @@ fn cells(row: &AuditRow, rules: &Rules) -> Vec<Cell> {
     ]
 }
 
-/// Longest text cell `report::write_text_table` prints uncut.
-const TEXT_CELL_CHARS: usize = 40;
-
-/// The first `max` characters, the last replaced by "…" when cut.
-fn head(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        let mut t: String = s.chars().take(max - 1).collect();
-        t.push('…');
-        t
-    }
-}
-
-/// The table, then the reasons (a table cell would cut them), the rules and the summary.
-fn text_report(rows: &[AuditRow], rules: &Rules, tail: &[String]) -> std::io::Result<Vec<u8>> {
-    let skip = ["zone_source", "reason", "note"];
-    let keep: Vec<usize> = (0..COLUMNS.len())
-        .filter(|&i| !skip.contains(&COLUMNS[i]))
-        .collect();
-    let mut t = Table::new(
-        std::iter::once("#".to_string()).chain(keep.iter().map(|&i| COLUMNS[i].to_string())),
-    );
-    for (n, row) in rows.iter().enumerate() {
-        let all = cells(row, rules);
-        let mut c = vec![Cell::Int(n as i64 + 1)];
-        c.extend(keep.iter().map(|&i| match (&all[i], COLUMNS[i]) {
-            // The text table keeps the end of long cells (right for paths); for these
-            // the beginning matters: the first verdict is the most serious.
-            (Cell::Str(v), "verdict" | "label") => Cell::Str(head(v, TEXT_CELL_CHARS)),
-            (other, _) => other.clone(),
-        }));
-        t.push(c);
-    }
-    let mut buf = Vec::new();
-    report::write_text_table(&t, &mut buf)?;
-    if !rows.is_empty() {
-        writeln!(buf, "\nreasons:")?;
-        for (n, row) in rows.iter().enumerate() {
-            writeln!(buf, "{:>4}  {}", n + 1, row.judgement.reason)?;
-        }
-    }
-    writeln!(buf)?;
-    for line in tail {
-        writeln!(buf, "{line}")?;
-    }
-    Ok(buf)
-}
+/// The terminal view: row number, file, date, local start, timer time, km, average HR,
+/// share of HR time in Zone 1 or below, hrTSS, and the verdict (never cut: it wraps).
+/// The reasons follow the table, numbered like its rows.
+const VIEW: [Col; 10] = [
+    Col::new("", "#", Show::RowNumber),
+    Col::new("file", "file", Show::BaseName).shrinkable(10),
+    Col::new("start", "date", Show::Date),
+    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("timer_min", "timer", Show::Minutes),
+    Col::new("distance_km", "km", Show::Plain).optional(2),
+    Col::new("avg_hr", "bpm", Show::Plain),
+    Col::new("pct_z1_or_below", "z1%", Show::Plain),
+    Col::new("hr_tss", "hrTSS", Show::Plain).optional(3),
+    Col::new("verdict", "verdict", Show::Plain),
+];
 
 /// The audit's verdict for every run labelled recovery (default rules, the given
 /// labels), keyed by (input name, session index): what `hrzones chart` puts in a run's
@@ -335,6 +300,7 @@ pub fn verdicts(
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
+    super::check_output(&args.output)?;
     let rules = args.rules();
     rules.validate().map_err(anyhow::Error::msg)?;
     let pattern = match &args.label_pattern {
@@ -363,22 +329,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     tail.extend(summary.lines(&rules));
 
     let format = super::format_of(&args.output);
+    let mut table = Table::new(COLUMNS);
+    for row in &rows {
+        table.push(cells(row, &rules));
+    }
     if format == Format::Table {
-        let text = text_report(&rows, &rules, &tail)?;
-        match &args.output.output {
-            Some(path) => report::write_atomic(path, |w| w.write_all(&text))
-                .with_context(|| format!("could not write {}", path.display()))?,
-            None => {
-                let mut out = std::io::stdout().lock();
-                out.write_all(&text)?;
-                out.flush()?;
+        let mut trailer = Vec::new();
+        if !rows.is_empty() {
+            trailer.push(String::new());
+            trailer.push("reasons:".to_string());
+            for (n, row) in rows.iter().enumerate() {
+                trailer.push(format!("{:>4}  {}", n + 1, row.judgement.reason));
             }
         }
+        trailer.push(String::new());
+        trailer.extend(tail);
+        super::emit_view_with(&table, &args.output, &VIEW, &trailer)?;
     } else {
-        let mut table = Table::new(COLUMNS);
-        for row in &rows {
-            table.push(cells(row, &rules));
-        }
         super::emit(&table, &args.output)?;
         for line in &tail {
             eprintln!("hrzones: {line}");

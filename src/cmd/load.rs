@@ -26,6 +26,7 @@ use polars::prelude::*;
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
 use crate::load::{self, PmcOptions, SessionRow};
 use crate::report::{Cell, Format, Table};
+use crate::terminal::{Col, Show};
 
 /// Arguments of `hrzones load`.
 #[derive(Debug, clap::Args)]
@@ -114,6 +115,44 @@ fn cell_of(v: AnyValue<'_>) -> Cell {
     }
 }
 
+/// Terminal view of the sessions: file, date, local start, sport, timer time, hrTSS,
+/// TRIMP and the share of HR time in each zone.
+const SESSION_VIEW: [Col; 8] = [
+    Col::new("file", "file", Show::BaseName).shrinkable(10),
+    Col::new("date", "date", Show::Plain),
+    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("sport", "sport", Show::Plain)
+        .shrinkable(7)
+        .optional(3),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("hr_tss", "hrTSS", Show::Plain),
+    Col::new("banister_trimp", "TRIMP", Show::Plain).optional(2),
+    Col::new("", "", Show::ZoneShares),
+];
+
+/// Terminal view of `--daily`.
+const DAILY_VIEW: [Col; 8] = [
+    Col::new("date", "date", Show::Plain),
+    Col::new("sessions", "sessions", Show::Plain),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("load", "load", Show::Plain),
+    Col::new("ctl", "CTL", Show::Plain),
+    Col::new("atl", "ATL", Show::Plain),
+    Col::new("tsb", "TSB", Show::Plain),
+    Col::new("sessions_without_hr_tss", "no hrTSS", Show::Plain).optional(1),
+];
+
+/// Terminal view of `--weekly`.
+const WEEKLY_VIEW: [Col; 7] = [
+    Col::new("iso_week", "week", Show::Plain),
+    Col::new("sport", "sport", Show::Plain).shrinkable(7),
+    Col::new("sessions", "sessions", Show::Plain),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("hr_tss", "hrTSS", Show::Plain),
+    Col::new("zone_model", "zones", Show::Plain).optional(2),
+    Col::new("", "", Show::ZoneShares),
+];
+
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
@@ -126,9 +165,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Checked before reading anything, so a bad value costs no time.
     load::pmc_series(&[], opts.ctl_days, opts.atl_days)?;
     let format = super::format_of(&args.output);
-    if format == Format::Parquet && args.output.output.is_none() {
-        anyhow::bail!("--format parquet writes a binary file: give it a path with --output FILE");
-    }
+    super::check_output(&args.output)?;
 
     // Only the small per-session rows come back from each file, never its samples.
     let (results, summary) = super::run_inputs(&args.input, |a| {
@@ -171,7 +208,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("could not write {}", path.display()))?;
         }
     } else {
-        super::emit(&frame_to_table(&frame)?, &args.output)?;
+        let view: &[Col] = if args.daily {
+            &DAILY_VIEW
+        } else if args.weekly {
+            &WEEKLY_VIEW
+        } else {
+            &SESSION_VIEW
+        };
+        super::emit_view(&frame_to_table(&frame)?, &args.output, view)?;
     }
     Ok(super::finish(&summary))
 }

@@ -251,19 +251,160 @@ pub fn format_of(out: &OutputArgs) -> Format {
         })
 }
 
-/// Writes a table to `--output` (atomically) or stdout.
-pub fn emit(table: &Table, out: &OutputArgs) -> anyhow::Result<()> {
-    let format = format_of(out);
-    if format == Format::Parquet {
-        anyhow::bail!("--format parquet is available for `hrzones load` (with --output FILE)");
+/// Checks the output settings before any input is read, so a mistake costs no time:
+/// Parquet needs a file; the output must not be a folder, and its folder must exist or be
+/// creatable.
+pub fn check_output(out: &OutputArgs) -> anyhow::Result<()> {
+    if format_of(out) == Format::Parquet && out.output.is_none() {
+        anyhow::bail!("--format parquet writes a binary file: give it a path with --output FILE");
     }
+    if let Some(path) = &out.output {
+        if path.is_dir() {
+            anyhow::bail!("--output {} is a folder; give a file name", path.display());
+        }
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(p) = parent {
+            // The nearest existing ancestor must be a folder (create_dir_all does the rest).
+            let mut existing = Some(p);
+            while let Some(e) = existing {
+                if e.exists() {
+                    if !e.is_dir() {
+                        anyhow::bail!(
+                            "--output {}: {} is not a folder",
+                            path.display(),
+                            e.display()
+                        );
+                    }
+                    break;
+                }
+                existing = e.parent().filter(|p| !p.as_os_str().is_empty());
+            }
+        }
+    }
+    if let Some(cols) = &out.columns {
+        if cols.iter().any(|c| c.trim().is_empty()) {
+            anyhow::bail!("--columns: empty column name in {:?}", cols.join(","));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a table to `--output` (atomically) or stdout, in every column and machine
+/// units (see [`emit_view`] for a compact terminal view).
+pub fn emit(table: &Table, out: &OutputArgs) -> anyhow::Result<()> {
+    emit_view(table, out, &[])
+}
+
+/// `--columns`: the table with only those columns, in that order.
+fn select_columns(table: &Table, names: &[String]) -> anyhow::Result<Table> {
+    let idx: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            table.col(n.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--columns: no column {:?}; the columns are: {}",
+                    n.trim(),
+                    table.columns.join(",")
+                )
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut t = Table::new(idx.iter().map(|&i| table.columns[i].clone()));
+    for r in &table.rows {
+        t.push(idx.iter().map(|&i| r[i].clone()).collect());
+    }
+    Ok(t)
+}
+
+/// Writes a table: on the terminal (format table) the compact `view` in human units
+/// fitted to its width, verdicts coloured; with `--wide`, `--columns` or an empty view,
+/// the machine columns. CSV, JSON and Parquet always carry the machine columns.
+pub fn emit_view(
+    table: &Table,
+    out: &OutputArgs,
+    view: &[crate::terminal::Col],
+) -> anyhow::Result<()> {
+    emit_view_with(table, out, view, &[])
+}
+
+/// [`emit_view`], with `trailer` lines after a table (wrapped to the terminal's width,
+/// continuation lines indented by 6); other formats do not carry them.
+pub fn emit_view_with(
+    table: &Table,
+    out: &OutputArgs,
+    view: &[crate::terminal::Col],
+    trailer: &[String],
+) -> anyhow::Result<()> {
+    use crate::terminal;
+    let selected;
+    let table = match &out.columns {
+        Some(names) => {
+            selected = select_columns(table, names)?;
+            &selected
+        }
+        None => table,
+    };
+    let format = format_of(out);
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            Format::Table => {
+                let term = if out.wide || out.columns.is_some() || view.is_empty() {
+                    terminal::plain(table)
+                } else {
+                    terminal::view(table, view)
+                };
+                let width = if out.wide {
+                    usize::MAX
+                } else {
+                    terminal::width()
+                };
+                let color = out.output.is_none() && terminal::use_color();
+                let text = terminal::render(&term, width, &|h, c| {
+                    (color && h == "verdict")
+                        .then(|| terminal::verdict_color(c))
+                        .flatten()
+                });
+                w.write_all(text.as_bytes())?;
+                let shows_notes = term.headers.iter().any(|h| h == "note");
+                let notes = terminal::notes(table);
+                if !shows_notes && !notes.is_empty() {
+                    writeln!(w, "\nnotes:")?;
+                    for n in notes {
+                        for l in terminal::wrap_indented(&format!("  {n}"), width, 4) {
+                            writeln!(w, "{l}")?;
+                        }
+                    }
+                }
+                for t in trailer {
+                    for l in terminal::wrap_indented(t, width, 6) {
+                        writeln!(w, "{l}")?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Parquet => {
+                let mut df =
+                    crate::parquet_compat::table_frame(table).map_err(std::io::Error::other)?;
+                crate::parquet_compat::writer(w, &df)
+                    .finish(&mut df)
+                    .map(|_| ())
+                    .map_err(std::io::Error::other)
+            }
+            other => report::write(table, other, w),
+        }
+    };
     match &out.output {
-        Some(path) => report::write_atomic(path, |w| report::write(table, format, w))
+        Some(path) => report::write_atomic(path, write)
             .with_context(|| format!("could not write {}", path.display())),
         None => {
+            if format == Format::Parquet {
+                anyhow::bail!(
+                    "--format parquet writes a binary file: give it a path with --output FILE"
+                );
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            report::write(table, format, &mut lock)?;
+            write(&mut lock)?;
             lock.flush()?;
             Ok(())
         }

@@ -16,6 +16,7 @@ use crate::notes;
 use crate::profile::Settings;
 use crate::report::{Cell, Table};
 use crate::store::SampleColumns;
+use crate::terminal::{Col, Show};
 use crate::zones::TimeInZoneOptions;
 
 /// Arguments of `hrzones zones`.
@@ -102,9 +103,23 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
         .collect()
 }
 
+/// The terminal view: file, date, start (local clock), timer time, km, pace, average
+/// HR and the share of HR time in each zone; notes under the table.
+const VIEW: [Col; 8] = [
+    Col::new("file", "file", Show::BaseName).shrinkable(10),
+    Col::new("start", "date", Show::Date),
+    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("distance_m", "km", Show::Metres).optional(2),
+    Col::new("distance_m", "min/km", Show::Pace).optional(3),
+    Col::new("avg_hr", "bpm", Show::Plain),
+    Col::new("", "", Show::ZoneShares),
+];
+
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings()?;
+    super::check_output(&args.output)?;
     let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
         rows(a, &settings)
     })?;
@@ -157,6 +172,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         cells.push(Cell::opt_str(r.note));
         table.push(cells);
     }
-    super::emit(&table, &args.output)?;
+    super::emit_view(&table, &args.output, &VIEW)?;
     Ok(super::finish(&summary))
 }
