@@ -16,6 +16,7 @@
 //! The rules and their defaults ([`Rules::default`]) are stated in `docs/AUDIT.md`, in
 //! `hrzones audit --help` and in the command's output.
 
+pub mod batch;
 pub mod labels;
 pub mod models;
 

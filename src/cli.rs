@@ -86,13 +86,16 @@ pub struct ZoneArgs {
     )]
     pub model: Option<ModelArg>,
     /// Max heart rate, bpm.
-    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    #[arg(long, value_name = "BPM", help_heading = "Zones", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u8).range(60..=250))]
     pub max_hr: Option<u8>,
     /// Resting heart rate, bpm (for --zones hrr and hrTSS).
-    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    #[arg(long, value_name = "BPM", help_heading = "Zones", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u8).range(20..=120))]
     pub resting_hr: Option<u8>,
     /// Lactate-threshold heart rate, bpm (--zones lthr: Friel's 7 running zones).
-    #[arg(long, value_name = "BPM", help_heading = "Zones")]
+    #[arg(long, value_name = "BPM", help_heading = "Zones", allow_negative_numbers = true,
+          value_parser = clap::value_parser!(u8).range(60..=240))]
     pub lthr: Option<u8>,
     /// Zone floors in bpm, Z1 first (--zones custom): 120,140,155,170,185 means
     /// Z1 120-139 ... Z5 185+, below 120 is Z0.
@@ -143,6 +146,7 @@ pub enum SexArg {
 impl ZoneArgs {
     /// The validated settings: the profile (if any) with these flags on top.
     pub fn settings(&self) -> Result<Settings, ProfileError> {
+        self.check_values()?;
         let profile = match &self.profile {
             Some(p) => AthleteProfile::read(p)?,
             None => AthleteProfile::default(),
@@ -173,6 +177,31 @@ impl ZoneArgs {
     }
 }
 
+impl ZoneArgs {
+    /// Usage errors that name the flag and the valid range (issue 12): percents outside
+    /// (0, 100], `--zones custom` without floors (max HR above resting HR is checked with
+    /// the profile, see `Thresholds::validate`).
+    fn check_values(&self) -> Result<(), ProfileError> {
+        let bad = |m: String| ProfileError::Invalid(m);
+        if let Some(p) = &self.percents {
+            if let Some(x) = p
+                .iter()
+                .find(|x| !(x.is_finite() && **x > 0.0 && **x <= 100.0))
+            {
+                return Err(bad(format!(
+                    "--percents: {x} is not a percentage of max HR or HR reserve; give values in (0, 100], e.g. 50,60,70,80,90"
+                )));
+            }
+        }
+        if self.model == Some(ModelArg::Custom) && self.bounds.is_none() && self.profile.is_none() {
+            return Err(bad(
+                "--zones custom needs --bounds BPM,... (zone floors, Z1 first), e.g. --bounds 120,140,155,170,185".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
 /// Output format and destination.
 #[derive(Debug, Clone, Args)]
 pub struct OutputArgs {
@@ -182,6 +211,13 @@ pub struct OutputArgs {
     /// Write to this file (atomically) instead of stdout.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Table: every column, in machine units, instead of the compact view.
+    #[arg(long)]
+    pub wide: bool,
+    /// Only these columns (machine names, as in the CSV header), in this order; any
+    /// format.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub columns: Option<Vec<String>>,
 }
 
 #[cfg(test)]

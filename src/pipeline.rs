@@ -68,6 +68,10 @@ pub struct FileReport {
     /// Content hash (xxh3-64) of the decoded bytes.
     #[serde(skip)]
     pub hash: u64,
+    /// The other inputs with the same bytes (the same activity from another export):
+    /// labels given to any of these names belong to this activity too.
+    #[serde(skip)]
+    pub aliases: Vec<String>,
 }
 
 /// Reads and decodes one input into an `Activity`, applying the CRC policy.
@@ -118,7 +122,15 @@ pub fn status_of(a: &Activity) -> (FileStatus, Vec<String>) {
         .collect();
     let status = if a.kind() == FileKind::NotActivity {
         let what = match a.file_id.file_type {
-            Some(t) => format!("a {} file", crate::fit::profile::file_type_name(t)),
+            Some(t) => {
+                let name = crate::fit::profile::file_type_name(t);
+                let article = if name.starts_with(['a', 'e', 'i', 'o', 'u']) {
+                    "an"
+                } else {
+                    "a"
+                };
+                format!("{article} {name} file")
+            }
             None => "no file_id".to_string(),
         };
         let mut messages = vec![format!(
@@ -184,6 +196,7 @@ where
                             messages,
                             bytes: n,
                             hash,
+                            aliases: Vec::new(),
                         },
                         value,
                     )
@@ -195,6 +208,7 @@ where
                         messages: vec![e.to_string()],
                         bytes: 0,
                         hash: 0,
+                        aliases: Vec::new(),
                     },
                     None,
                 ),
@@ -214,7 +228,24 @@ where
             *value = None;
         }
     }
+    link_aliases(results.iter_mut().map(|(r, _)| r));
     results
+}
+
+/// Fills each report's `aliases`: the names of the other reports with the same content
+/// hash (failed reports have no hash and are left alone).
+pub fn link_aliases<'a>(reports: impl Iterator<Item = &'a mut FileReport>) {
+    let mut reports: Vec<&mut FileReport> =
+        reports.filter(|r| r.status != FileStatus::Failed).collect();
+    let mut names: std::collections::HashMap<u64, Vec<String>> = std::collections::HashMap::new();
+    for r in reports.iter() {
+        names.entry(r.hash).or_default().push(r.name.clone());
+    }
+    for r in reports.iter_mut() {
+        if let Some(all) = names.get(&r.hash).filter(|v| v.len() > 1) {
+            r.aliases = all.iter().filter(|n| **n != r.name).cloned().collect();
+        }
+    }
 }
 
 /// Counts of file outcomes, for the summary line and the exit code.

@@ -247,6 +247,7 @@ impl FileEntry {
             messages: self.messages.clone(),
             bytes: self.fit_bytes,
             hash: self.file_hash.unwrap_or(0),
+            aliases: Vec::new(),
         }
     }
 
@@ -491,7 +492,7 @@ fn write_parquet(
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-            ParquetWriter::new(&mut w)
+            crate::parquet_compat::writer(&mut w, df)
                 .with_compression(COMPRESSION)
                 .with_statistics(statistics)
                 .finish(df)

@@ -201,11 +201,11 @@ fn usage_errors_exit_2() {
         .assert()
         .code(2);
     hrzones()
-        .args(["zones", "x.fit", "--max-hr", "150", "--resting-hr", "160"])
+        .args(["zones", "x.fit", "--max-hr", "100", "--resting-hr", "110"])
         .assert()
         .code(2)
         .stderr(predicate::str::contains(
-            "resting HR 160 must be below max HR 150",
+            "resting HR 110 must be below max HR 100",
         ));
 }
 

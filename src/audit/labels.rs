@@ -436,16 +436,37 @@ impl LabelBook {
         Ok(LabelBook::from_entries(Some(path.to_path_buf()), entries))
     }
 
-    /// Reads a Strava bulk export's `activities.csv` from the export folder `dir` (or the
-    /// file itself when `dir` is the CSV).
-    pub fn read_strava_export(dir: &Path) -> Result<LabelBook, LabelError> {
-        let path = if dir.is_dir() {
-            dir.join("activities.csv")
-        } else {
-            dir.to_path_buf()
+    /// Reads a Strava bulk export's `activities.csv` from the export: its folder, its zip
+    /// (as Strava sends it), or the CSV itself.
+    pub fn read_strava_export(path: &Path) -> Result<LabelBook, LabelError> {
+        if path.is_dir() {
+            let csv = path.join("activities.csv");
+            let text = read_text(&csv)?;
+            return LabelBook::parse_strava_activities(&text, &csv);
+        }
+        let io = |source| LabelError::Io {
+            path: path.to_path_buf(),
+            source,
         };
-        let text = read_text(&path)?;
-        LabelBook::parse_strava_activities(&text, &path)
+        let mut file = std::fs::File::open(path).map_err(io)?;
+        let mut magic = [0u8; 4];
+        let n = std::io::Read::read(&mut file, &mut magic).map_err(io)?;
+        if n == 4 && (&magic == b"PK\x03\x04" || &magic == b"PK\x05\x06") {
+            let (entry, text) = activities_csv_in_zip(path, std::io::BufReader::new(file))?;
+            return LabelBook::parse_strava_activities(&text, &path.join(entry));
+        }
+        let text = read_text(path)?;
+        LabelBook::parse_strava_activities(&text, path)
+    }
+
+    /// Reads `activities.csv` found among the inputs (a file, or a zip entry).
+    pub fn read_strava_input(input: &crate::source::InputFile) -> Result<LabelBook, LabelError> {
+        let name = PathBuf::from(input.name());
+        let bytes = input.read().map_err(|e| LabelError::Io {
+            path: name.clone(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        LabelBook::parse_strava_activities(&String::from_utf8_lossy(&bytes), &name)
     }
 
     /// Parses `activities.csv` text: columns `Filename`, `Activity Name`, and (optional)
@@ -464,7 +485,7 @@ impl LabelBook {
         let missing = |column: &'static str| LabelError::MissingColumn {
             path: path.to_path_buf(),
             column,
-            found: header.join(", "),
+            found: header_for_message(&header),
         };
         let file_col = col("Filename").ok_or_else(|| missing("Filename"))?;
         let name_col = col("Activity Name").ok_or_else(|| missing("Activity Name"))?;
@@ -500,6 +521,65 @@ impl LabelBook {
 /// Largest labels file or `activities.csv` read: 64 MiB is about 200,000 activities with
 /// long descriptions; this stops `--labels /dev/zero` from filling memory.
 pub const MAX_LABELS_BYTES: u64 = 64 << 20;
+
+/// Largest `activities.csv` read from a zip: the same bound as for a labels file.
+const MAX_CSV_BYTES: u64 = MAX_LABELS_BYTES;
+
+/// The `activities.csv` of a Strava export zip (the one nearest the root): entry name and
+/// text.
+fn activities_csv_in_zip<R: std::io::Read + std::io::Seek>(
+    path: &Path,
+    reader: R,
+) -> Result<(String, String), LabelError> {
+    use std::io::Read;
+    let zerr = |message: String| LabelError::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+    };
+    let mut archive = zip::ZipArchive::new(reader).map_err(|e| zerr(e.to_string()))?;
+    let best = (0..archive.len())
+        .filter_map(|i| {
+            let e = archive.by_index_raw(i).ok()?;
+            let name = e.name().to_string();
+            let base = name.rsplit('/').next().unwrap_or(&name);
+            base.eq_ignore_ascii_case("activities.csv")
+                .then(|| (name.matches('/').count(), i, name.clone()))
+        })
+        .min();
+    let Some((_, index, name)) = best else {
+        return Err(zerr(
+            "no activities.csv in this zip; is it a Strava bulk export?".to_string(),
+        ));
+    };
+    let entry = archive.by_index(index).map_err(|e| zerr(e.to_string()))?;
+    let mut buf = Vec::new();
+    entry
+        .take(MAX_CSV_BYTES)
+        .read_to_end(&mut buf)
+        .map_err(|e| zerr(format!("{name}: {e}")))?;
+    Ok((name, String::from_utf8_lossy(&buf).into_owned()))
+}
+
+/// A header for a message: at most 200 characters, control characters escaped (a binary
+/// file given as CSV must not spill raw bytes on the terminal).
+fn header_for_message(header: &[String]) -> String {
+    let joined = header.join(", ");
+    let mut out: String = joined
+        .chars()
+        .take(200)
+        .flat_map(|c| {
+            if c.is_control() {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect();
+    if joined.chars().count() > 200 {
+        out.push('…');
+    }
+    out
+}
 
 fn read_text(path: &Path) -> Result<String, LabelError> {
     let bytes =

@@ -50,11 +50,18 @@ pub struct Args {
     /// SVG instead of PNG (text stays text).
     #[arg(long)]
     svg: bool,
-    /// Per-session charts only for recovery runs (history charts still cover every
-    /// session). For now a recovery run is one whose workout, sport profile or file name
-    /// contains "recovery"; the recovery audit's own labels will replace this.
+    /// Per-session charts only for runs labelled recovery (history charts still cover
+    /// every session): the same runs `hrzones audit` audits, with the same labels.
     #[arg(long)]
     only_recovery: bool,
+    /// Labels file, as for `hrzones audit`: CSV file,label.
+    #[arg(long, value_name = "FILE", help_heading = "Labels")]
+    labels: Option<PathBuf>,
+    /// A Strava bulk export (folder, zip or activities.csv) whose activity names and
+    /// descriptions label the runs, as for `hrzones audit`. A Strava export given as PATH
+    /// is used without this flag.
+    #[arg(long, value_name = "DIR|ZIP", help_heading = "Labels")]
+    strava_export: Option<PathBuf>,
 }
 
 /// What became of one session.
@@ -360,7 +367,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     // The recovery audit needs every session's context, so it runs first, over the
     // same inputs; its verdicts go in the titles and on the PMC chart.
-    let verdicts = super::audit::verdicts(&args.input, &settings)?;
+    let verdicts = super::audit::verdicts(
+        &args.input,
+        &settings,
+        args.labels.as_deref(),
+        args.strava_export.as_deref(),
+    )?;
     let (results, summary) = super::run_inputs(&args.input, |a| {
         chart_activity(a, &settings, args, &shared, &verdicts, format)
     })?;

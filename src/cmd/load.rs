@@ -26,6 +26,7 @@ use polars::prelude::*;
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
 use crate::load::{self, PmcOptions, SessionRow};
 use crate::report::{Cell, Format, Table};
+use crate::terminal::{Col, Show};
 
 /// Arguments of `hrzones load`.
 #[derive(Debug, clap::Args)]
@@ -114,6 +115,44 @@ fn cell_of(v: AnyValue<'_>) -> Cell {
     }
 }
 
+/// Terminal view of the sessions: file, date, local start, sport, timer time, hrTSS,
+/// TRIMP and the share of HR time in each zone.
+const SESSION_VIEW: [Col; 8] = [
+    Col::new("file", "file", Show::BaseName).shrinkable(10),
+    Col::new("date", "date", Show::Plain),
+    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("sport", "sport", Show::Plain)
+        .shrinkable(7)
+        .optional(3),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("hr_tss", "hrTSS", Show::Plain),
+    Col::new("banister_trimp", "TRIMP", Show::Plain).optional(2),
+    Col::new("", "", Show::ZoneShares),
+];
+
+/// Terminal view of `--daily`.
+const DAILY_VIEW: [Col; 8] = [
+    Col::new("date", "date", Show::Plain),
+    Col::new("sessions", "sessions", Show::Plain),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("load", "load", Show::Plain),
+    Col::new("ctl", "CTL", Show::Plain),
+    Col::new("atl", "ATL", Show::Plain),
+    Col::new("tsb", "TSB", Show::Plain),
+    Col::new("sessions_without_hr_tss", "no hrTSS", Show::Plain).optional(1),
+];
+
+/// Terminal view of `--weekly`.
+const WEEKLY_VIEW: [Col; 7] = [
+    Col::new("iso_week", "week", Show::Plain),
+    Col::new("sport", "sport", Show::Plain).shrinkable(7),
+    Col::new("sessions", "sessions", Show::Plain),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("hr_tss", "hrTSS", Show::Plain),
+    Col::new("zone_model", "zones", Show::Plain).optional(2),
+    Col::new("", "", Show::ZoneShares),
+];
+
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
@@ -129,12 +168,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     // Checked before reading anything, so a bad value costs no time.
     load::pmc_series(&[], opts.ctl_days, opts.atl_days)?;
     let format = super::format_of(&args.output);
-    if format == Format::Parquet && args.output.output.is_none() {
-        anyhow::bail!("--format parquet writes a binary file: give it a path with --output FILE");
-    }
+    super::check_output(&args.output)?;
 
     // Only the small per-session rows come back from each file, never its samples.
-    let (results, summary) = super::run_inputs(&args.input, |a| load::session_rows(a, &settings))?;
+    let (results, summary) = super::run_inputs(&args.input, |a| {
+        let mut rows = load::session_rows(a, &settings);
+        // Damage, an accepted CRC mismatch, a rebuilt session, no date: said in the row.
+        for (r, s) in rows.iter_mut().zip(&a.sessions) {
+            r.load.note = crate::notes::join(
+                r.load
+                    .note
+                    .take()
+                    .into_iter()
+                    .chain(crate::notes::session_notes(a, s)),
+            );
+        }
+        rows
+    })?;
     let rows: Vec<SessionRow> = results
         .into_iter()
         .filter_map(|(_, r)| r)
@@ -153,7 +203,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if format == Format::Parquet {
         if let Some(path) = &args.output.output {
             crate::report::write_atomic(path, |w| {
-                ParquetWriter::new(w)
+                crate::parquet_compat::writer(w, &frame)
                     .finish(&mut frame)
                     .map(|_| ())
                     .map_err(std::io::Error::other)
@@ -161,7 +211,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("could not write {}", path.display()))?;
         }
     } else {
-        super::emit(&frame_to_table(&frame)?, &args.output)?;
+        let view: &[Col] = if args.daily {
+            &DAILY_VIEW
+        } else if args.weekly {
+            &WEEKLY_VIEW
+        } else {
+            &SESSION_VIEW
+        };
+        super::emit_view(&frame_to_table(&frame)?, &args.output, view)?;
     }
     Ok(super::finish(&summary))
 }
@@ -170,7 +227,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn report_gaps(rows: &[SessionRow]) {
     let with_hr: Vec<&SessionRow> = rows
         .iter()
-        .filter(|r| r.load.note.as_deref() != Some(load::NO_HR_NOTE))
+        .filter(|r| {
+            !r.load
+                .note
+                .as_deref()
+                .is_some_and(|n| n.starts_with(load::NO_HR_NOTE))
+        })
         .collect();
     let no_max = with_hr.iter().filter(|r| r.load.max_hr.is_none()).count();
     if no_max > 0 {

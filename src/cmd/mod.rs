@@ -6,10 +6,11 @@ pub mod chart;
 pub mod dump;
 pub mod ingest;
 pub mod load;
-pub mod thresholds;
 pub mod summary;
+pub mod thresholds;
 pub mod zones;
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -47,7 +48,21 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    run_inputs_reporting(input, cols, true, analyse)
+    Ok(run_inputs_reporting(input, cols, true, analyse)?.0)
+}
+
+/// [`run_inputs`], also returning the Strava `activities.csv` files found among the
+/// inputs (for the labels); `report` false: no per-file lines on stderr.
+pub fn run_inputs_labelled<T, F>(
+    input: &InputArgs,
+    report: bool,
+    analyse: F,
+) -> anyhow::Result<(Batch<T>, Vec<source::InputFile>)>
+where
+    T: Send,
+    F: Fn(&crate::activity::Activity) -> T + Sync,
+{
+    run_inputs_reporting(input, SampleColumns::All, report, analyse)
 }
 
 /// [`run_inputs`] without the per-file lines on stderr: for a second pass over inputs
@@ -57,7 +72,7 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    run_inputs_reporting(input, SampleColumns::All, false, analyse)
+    Ok(run_inputs_reporting(input, SampleColumns::All, false, analyse)?.0)
 }
 
 fn run_inputs_reporting<T, F>(
@@ -65,7 +80,7 @@ fn run_inputs_reporting<T, F>(
     cols: SampleColumns,
     report: bool,
     analyse: F,
-) -> anyhow::Result<Batch<T>>
+) -> anyhow::Result<(Batch<T>, Vec<source::InputFile>)>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
@@ -78,11 +93,41 @@ where
             .iter()
             .map(|p| source::path_text(&std::fs::canonicalize(p).unwrap_or_else(|_| p.clone())))
             .collect();
-        let select =
-            |e: &FileEntry| under.is_empty() || under.iter().any(|u| path_is_under(&e.path, u));
-        let results = store
+        let is_under =
+            |path: &str| under.is_empty() || under.iter().any(|u| path_is_under(path, u));
+        // An activity is its content: every stored path with its bytes is one of its
+        // names. It is selected when any of its names is under a PATH (the same run
+        // stored first from a Garmin zip is still in the Strava export), and counted as a
+        // duplicate only when its first name is selected too.
+        let mut names: HashMap<u64, Vec<String>> = HashMap::new();
+        for e in store.files() {
+            if let (Some(h), true) = (e.file_hash, e.status != FileStatus::Failed) {
+                names.entry(h).or_default().push(e.path.clone());
+            }
+        }
+        let names_of = |e: &FileEntry| -> Vec<String> {
+            e.file_hash
+                .and_then(|h| names.get(&h))
+                .cloned()
+                .unwrap_or_else(|| vec![e.path.clone()])
+        };
+        let select = |e: &FileEntry| match e.status {
+            FileStatus::Duplicate => {
+                is_under(&e.path) && e.duplicate_of.as_deref().is_some_and(&is_under)
+            }
+            FileStatus::Failed => is_under(&e.path),
+            _ => names_of(e).iter().any(|n| is_under(n)),
+        };
+        let mut results = store
             .analyse(select, cols, !input.quiet, analyse)
             .with_context(|| format!("could not read the store {}", dir.display()))?;
+        let by_path: HashMap<&str, &FileEntry> =
+            store.files().iter().map(|e| (e.path.as_str(), e)).collect();
+        for (r, _) in results.iter_mut() {
+            if let Some(e) = by_path.get(r.name.as_str()) {
+                r.aliases = names_of(e).into_iter().filter(|n| *n != r.name).collect();
+            }
+        }
         if report {
             report_files(results.iter().map(|(r, _)| r));
         }
@@ -101,7 +146,24 @@ where
                 summary.failed += 1;
             }
         }
-        return Ok((results, summary));
+        // A Strava export named as PATH still lends its activities.csv to the labels.
+        let csvs = if input.paths.is_empty() {
+            Vec::new()
+        } else {
+            source::collect(&input.paths).activity_csvs
+        };
+        if summary.ok + summary.salvaged == 0 {
+            anyhow::bail!(
+                "no activity in the store {}{}",
+                dir.display(),
+                if under.is_empty() {
+                    String::new()
+                } else {
+                    format!(" under {}", under.join(", "))
+                }
+            );
+        }
+        return Ok(((results, summary), csvs));
     }
     let found = source::collect(&input.paths);
     for e in found.errors.iter().filter(|_| report) {
@@ -120,7 +182,52 @@ where
     }
     let mut summary = Summary::of(results.iter().map(|(r, _)| r), found.skipped);
     summary.failed += found.errors.len();
-    Ok((results, summary))
+    if found.files.is_empty() && found.errors.is_empty() {
+        anyhow::bail!(
+            "no FIT file found in {}: {}. hrzones reads .fit, .fit.gz and .zip exports (Garmin Connect, Strava)",
+            paths_text(&input.paths),
+            found.skipped_text()
+        );
+    }
+    if report && input.paths.len() > 1 {
+        eprintln!("hrzones: {}", exports_line(&summary, input.paths.len()));
+    }
+    Ok(((results, summary), found.activity_csvs))
+}
+
+/// The inputs named for a message: "a, b and 3 more".
+fn paths_text(paths: &[std::path::PathBuf]) -> String {
+    let shown: Vec<String> = paths
+        .iter()
+        .take(3)
+        .map(|p| p.display().to_string())
+        .collect();
+    match paths.len() {
+        0..=3 => shown.join(", "),
+        n => format!("{} and {} more", shown.join(", "), n - 3),
+    }
+}
+
+/// "read 3,412 activities from 2 exports (1,204 duplicates across them)".
+pub fn exports_line(summary: &Summary, inputs: usize) -> String {
+    let n = summary.ok + summary.salvaged;
+    format!(
+        "read {} {} from {} inputs ({} {} across them)",
+        crate::human::thousands(n as u64),
+        plural(n, "activity", "activities"),
+        inputs,
+        crate::human::thousands(summary.duplicate as u64),
+        plural(summary.duplicate, "duplicate", "duplicates"),
+    )
+}
+
+/// `one` for 1, else `many`.
+pub fn plural<'a>(n: usize, one: &'a str, many: &'a str) -> &'a str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
 }
 
 /// Whether a stored path (`/a/b.fit`, `/a/x.zip:inner.fit`) is `dir` or inside it.
@@ -158,19 +265,160 @@ pub fn format_of(out: &OutputArgs) -> Format {
         })
 }
 
-/// Writes a table to `--output` (atomically) or stdout.
-pub fn emit(table: &Table, out: &OutputArgs) -> anyhow::Result<()> {
-    let format = format_of(out);
-    if format == Format::Parquet {
-        anyhow::bail!("--format parquet is available for `hrzones load` (with --output FILE)");
+/// Checks the output settings before any input is read, so a mistake costs no time:
+/// Parquet needs a file; the output must not be a folder, and its folder must exist or be
+/// creatable.
+pub fn check_output(out: &OutputArgs) -> anyhow::Result<()> {
+    if format_of(out) == Format::Parquet && out.output.is_none() {
+        anyhow::bail!("--format parquet writes a binary file: give it a path with --output FILE");
     }
+    if let Some(path) = &out.output {
+        if path.is_dir() {
+            anyhow::bail!("--output {} is a folder; give a file name", path.display());
+        }
+        let parent = path.parent().filter(|p| !p.as_os_str().is_empty());
+        if let Some(p) = parent {
+            // The nearest existing ancestor must be a folder (create_dir_all does the rest).
+            let mut existing = Some(p);
+            while let Some(e) = existing {
+                if e.exists() {
+                    if !e.is_dir() {
+                        anyhow::bail!(
+                            "--output {}: {} is not a folder",
+                            path.display(),
+                            e.display()
+                        );
+                    }
+                    break;
+                }
+                existing = e.parent().filter(|p| !p.as_os_str().is_empty());
+            }
+        }
+    }
+    if let Some(cols) = &out.columns {
+        if cols.iter().any(|c| c.trim().is_empty()) {
+            anyhow::bail!("--columns: empty column name in {:?}", cols.join(","));
+        }
+    }
+    Ok(())
+}
+
+/// Writes a table to `--output` (atomically) or stdout, in every column and machine
+/// units (see [`emit_view`] for a compact terminal view).
+pub fn emit(table: &Table, out: &OutputArgs) -> anyhow::Result<()> {
+    emit_view(table, out, &[])
+}
+
+/// `--columns`: the table with only those columns, in that order.
+fn select_columns(table: &Table, names: &[String]) -> anyhow::Result<Table> {
+    let idx: Vec<usize> = names
+        .iter()
+        .map(|n| {
+            table.col(n.trim()).ok_or_else(|| {
+                anyhow::anyhow!(
+                    "--columns: no column {:?}; the columns are: {}",
+                    n.trim(),
+                    table.columns.join(",")
+                )
+            })
+        })
+        .collect::<anyhow::Result<_>>()?;
+    let mut t = Table::new(idx.iter().map(|&i| table.columns[i].clone()));
+    for r in &table.rows {
+        t.push(idx.iter().map(|&i| r[i].clone()).collect());
+    }
+    Ok(t)
+}
+
+/// Writes a table: on the terminal (format table) the compact `view` in human units
+/// fitted to its width, verdicts coloured; with `--wide`, `--columns` or an empty view,
+/// the machine columns. CSV, JSON and Parquet always carry the machine columns.
+pub fn emit_view(
+    table: &Table,
+    out: &OutputArgs,
+    view: &[crate::terminal::Col],
+) -> anyhow::Result<()> {
+    emit_view_with(table, out, view, &[])
+}
+
+/// [`emit_view`], with `trailer` lines after a table (wrapped to the terminal's width,
+/// continuation lines indented by 6); other formats do not carry them.
+pub fn emit_view_with(
+    table: &Table,
+    out: &OutputArgs,
+    view: &[crate::terminal::Col],
+    trailer: &[String],
+) -> anyhow::Result<()> {
+    use crate::terminal;
+    let selected;
+    let table = match &out.columns {
+        Some(names) => {
+            selected = select_columns(table, names)?;
+            &selected
+        }
+        None => table,
+    };
+    let format = format_of(out);
+    let write = |w: &mut dyn Write| -> std::io::Result<()> {
+        match format {
+            Format::Table => {
+                let term = if out.wide || out.columns.is_some() || view.is_empty() {
+                    terminal::plain(table)
+                } else {
+                    terminal::view(table, view)
+                };
+                let width = if out.wide {
+                    usize::MAX
+                } else {
+                    terminal::width()
+                };
+                let color = out.output.is_none() && terminal::use_color();
+                let text = terminal::render(&term, width, &|h, c| {
+                    (color && h == "verdict")
+                        .then(|| terminal::verdict_color(c))
+                        .flatten()
+                });
+                w.write_all(text.as_bytes())?;
+                let shows_notes = term.headers.iter().any(|h| h == "note");
+                let notes = terminal::notes(table);
+                if !shows_notes && !notes.is_empty() {
+                    writeln!(w, "\nnotes:")?;
+                    for n in notes {
+                        for l in terminal::wrap_indented(&format!("  {n}"), width, 4) {
+                            writeln!(w, "{l}")?;
+                        }
+                    }
+                }
+                for t in trailer {
+                    for l in terminal::wrap_indented(t, width, 6) {
+                        writeln!(w, "{l}")?;
+                    }
+                }
+                Ok(())
+            }
+            Format::Parquet => {
+                let mut df =
+                    crate::parquet_compat::table_frame(table).map_err(std::io::Error::other)?;
+                crate::parquet_compat::writer(w, &df)
+                    .finish(&mut df)
+                    .map(|_| ())
+                    .map_err(std::io::Error::other)
+            }
+            other => report::write(table, other, w),
+        }
+    };
     match &out.output {
-        Some(path) => report::write_atomic(path, |w| report::write(table, format, w))
+        Some(path) => report::write_atomic(path, write)
             .with_context(|| format!("could not write {}", path.display())),
         None => {
+            if format == Format::Parquet {
+                anyhow::bail!(
+                    "--format parquet writes a binary file: give it a path with --output FILE"
+                );
+            }
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            report::write(table, format, &mut lock)?;
+            write(&mut lock)?;
             lock.flush()?;
             Ok(())
         }

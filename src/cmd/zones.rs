@@ -1,6 +1,7 @@
 //! `hrzones zones PATH...`: seconds in each heart-rate zone, one row per session.
 //!
-//! Columns: file, session (0-based), sport, sub_sport, start (RFC 3339 UTC), timer_s,
+//! Columns: file, session (0-based), sport, sub_sport, start (RFC 3339 UTC; empty when the
+//! file has no real date, with a note), timer_s,
 //! elapsed_s, distance_m, avg_hr, max_hr (the watch's session values), hr_samples,
 //! zone_model, zone_floors_bpm, zone_source, z0_s (below Zone 1), z1_s..zN_s, and
 //! device_z0_s.. with the watch's own numbers where it wrote them (its extra bins above
@@ -9,11 +10,13 @@
 use std::process::ExitCode;
 
 use crate::activity::Activity;
-use crate::analysis::{start_text, SessionAnalysis};
+use crate::analysis::SessionAnalysis;
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
+use crate::notes;
 use crate::profile::Settings;
 use crate::report::{Cell, Table};
 use crate::store::SampleColumns;
+use crate::terminal::{Col, Show};
 use crate::zones::TimeInZoneOptions;
 
 /// Arguments of `hrzones zones`.
@@ -54,13 +57,14 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
                 ),
                 Err(e) => ("none".to_string(), String::new(), e.to_string()),
             };
-            let note = if hr_samples == 0 {
+            let own = if hr_samples == 0 {
                 Some("no heart rate in this session".to_string())
             } else if an.zones.is_err() {
                 Some("no zones: set --max-hr, --lthr, --bounds or --profile".to_string())
             } else {
                 None
             };
+            let note = notes::join(own.into_iter().chain(notes::session_notes(a, s)));
             let mut device = s
                 .device_zones
                 .as_ref()
@@ -79,7 +83,7 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
                     Cell::Int(s.index as i64),
                     s.sport_name().into(),
                     s.sub_sport_name().into(),
-                    Cell::Str(start_text(a, s)),
+                    Cell::opt_str(notes::start_rfc3339(a, s)),
                     Cell::float(s.timer_s, 1),
                     Cell::float(s.elapsed_s, 1),
                     Cell::opt_float(s.distance_m, 1),
@@ -99,8 +103,22 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
         .collect()
 }
 
+/// The terminal view: file, date, start (local clock), timer time, km, pace, average
+/// HR and the share of HR time in each zone; notes under the table.
+const VIEW: [Col; 8] = [
+    Col::new("file", "file", Show::BaseName).shrinkable(10),
+    Col::new("start", "date", Show::Date),
+    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("timer_s", "timer", Show::Seconds),
+    Col::new("distance_m", "km", Show::Metres).optional(2),
+    Col::new("distance_m", "min/km", Show::Pace).optional(3),
+    Col::new("avg_hr", "bpm", Show::Plain),
+    Col::new("", "", Show::ZoneShares),
+];
+
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    super::check_output(&args.output)?;
     let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
     let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
         rows(a, &settings)
@@ -154,6 +172,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         cells.push(Cell::opt_str(r.note));
         table.push(cells);
     }
-    super::emit(&table, &args.output)?;
+    super::emit_view(&table, &args.output, &VIEW)?;
     Ok(super::finish(&summary))
 }

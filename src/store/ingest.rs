@@ -153,7 +153,7 @@ impl Stamp {
                     zip_crc32: None,
                 })
             }
-            Location::ZipEntry { .. } => {
+            Location::ZipEntry { .. } | Location::NestedZipEntry { .. } => {
                 let (size, crc) = archives.entry_stamp(input)?;
                 Some(Stamp {
                     size_bytes: size,
