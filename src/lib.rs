@@ -40,6 +40,7 @@ pub mod profile;
 pub mod report;
 pub mod source;
 pub mod store;
+pub mod timeline;
 pub mod zones;
 
 /// Helpers for the unit tests.

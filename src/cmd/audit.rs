@@ -11,10 +11,10 @@
 //! label_source (labels_file, strava_name, strava_description, fit_workout_name,
 //! fit_sport_name, file_name; "candidate" for `--candidates` rows), verdict (ok,
 //! incomplete, or: too long, long, drifted, no hard session before, over N km),
-//! timer_min, distance_km, avg_hr, max_hr (after the spike filter), z1_ceiling_bpm
+//! timer_min, distance_km, avg_hr, max_hr (after the timeline's HR rule), z1_ceiling_bpm
 //! (Zone 2's floor), pct_z1_or_below, pct_above_z1, first_left_z1_min,
-//! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (spikes and invalid
-//! samples), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
+//! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (seconds of
+//! implausible HR excluded; spikes are bridged, see `crate::timeline`), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
 //! zone_source, reason.
 //!
 //! Exit codes: 0 all inputs read (findings are output); 1 some input files could not be
@@ -37,7 +37,7 @@ use crate::audit::{
     SessionStress,
 };
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
-use crate::profile::{self, Settings};
+use crate::profile::Settings;
 use crate::report::{self, Cell, Format, Table};
 use crate::zones::TimeInZoneOptions;
 
@@ -114,7 +114,7 @@ pub struct Args {
     )]
     drift_tolerance_pct: f64,
     /// "drifted" when one continuous excursion above Zone 1 lasts longer than this, s.
-    /// Brief spikes and invalid samples do not count.
+    /// Brief spikes take the HR around them; implausible HR does not count.
     #[arg(long, value_name = "S", default_value_t = 60.0, help_heading = "Rules")]
     excursion_limit_s: f64,
     /// A session with at least this hrTSS is a hard session.
@@ -270,18 +270,10 @@ fn audit_file(a: &Activity, setup: &Setup) -> FileAudit {
         }
         let zones = an.zones.as_ref().ok();
         let ceiling = zones.and_then(|z| z.z1_ceiling_bpm());
-        let max_hr = an
-            .thresholds
-            .max_hr
-            .or_else(|| zones.and_then(|z| z.max_hr))
-            .or_else(|| profile::file_max_hr(a, s).map(|x| x.0));
         let evidence = (a.hr_sample_count(s) > 0).then(|| {
-            hr_evidence(
-                &SampleSlices::of(a, s, &an.weights_s),
-                ceiling,
-                max_hr,
-                &setup.rules.spike,
-            )
+            let mut ev = hr_evidence(&SampleSlices::of(a, s, &an), ceiling);
+            ev.discarded_s += an.hr_excluded_s;
+            ev
         });
         out.runs.push(RunRecord {
             file: a.source.clone(),

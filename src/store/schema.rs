@@ -756,6 +756,7 @@ impl PartSessions {
             device_zones,
             samples: first..first + count,
             synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
+            timeline_notes: Vec::new(),
         })
     }
 
@@ -870,6 +871,7 @@ mod tests {
             device_zones: None,
             samples,
             synthesized: false,
+            timeline_notes: Vec::new(),
         };
         a.sessions = vec![s(0, 1..3), s(1, 2..3)];
         let rows = Rows::from_activity(a, 42);
