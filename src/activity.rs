@@ -188,31 +188,41 @@ impl Activity {
             workout_names,
             hr_stream,
             warnings,
+            chained_files,
             ..
         } = fit;
 
         let hr_from_strap = merge_strap_hr(&mut records, hr_stream);
         // The timeline (see `crate::timeline`): clock faults, then same-second records.
-        let clock_fixes = timeline::fix_clock(
-            &mut records,
-            &mut timer_events,
-            &mut session_msgs,
-            &mut laps,
-        );
+        // Chained files are separate recordings: a step between them is no clock fault.
+        let clock_fixes = if chained_files <= 1 {
+            timeline::fix_clock(
+                &mut records,
+                &mut timer_events,
+                &mut session_msgs,
+                &mut laps,
+            )
+        } else {
+            Vec::new()
+        };
         let mut merged_at = timeline::merge_same_second(&mut records);
 
         // Sized up front: collecting a filter_map grows by doubling, up to 200 unused
         // bytes per session message of a file made of 2-byte sessions.
         let mut sessions: Vec<Session> = Vec::with_capacity(session_msgs.len());
         let mut alternatives: Vec<Option<(u32, u32)>> = Vec::with_capacity(session_msgs.len());
+        let mut end_times: Vec<Option<u32>> = Vec::with_capacity(session_msgs.len());
         for (i, m) in session_msgs.iter().enumerate() {
             if let Some((s, alt)) = session_from_msg(i, m) {
                 sessions.push(s);
                 alternatives.push(alt);
+                end_times.push(m.timestamp);
             }
         }
         let t_sorted = records.t_s.windows(2).all(|w| w[0] <= w[1]);
         choose_windows(&mut sessions, &alternatives, &records.t_s, t_sorted);
+        let prelim_timer = timer_intervals(&timer_events, &sessions);
+        extend_to_end_times(&mut sessions, &end_times, &prelim_timer);
         if sessions.is_empty() && !records.is_empty() {
             sessions.push(synthesize_session(&records, &timer_events, &sports));
         }
@@ -278,7 +288,8 @@ impl Activity {
         for k in 1..sessions.len() {
             let next_start = sessions[k].start_s;
             let prev = &mut sessions[k - 1];
-            if prev.end_s > next_start {
+            // Sessions that start together (chained recordings) cannot be told apart.
+            if prev.end_s > next_start && next_start > prev.start_s {
                 prev.end_s = next_start.max(prev.start_s);
             }
         }
@@ -368,7 +379,7 @@ fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<(Session, Option<(u3
         .unwrap_or(0.0);
     let by_elapsed = start.saturating_add(elapsed.max(0.0).ceil().min(u32::MAX as f64) as u32);
     let mut timeline_notes = Vec::new();
-    if end > by_elapsed.saturating_add(timeline::WINDOW_TOLERANCE_S as u32) {
+    if end >= by_elapsed.saturating_add(10) {
         timeline_notes.push(format!(
             "the session's end time is {} s after start + elapsed time: counted to its end time",
             end - by_elapsed
@@ -447,6 +458,33 @@ fn choose_windows(
     }
 }
 
+/// Timeline rule 3, with the timer total as evidence: a session whose `timestamp` is far
+/// past `start + elapsed` (auto-paused ski days, whose elapsed total leaves out pauses)
+/// runs to its `timestamp` when the timer ran there and that brings the timed seconds
+/// closer to the session's own timer total.
+fn extend_to_end_times(sessions: &mut [Session], end_times: &[Option<u32>], timer: &[Interval]) {
+    let timed = |a: f64, b: f64| -> f64 {
+        timer
+            .iter()
+            .map(|iv| (iv.end_s.min(b) - iv.start_s.max(a)).max(0.0))
+            .sum()
+    };
+    for (s, &ts) in sessions.iter_mut().zip(end_times) {
+        let Some(ts) = ts.filter(|&ts| ts > s.end_s) else {
+            continue;
+        };
+        let (a, now) = (s.start_s as f64, timed(s.start_s as f64, s.end_s as f64));
+        let later = timed(a, ts as f64);
+        if now < s.timer_s - 60.0 && (later - s.timer_s).abs() < (now - s.timer_s).abs() {
+            s.timeline_notes.push(format!(
+                "the timer ran {:.0} s past start + elapsed time, to the session's end time: counted to it",
+                later - now
+            ));
+            s.end_s = ts;
+        }
+    }
+}
+
 /// Timeline rule 3: a single session whose window holds under half the file's records
 /// (its clock disagrees with theirs) takes the records' span.
 fn follow_records_of_a_lone_session(sessions: &mut [Session], records: &Samples) {
@@ -459,7 +497,8 @@ fn follow_records_of_a_lone_session(sessions: &mut [Session], records: &Samples)
         .iter()
         .filter(|&&x| x >= s.start_s && x <= s.end_s)
         .count();
-    if inside * 2 >= t.len() {
+    let shifted = (lo as i64 - s.start_s as i64).abs() > timeline::WINDOW_TOLERANCE_S;
+    if inside * 2 >= t.len() || !shifted {
         return;
     }
     let off = lo as i64 - s.start_s as i64;
@@ -519,7 +558,13 @@ fn note_clock_fixes(sessions: &mut [Session], fixes: &[timeline::ClockFix], merg
                 s.timeline_notes.push(f.describe(s.start_s));
             }
         }
-        let n = count_in(merged, true, s.start_s, s.end_s);
+        // Half-open, so a merge on the boundary of two legs is told once.
+        let n = count_in(
+            merged,
+            true,
+            s.start_s,
+            s.end_s.saturating_sub(1).max(s.start_s),
+        );
         if n > 0 {
             s.timeline_notes
                 .push(format!("merged {n} same-second records"));

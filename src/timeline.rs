@@ -18,7 +18,9 @@
 //!    backwards by more than [`BACKWARD_TOLERANCE_S`], or forwards by more than the
 //!    file's whole recorded duration (the sum of its sessions' `total_elapsed_time`, plus
 //!    [`FORWARD_SLACK_S`]; [`FORWARD_FAULT_NO_SUMMARY_S`] without sessions) — no pause
-//!    inside a session can be longer than the session.
+//!    inside a session can be longer than the session — unless a timer start event in the
+//!    minute before the sample says the recording resumed there (some devices leave long
+//!    pauses out of the elapsed total).
 //!    - An **isolated glitch** is a step after which the clock comes back, within
 //!      [`MAX_GLITCH_SAMPLES`] samples, to within the time those samples could have taken
 //!      of where it was (0 ≤ Δ ≤ 300 s + 10 s per sample); a backward step is also a
@@ -43,10 +45,13 @@
 //! 3. **Session windows** ([`session_window`], then [`Timeline`] in
 //!    [`crate::activity::Activity::from_fit`]): a session runs from `start_time` to the
 //!    later of `start_time + total_elapsed_time` and its own `timestamp` (the last
-//!    seconds of a session are often after the elapsed total). When `start_time` and
-//!    `timestamp − total_elapsed_time` disagree by more than [`WINDOW_TOLERANCE_S`], the
-//!    window that holds more records and does not overlap another session wins. A
-//!    single-session file whose window holds under half its records follows the records.
+//!    seconds of a session are often after the elapsed total; past 600 s + 10 % of the
+//!    elapsed time only when the timer ran there and that brings the timed seconds closer
+//!    to the session's timer total). When `start_time` is later than
+//!    `timestamp − total_elapsed_time` by more than [`WINDOW_TOLERANCE_S`], the window
+//!    that overlaps other sessions less (then: holds more records) wins. A
+//!    single-session file whose window holds under half its records, and whose records
+//!    start over a minute away from its `start_time`, follows the records.
 //!    Windows are then made disjoint (a session ends where the next one starts), so a
 //!    sample belongs to at most one session. When timer events cover less than half of
 //!    a session that has records (multisport legs whose timer was started once), the
@@ -187,7 +192,13 @@ pub fn fix_clock(
     let mut i = 1usize;
     while i < n {
         let d = tc[i] - tc[prev];
-        if !is_step(d) {
+        // A forward step where the timer was started again is a resumed recording after
+        // a long pause, not a fault.
+        let resumed = d > 0
+            && events
+                .iter()
+                .any(|e| e.start && e.t_s as i64 <= raw[i] && e.t_s as i64 + 60 >= raw[i]);
+        if !is_step(d) || resumed {
             prev = i;
             i += 1;
             continue;
@@ -455,10 +466,9 @@ pub fn session_window(m: &SummaryMsg) -> Option<(u32, u32, Option<(u32, u32)>)> 
             end = ts;
         }
         let from_end = ts as i64 - elapsed.round() as i64;
-        if m.start_time.is_some()
-            && (from_end - start as i64).abs() > WINDOW_TOLERANCE_S
-            && from_end >= 0
-        {
+        // Only a start_time later than the end allows: one earlier (an elapsed total
+        // that leaves out pauses, ski lifts) is settled by the timer instead.
+        if m.start_time.is_some() && start as i64 - from_end > WINDOW_TOLERANCE_S && from_end >= 0 {
             alternative = Some((clamp_u32(from_end), ts));
         }
     }
