@@ -523,8 +523,11 @@ fn time_untimed_sessions(sessions: &mut [Session], timer: &mut Vec<Interval>) {
         if want <= 0.0 {
             continue;
         }
-        let covered: f64 = timer
+        // `timer` is sorted and disjoint: only the intervals that reach into the span.
+        let first = timer.partition_point(|iv| iv.end_s <= a);
+        let covered: f64 = timer[first..]
             .iter()
+            .take_while(|iv| iv.start_s < b)
             .map(|iv| (iv.end_s.min(b) - iv.start_s.max(a)).max(0.0))
             .sum();
         if covered < 0.5 * want {
@@ -533,7 +536,8 @@ fn time_untimed_sessions(sessions: &mut [Session], timer: &mut Vec<Interval>) {
                 end_s: b,
             });
             s.timeline_notes.push(format!(
-                "timer events cover {covered:.0} s of its {:.0} s timer: counted the session's span",
+                "timer events cover {:.0} s of its {:.0} s timer: counted the session's span",
+                covered + 0.0, // never "-0"
                 s.timer_s
             ));
             added = true;
@@ -551,20 +555,22 @@ fn note_clock_fixes(sessions: &mut [Session], fixes: &[timeline::ClockFix], merg
         return;
     }
     merged.sort_unstable();
-    for s in sessions.iter_mut() {
-        for f in fixes {
-            let at = f.at_s();
-            if at >= s.start_s && at <= s.end_s {
-                s.timeline_notes.push(f.describe(s.start_s));
-            }
+    let mut fixes = fixes.to_vec();
+    fixes.sort_by_key(|f| f.at_s());
+    let last = sessions.len().saturating_sub(1);
+    for (k, s) in sessions.iter_mut().enumerate() {
+        let first = fixes.partition_point(|f| f.at_s() < s.start_s);
+        for f in fixes[first..].iter().take_while(|f| f.at_s() <= s.end_s) {
+            s.timeline_notes.push(f.describe(s.start_s));
         }
-        // Half-open, so a merge on the boundary of two legs is told once.
-        let n = count_in(
-            merged,
-            true,
-            s.start_s,
-            s.end_s.saturating_sub(1).max(s.start_s),
-        );
+        // Half-open but for the last session, so a merge on the boundary of two legs is
+        // told once.
+        let end = if k == last {
+            s.end_s
+        } else {
+            s.end_s.saturating_sub(1).max(s.start_s)
+        };
+        let n = count_in(merged, true, s.start_s, end);
         if n > 0 {
             s.timeline_notes
                 .push(format!("merged {n} same-second records"));

@@ -141,12 +141,13 @@ impl ClockFix {
 fn span_text(s: i64) -> String {
     let sign = if s < 0 { "-" } else { "+" };
     let a = s.unsigned_abs();
+    let round = |unit: u64| (a + unit / 2) / unit;
     if a >= 2 * 86_400 {
-        format!("{sign}{} d", a / 86_400)
+        format!("{sign}{} d", round(86_400))
     } else if a >= 2 * 3600 {
-        format!("{sign}{} h", a / 3600)
+        format!("{sign}{} h", round(3600))
     } else if a >= 120 {
-        format!("{sign}{} min", a / 60)
+        format!("{sign}{} min", round(60))
     } else {
         format!("{sign}{a} s")
     }
@@ -188,16 +189,21 @@ pub fn fix_clock(
     let mut keep = vec![true; n];
     let mut fixes = Vec::new();
     let window = |m: usize| 300 + 10 * m as i64;
+    // Timer start times, sorted: "did the recording resume here?" in O(log n).
+    let mut starts: Vec<i64> = events
+        .iter()
+        .filter(|e| e.start)
+        .map(|e| e.t_s as i64)
+        .collect();
+    starts.sort_unstable();
     let mut prev = 0usize; // last kept sample
     let mut i = 1usize;
     while i < n {
         let d = tc[i] - tc[prev];
         // A forward step where the timer was started again is a resumed recording after
         // a long pause, not a fault.
-        let resumed = d > 0
-            && events
-                .iter()
-                .any(|e| e.start && e.t_s as i64 <= raw[i] && e.t_s as i64 + 60 >= raw[i]);
+        let first = starts.partition_point(|&x| x < raw[i] - 60);
+        let resumed = d > 0 && starts.get(first).is_some_and(|&x| x <= raw[i]);
         if !is_step(d) || resumed {
             prev = i;
             i += 1;

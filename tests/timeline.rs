@@ -308,3 +308,74 @@ fn the_five_files_of_issue_18_reach_their_targets() {
         assert!(tss > 0.0, "leg {i}");
     }
 }
+
+fn fixture(name: &str) -> Activity {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name);
+    let data = fit::decode(&std::fs::read(path).unwrap(), Default::default()).unwrap();
+    Activity::from_fit(data, name)
+}
+
+/// The fault fixtures (fixtures/README.md, "Timeline faults"): HR seconds per session
+/// and the note that names the correction, known by construction.
+#[test]
+fn each_fault_class_has_a_fixture_with_its_expected_numbers() {
+    let cases: [(&str, &[f64], &str); 7] = [
+        ("timeline_glitch.fit", &[600.0], "clock glitch at minute 1 (+730 d away and back): 14 samples ignored"),
+        ("timeline_correction.fit", &[600.0], "clock corrected by +20 d at minute 4: later samples re-based"),
+        ("timeline_backward.fit", &[600.0], "clock corrected by -60 min at minute 4: later samples re-based"),
+        ("timeline_same_second.fit", &[600.0], "merged 601 same-second records"),
+        ("timeline_multisport_one_start.fit", &[600.0, 600.0], "timer events cover 0 s of its 600 s timer: counted the session's span"),
+        ("timeline_window_off.fit", &[600.0], "(start_time -7200 s off the records' clock): followed the records"),
+        ("timeline_implausible_hr.fit", &[600.0], "600 s of implausible HR excluded (600 samples above max HR 190 + 10 for longer than a spike)"),
+    ];
+    let settings = Settings::default();
+    for (name, want, note) in cases {
+        let a = fixture(name);
+        let got: Vec<f64> = a
+            .sessions
+            .iter()
+            .map(|s| {
+                SessionAnalysis::compute(&a, s, &settings, TimeInZoneOptions::default())
+                    .hr_covered_s
+            })
+            .collect();
+        assert_eq!(got, want, "{name}");
+        let an =
+            SessionAnalysis::compute(&a, &a.sessions[0], &settings, TimeInZoneOptions::default());
+        let notes = an.quality_note().unwrap_or_default();
+        assert!(notes.contains(note), "{name}: {notes}");
+        // All of it at 140 bpm (Zone 3 of the file's zones).
+        let secs = an.secs_in_zone.unwrap();
+        assert_eq!(secs[3], want[0], "{name}: {secs:?}");
+    }
+}
+
+/// `zones`, `load`, `audit` and `chart` count the same HR seconds for a session: on the
+/// spike fixture (spikes bridged) and the implausible-HR fixture (600 s excluded).
+#[test]
+fn zones_load_audit_and_chart_count_the_same_seconds() {
+    use hrzones::audit::{hr_evidence, SampleSlices};
+    use hrzones::chart::RunChartInput;
+    use hrzones::load::SessionLoad;
+    let settings = Settings::default();
+    for (name, want) in [
+        ("faults_spikes.fit", 600.0),
+        ("timeline_implausible_hr.fit", 600.0),
+    ] {
+        let a = fixture(name);
+        let s = &a.sessions[0];
+        let an = SessionAnalysis::compute(&a, s, &settings, TimeInZoneOptions::default());
+        let zones: f64 = an.secs_in_zone.as_ref().unwrap().iter().sum();
+        let load = SessionLoad::compute(&a, s, &an, &settings).hr_covered_s;
+        let z = an.zones.as_ref().unwrap();
+        let audit = hr_evidence(&SampleSlices::of(&a, s, &an), z.z1_ceiling_bpm()).counted_s;
+        let chart: f64 = RunChartInput::from_session(&a, s, &an, None, None)
+            .unwrap()
+            .secs_in_zone
+            .iter()
+            .sum();
+        assert_eq!([zones, load, audit, chart], [want; 4], "{name}");
+    }
+}

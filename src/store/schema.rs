@@ -444,6 +444,8 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
             rows.iter().map(|r| r.workout_names.as_slice()),
         ),
         list_str("sport_names", rows.iter().map(|r| r.sport_names.as_slice())),
+        // What the timeline corrected (crate::timeline), one phrase each.
+        list_str("timeline_notes", s().map(|s| s.timeline_notes.as_slice())),
     ])
 }
 
@@ -756,7 +758,11 @@ impl PartSessions {
             device_zones,
             samples: first..first + count,
             synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
-            timeline_notes: Vec::new(),
+            // Absent from stores written before the timeline stage.
+            timeline_notes: match self.c("timeline_notes") {
+                Ok(c) => get_list(c, i, strs)?.unwrap_or_default(),
+                Err(_) => Vec::new(),
+            },
         })
     }
 
