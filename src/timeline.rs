@@ -429,30 +429,33 @@ pub fn merge_same_second(r: &mut Samples) -> Vec<u32> {
 
 /// `v[o]` takes `v[i]` when it is missing (NaN).
 fn fill<T: Copy + Float>(v: &mut [T], o: usize, i: usize) {
-    if v[o].is_nan_() {
+    if v[o].missing() {
         v[o] = v[i];
     }
 }
 
 /// The float columns' "missing" test.
 trait Float {
-    fn is_nan_(self) -> bool;
+    fn missing(self) -> bool;
 }
 impl Float for f64 {
-    fn is_nan_(self) -> bool {
+    fn missing(self) -> bool {
         self.is_nan()
     }
 }
 impl Float for f32 {
-    fn is_nan_(self) -> bool {
+    fn missing(self) -> bool {
         self.is_nan()
     }
 }
 
+/// A window `(start, end)`, FIT s.
+pub type Window = (u32, u32);
+
 /// A session's window from its summary message (rule 3): `(start, end, alternative)`
 /// where `alternative` is the window `[timestamp − elapsed, timestamp]` when `start_time`
 /// disagrees with it by more than [`WINDOW_TOLERANCE_S`].
-pub fn session_window(m: &SummaryMsg) -> Option<(u32, u32, Option<(u32, u32)>)> {
+pub fn session_window(m: &SummaryMsg) -> Option<(u32, u32, Option<Window>)> {
     let start = m.start_time.or_else(|| {
         let (t, e) = (m.timestamp?, m.elapsed_s?);
         Some(t.saturating_sub(e.round() as u32))

@@ -161,7 +161,6 @@ impl Args {
             context_window_h: self.context_window_h,
             max_km: self.max_km,
             candidate_z1_pct: self.candidate_z1_pct,
-            ..Rules::default()
         }
     }
 }

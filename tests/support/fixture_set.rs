@@ -948,8 +948,6 @@ fn compressed_ts() -> Result<Vec<u8>, EncodeError> {
     build(&spec)
 }
 
-/// Every fixture: (file name, bytes), in the order of `fixtures/README.md`.
-
 // ---------------------------------------------------------------------------------------
 // Timeline faults (issue 18): each a 10-minute run at 1 Hz, HR 140 (Zone 3 of the file's
 // zones), so every expected number is known by construction (fixtures/README.md).
@@ -1059,6 +1057,7 @@ fn timeline_implausible_hr() -> Result<Vec<u8>, EncodeError> {
     build(&spec)
 }
 
+/// Every fixture: (file name, bytes), in the order of `fixtures/README.md`.
 pub fn all() -> Result<Vec<(&'static str, Vec<u8>)>, EncodeError> {
     Ok(vec![
         ("easy_run.fit", easy_run()?),
