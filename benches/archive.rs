@@ -229,7 +229,11 @@ fn fitparser_activity(bytes: &[u8], name: &str) -> Option<Activity> {
                     _ => None,
                 };
                 if let (true, Some(t), Some(start)) = (is_timer, t, start) {
-                    data.timer_events.push(TimerEvent { t_s: t, start });
+                    data.timer_events.push(TimerEvent {
+                        t_s: t,
+                        start,
+                        record_index: data.records.len() as u32,
+                    });
                 }
             }
             MesgNum::Session => data.sessions.push(SummaryMsg {

@@ -22,6 +22,7 @@ use std::ops::Range;
 use crate::fit::decode::{FileId, FitData, HrSettings, SummaryMsg};
 use crate::fit::profile::{self, FIT_EPOCH_UNIX_S, MIN_ABSOLUTE_TIMESTAMP};
 use crate::fit::Warning;
+use crate::timeline;
 
 pub use crate::fit::decode::RecordColumns as Samples;
 
@@ -94,6 +95,9 @@ pub struct Session {
     pub samples: Range<usize>,
     /// True when the file had no session message and this one was built from records.
     pub synthesized: bool,
+    /// What the timeline corrected in this session's clock, window or timer (see
+    /// [`crate::timeline`]), one phrase each; empty for a clean session.
+    pub timeline_notes: Vec<String>,
 }
 
 impl Session {
@@ -175,29 +179,50 @@ impl Activity {
         let FitData {
             file_id,
             mut records,
-            sessions: session_msgs,
-            laps,
-            timer_events,
+            sessions: mut session_msgs,
+            mut laps,
+            mut timer_events,
             time_in_zone,
             hr_settings,
             sports,
             workout_names,
             hr_stream,
             warnings,
+            chained_files,
             ..
         } = fit;
 
         let hr_from_strap = merge_strap_hr(&mut records, hr_stream);
+        // The timeline (see `crate::timeline`): clock faults, then same-second records.
+        // Chained files are separate recordings: a step between them is no clock fault.
+        let clock_fixes = if chained_files <= 1 {
+            timeline::fix_clock(
+                &mut records,
+                &mut timer_events,
+                &mut session_msgs,
+                &mut laps,
+            )
+        } else {
+            Vec::new()
+        };
+        let mut merged_at = timeline::merge_same_second(&mut records);
 
         // Sized up front: collecting a filter_map grows by doubling, up to 200 unused
         // bytes per session message of a file made of 2-byte sessions.
         let mut sessions: Vec<Session> = Vec::with_capacity(session_msgs.len());
-        sessions.extend(
-            session_msgs
-                .iter()
-                .enumerate()
-                .filter_map(|(i, s)| session_from_msg(i, s)),
-        );
+        let mut alternatives: Vec<Option<(u32, u32)>> = Vec::with_capacity(session_msgs.len());
+        let mut end_times: Vec<Option<u32>> = Vec::with_capacity(session_msgs.len());
+        for (i, m) in session_msgs.iter().enumerate() {
+            if let Some((s, alt)) = session_from_msg(i, m) {
+                sessions.push(s);
+                alternatives.push(alt);
+                end_times.push(m.timestamp);
+            }
+        }
+        let t_sorted = records.t_s.windows(2).all(|w| w[0] <= w[1]);
+        choose_windows(&mut sessions, &alternatives, &records.t_s, t_sorted);
+        let prelim_timer = timer_intervals(&timer_events, &sessions);
+        extend_to_end_times(&mut sessions, &end_times, &prelim_timer);
         if sessions.is_empty() && !records.is_empty() {
             sessions.push(synthesize_session(&records, &timer_events, &sports));
         }
@@ -258,12 +283,23 @@ impl Activity {
             }
         }
 
-        let t_sorted = records.t_s.windows(2).all(|w| w[0] <= w[1]);
+        follow_records_of_a_lone_session(&mut sessions, &records);
+        // Disjoint windows: a session ends where the next one starts.
+        for k in 1..sessions.len() {
+            let next_start = sessions[k].start_s;
+            let prev = &mut sessions[k - 1];
+            // Sessions that start together (chained recordings) cannot be told apart.
+            if prev.end_s > next_start && next_start > prev.start_s {
+                prev.end_s = next_start.max(prev.start_s);
+            }
+        }
         for s in sessions.iter_mut() {
             s.samples = sample_range(&records.t_s, t_sorted, s.start_s, s.end_s);
         }
 
-        let timer = timer_intervals(&timer_events, &sessions);
+        let mut timer = timer_intervals(&timer_events, &sessions);
+        time_untimed_sessions(&mut sessions, &mut timer);
+        note_clock_fixes(&mut sessions, &clock_fixes, &mut merged_at);
         let sport_names = sports.iter().filter_map(|s| s.name.clone()).collect();
 
         Activity {
@@ -335,21 +371,21 @@ impl Activity {
     }
 }
 
-fn start_of(m: &SummaryMsg) -> Option<u32> {
-    m.start_time.or_else(|| {
-        let (t, e) = (m.timestamp?, m.elapsed_s?);
-        Some(t.saturating_sub(e.round() as u32))
-    })
-}
-
-fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<Session> {
-    let start = start_of(m)?;
+fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<(Session, Option<(u32, u32)>)> {
+    let (start, end, alternative) = timeline::session_window(m)?;
     let elapsed = m
         .elapsed_s
         .or_else(|| m.timestamp.map(|t| t.saturating_sub(start) as f64))
         .unwrap_or(0.0);
-    let end = start.saturating_add(elapsed.ceil().min(u32::MAX as f64) as u32);
-    Some(Session {
+    let by_elapsed = start.saturating_add(elapsed.max(0.0).ceil().min(u32::MAX as f64) as u32);
+    let mut timeline_notes = Vec::new();
+    if end >= by_elapsed.saturating_add(10) {
+        timeline_notes.push(format!(
+            "the session's end time is {} s after start + elapsed time: counted to its end time",
+            end - by_elapsed
+        ));
+    }
+    let s = Session {
         index,
         sport: m.sport.unwrap_or(0),
         sub_sport: m.sub_sport.unwrap_or(0),
@@ -366,7 +402,180 @@ fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<Session> {
         device_zones: None,
         samples: 0..0,
         synthesized: false,
-    })
+        timeline_notes,
+    };
+    Some((s, alternative))
+}
+
+/// Records with timestamps in `[a, b]`.
+fn count_in(t: &[u32], t_sorted: bool, a: u32, b: u32) -> usize {
+    if t_sorted {
+        t.partition_point(|&x| x <= b)
+            .saturating_sub(t.partition_point(|&x| x < a))
+    } else {
+        t.iter().filter(|&&x| x >= a && x <= b).count()
+    }
+}
+
+/// Timeline rule 3: where a session's `start_time` and `timestamp − elapsed` disagree,
+/// the window that overlaps the other sessions less (then: holds more records) wins.
+fn choose_windows(
+    sessions: &mut [Session],
+    alternatives: &[Option<(u32, u32)>],
+    t: &[u32],
+    t_sorted: bool,
+) {
+    if alternatives.iter().all(Option::is_none) {
+        return;
+    }
+    let spans: Vec<(u32, u32)> = sessions.iter().map(|s| (s.start_s, s.end_s)).collect();
+    let overlap = |me: usize, (a, b): (u32, u32)| -> u64 {
+        spans
+            .iter()
+            .enumerate()
+            .filter(|&(k, _)| k != me)
+            .map(|(_, &(x, y))| b.min(y).saturating_sub(a.max(x)) as u64)
+            .sum()
+    };
+    for (k, alt) in alternatives.iter().enumerate() {
+        let Some(b) = *alt else { continue };
+        let a = spans[k];
+        let (oa, ob) = (overlap(k, a), overlap(k, b));
+        let (na, nb) = (
+            count_in(t, t_sorted, a.0, a.1),
+            count_in(t, t_sorted, b.0, b.1),
+        );
+        let take_b = ob + 60 < oa || (ob <= oa + 60 && nb > na + na / 10);
+        if take_b {
+            let s = &mut sessions[k];
+            let off = a.0 as i64 - b.0 as i64;
+            s.start_s = b.0;
+            s.end_s = b.1;
+            s.timeline_notes.push(format!(
+                "start_time is {off:+} s off end time − elapsed time: followed the records ({nb} in that window, {na} in the other)"
+            ));
+        }
+    }
+}
+
+/// Timeline rule 3, with the timer total as evidence: a session whose `timestamp` is far
+/// past `start + elapsed` (auto-paused ski days, whose elapsed total leaves out pauses)
+/// runs to its `timestamp` when the timer ran there and that brings the timed seconds
+/// closer to the session's own timer total.
+fn extend_to_end_times(sessions: &mut [Session], end_times: &[Option<u32>], timer: &[Interval]) {
+    let timed = |a: f64, b: f64| -> f64 {
+        timer
+            .iter()
+            .map(|iv| (iv.end_s.min(b) - iv.start_s.max(a)).max(0.0))
+            .sum()
+    };
+    for (s, &ts) in sessions.iter_mut().zip(end_times) {
+        let Some(ts) = ts.filter(|&ts| ts > s.end_s) else {
+            continue;
+        };
+        let (a, now) = (s.start_s as f64, timed(s.start_s as f64, s.end_s as f64));
+        let later = timed(a, ts as f64);
+        if now < s.timer_s - 60.0 && (later - s.timer_s).abs() < (now - s.timer_s).abs() {
+            s.timeline_notes.push(format!(
+                "the timer ran {:.0} s past start + elapsed time, to the session's end time: counted to it",
+                later - now
+            ));
+            s.end_s = ts;
+        }
+    }
+}
+
+/// Timeline rule 3: a single session whose window holds under half the file's records
+/// (its clock disagrees with theirs) takes the records' span.
+fn follow_records_of_a_lone_session(sessions: &mut [Session], records: &Samples) {
+    let [s] = sessions else { return };
+    let t = &records.t_s;
+    let (Some(&lo), Some(&hi)) = (t.iter().min(), t.iter().max()) else {
+        return;
+    };
+    let inside = t
+        .iter()
+        .filter(|&&x| x >= s.start_s && x <= s.end_s)
+        .count();
+    let shifted = (lo as i64 - s.start_s as i64).abs() > timeline::WINDOW_TOLERANCE_S;
+    if inside * 2 >= t.len() || !shifted {
+        return;
+    }
+    let off = lo as i64 - s.start_s as i64;
+    s.timeline_notes.push(format!(
+        "session window holds {inside} of {} records (start_time {off:+} s off the records' clock): followed the records",
+        t.len()
+    ));
+    s.start_s = lo;
+    s.end_s = hi;
+}
+
+/// Timeline rule 3: a session with records whose timer events cover under half of it
+/// (a multisport leg whose timer was started once, for the last leg) counts its span.
+fn time_untimed_sessions(sessions: &mut [Session], timer: &mut Vec<Interval>) {
+    let mut added = false;
+    for s in sessions.iter_mut() {
+        if s.samples.is_empty() {
+            continue;
+        }
+        let (a, b) = (s.start_s as f64, s.end_s as f64);
+        let want = s.timer_s.min(b - a);
+        if want <= 0.0 {
+            continue;
+        }
+        // `timer` is sorted and disjoint: only the intervals that reach into the span.
+        let first = timer.partition_point(|iv| iv.end_s <= a);
+        let covered: f64 = timer[first..]
+            .iter()
+            .take_while(|iv| iv.start_s < b)
+            .map(|iv| (iv.end_s.min(b) - iv.start_s.max(a)).max(0.0))
+            .sum();
+        if covered < 0.5 * want {
+            timer.push(Interval {
+                start_s: a,
+                end_s: b,
+            });
+            s.timeline_notes.push(format!(
+                "timer events cover {:.0} s of its {:.0} s timer: counted the session's span",
+                covered + 0.0, // never "-0"
+                s.timer_s
+            ));
+            added = true;
+        }
+    }
+    if added {
+        *timer = merge(std::mem::take(timer));
+    }
+}
+
+/// Puts each clock fix, and the count of merged same-second records, on the session it
+/// happened in.
+fn note_clock_fixes(sessions: &mut [Session], fixes: &[timeline::ClockFix], merged: &mut [u32]) {
+    if fixes.is_empty() && merged.is_empty() {
+        return;
+    }
+    merged.sort_unstable();
+    let mut fixes = fixes.to_vec();
+    fixes.sort_by_key(|f| f.at_s());
+    let last = sessions.len().saturating_sub(1);
+    for (k, s) in sessions.iter_mut().enumerate() {
+        let first = fixes.partition_point(|f| f.at_s() < s.start_s);
+        for f in fixes[first..].iter().take_while(|f| f.at_s() <= s.end_s) {
+            s.timeline_notes.push(f.describe(s.start_s));
+        }
+        // Half-open but for the last session, so a merge on the boundary of two legs is
+        // told once.
+        let end = if k == last {
+            s.end_s
+        } else {
+            s.end_s.saturating_sub(1).max(s.start_s)
+        };
+        let n = count_in(merged, true, s.start_s, end);
+        if n > 0 {
+            s.timeline_notes
+                .push(format!("merged {n} same-second records"));
+        }
+    }
 }
 
 fn synthesize_session(
@@ -399,6 +608,7 @@ fn synthesize_session(
         device_zones: None,
         samples: 0..records.len(),
         synthesized: true,
+        timeline_notes: Vec::new(),
     };
     let timer: f64 = timer_intervals(timer_events, std::slice::from_ref(&s))
         .iter()
@@ -569,6 +779,7 @@ mod tests {
             device_zones: None,
             samples: 0..0,
             synthesized: false,
+            timeline_notes: Vec::new(),
         }
     }
 
@@ -578,22 +789,27 @@ mod tests {
             TimerEvent {
                 t_s: 100,
                 start: true,
+                record_index: 0,
             },
             TimerEvent {
                 t_s: 200,
                 start: false,
+                record_index: 0,
             },
             TimerEvent {
                 t_s: 250,
                 start: true,
+                record_index: 0,
             },
             TimerEvent {
                 t_s: 260,
                 start: true,
+                record_index: 0,
             }, // repeated start: ignored
             TimerEvent {
                 t_s: 300,
                 start: false,
+                record_index: 0,
             },
         ];
         let iv = timer_intervals(&ev, &[session(100, 300)]);
@@ -629,6 +845,7 @@ mod tests {
         let ev = [TimerEvent {
             t_s: 20,
             start: true,
+            record_index: 0,
         }];
         let iv = timer_intervals(&ev, &[session(10, 70)]);
         assert_eq!(

@@ -4,6 +4,7 @@
 
 use crate::activity::{fit_to_unix_s, Activity, Session};
 use crate::profile::{file_max_hr, Settings, Thresholds};
+use crate::timeline;
 use crate::zones::{self, TimeInZoneOptions, ZoneError, Zones};
 
 /// What one session's heart rate says, under the settings in force.
@@ -13,13 +14,21 @@ pub struct SessionAnalysis {
     pub thresholds: Thresholds,
     /// The zones, or why there are none.
     pub zones: Result<Zones, ZoneError>,
-    /// The session's HR samples with strap static replaced ([`zones::despike`]); use
-    /// these, not the raw column, for anything computed from HR.
+    /// The session's HR samples after the one heart-rate quality rule
+    /// ([`timeline::hr_quality`]): spikes bridged, implausible HR excluded (0). Use these,
+    /// not the raw column, for anything computed from HR.
     pub hr_bpm: Vec<u8>,
-    /// How many samples [`zones::despike`] replaced.
+    /// How many samples were bridged as spikes.
     pub spikes_replaced: usize,
-    /// Seconds each sample of the session counts for (see [`zones::sample_weights`]).
+    /// Timer seconds whose HR was excluded as implausible (over max HR + 10 for longer
+    /// than a spike), s.
+    pub hr_excluded_s: f64,
+    /// Seconds each sample of the session counts for (see [`zones::sample_weights`]);
+    /// 0 for samples without HR after the quality rule.
     pub weights_s: Vec<f64>,
+    /// Every correction that changed this session's numbers: the timeline's
+    /// ([`crate::activity::Session::timeline_notes`]) and the heart-rate rule's.
+    pub quality_notes: Vec<String>,
     /// Seconds per zone (index 0 = below Z1), when zones resolved.
     pub secs_in_zone: Option<Vec<f64>>,
     /// Timer seconds covered by valid HR samples.
@@ -39,11 +48,32 @@ impl SessionAnalysis {
         opts: TimeInZoneOptions,
     ) -> SessionAnalysis {
         let (thresholds, zones) = settings.zones_for_session(a, s);
-        let weights_s = zones::session_weights(a, s, opts);
+        let mut weights_s = zones::session_weights(a, s, opts);
         let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
         let r = s.samples.clone();
-        let (hr_bpm, spikes_replaced) =
-            zones::despike(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
+        let q = timeline::hr_quality(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
+        let mut hr_excluded_s = 0.0;
+        for (w, &h) in weights_s.iter_mut().zip(&q.hr_bpm) {
+            if h == 0 {
+                hr_excluded_s += *w;
+                *w = 0.0;
+            }
+        }
+        // Samples without HR already weigh 0: what is zeroed here is what the rule excluded.
+        let mut quality_notes = s.timeline_notes.clone();
+        if q.excluded_high > 0 {
+            let cap = max_hr.map_or(format!("{} bpm", timeline::PHYSIOLOGICAL_MAX_BPM), |m| {
+                format!("max HR {m} + 10")
+            });
+            quality_notes.push(format!(
+                "{hr_excluded_s:.0} s of implausible HR excluded ({} samples above {cap} for longer than a spike)",
+                q.excluded_high
+            ));
+        }
+        if q.bridged > 0 {
+            quality_notes.push(format!("{} HR spike samples bridged", q.bridged));
+        }
+        let (hr_bpm, spikes_replaced) = (q.hr_bpm, q.bridged);
         let secs_in_zone = zones
             .as_ref()
             .ok()
@@ -62,12 +92,27 @@ impl SessionAnalysis {
             zones,
             hr_bpm,
             spikes_replaced,
+            hr_excluded_s,
             weights_s,
+            quality_notes,
             secs_in_zone,
             hr_covered_s: total,
             avg_hr_bpm: (total > 0.0).then(|| sum / total),
             max_hr_bpm: max,
         }
+    }
+
+    /// The quality notes as one phrase list ("a; b"), or None for a clean session.
+    pub fn quality_note(&self) -> Option<String> {
+        (!self.quality_notes.is_empty()).then(|| self.quality_notes.join("; "))
+    }
+}
+
+/// Joins a command's own note and the session's quality note.
+pub fn join_notes(own: Option<String>, quality: Option<String>) -> Option<String> {
+    match (own, quality) {
+        (Some(a), Some(b)) => Some(format!("{a}; {b}")),
+        (a, b) => a.or(b),
     }
 }
 

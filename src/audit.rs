@@ -57,8 +57,6 @@ pub struct Rules {
     /// `--candidates`: an unlabelled run spending at least this share of its time in
     /// Zone 1 or below (and short enough, after a hard session) looks like recovery, %.
     pub candidate_z1_pct: f64,
-    /// Spikes and invalid samples.
-    pub spike: SpikeFilter,
 }
 
 impl Default for Rules {
@@ -73,7 +71,6 @@ impl Default for Rules {
             context_window_h: 48.0,
             max_km: 8.0,
             candidate_z1_pct: 80.0,
-            spike: SpikeFilter::default(),
         }
     }
 }
@@ -82,14 +79,14 @@ impl Rules {
     /// One line stating every rule with its threshold, for the output.
     pub fn describe(&self) -> String {
         format!(
-            "rules: long > {} min (warning), too long > {} min; drifted when > {} % of the HR-covered timer time is above Zone 1 or one excursion above it lasts > {} s (spikes of > {} bpm from both neighbours within {} s, and HR > max HR + {}, ignored); after a hard day: a session with hrTSS >= {} ending within {} h before; context: hardest session within {} h; over {} km",
+            "rules: long > {} min (warning), too long > {} min; drifted when > {} % of the HR-covered timer time is above Zone 1 or one excursion above it lasts > {} s (heart rate after the timeline's one quality rule: spikes of > {} bpm from both neighbours within {} s bridged, HR above max HR + {} for longer excluded); after a hard day: a session with hrTSS >= {} ending within {} h before; context: hardest session within {} h; over {} km",
             num(self.long_min),
             num(self.too_long_min),
             num(self.drift_tolerance_pct),
             num(self.excursion_limit_s),
-            self.spike.jump_bpm,
-            self.spike.max_span_s,
-            self.spike.max_hr_margin_bpm,
+            SpikeFilter::default().jump_bpm,
+            SpikeFilter::default().max_span_s,
+            SpikeFilter::default().max_hr_margin_bpm,
             num(self.hard_tss),
             num(self.hard_window_h),
             num(self.context_window_h),
@@ -160,13 +157,15 @@ pub struct SampleSlices<'a> {
 }
 
 impl<'a> SampleSlices<'a> {
-    /// The slices of one session.
-    pub fn of(a: &'a Activity, s: &Session, weights_s: &'a [f64]) -> SampleSlices<'a> {
+    /// The slices of one session, with the heart rate and seconds of its analysis (the
+    /// timeline's quality rule applied, as every command counts them).
+    pub fn of(a: &'a Activity, s: &Session, an: &'a SessionAnalysis) -> SampleSlices<'a> {
         let r = s.samples.clone();
         let col = |len: usize| r.start.min(len)..r.end.min(len);
+        let weights_s = &an.weights_s[..];
         SampleSlices {
             t_s: &a.samples.t_s[col(a.samples.t_s.len())],
-            hr_bpm: &a.samples.hr_bpm[col(a.samples.hr_bpm.len())],
+            hr_bpm: &an.hr_bpm,
             speed_mps: &a.samples.speed_mps[col(a.samples.speed_mps.len())],
             distance_m: &a.samples.distance_m[col(a.samples.distance_m.len())],
             weights_s,
@@ -197,12 +196,13 @@ impl<'a> SampleSlices<'a> {
     }
 }
 
-/// What one session's heart rate shows, after the spike filter.
+/// What one session's heart rate shows, after the timeline's quality rule.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct HrEvidence {
     /// Timer seconds with valid heart rate (the denominator of the percentages), s.
     pub counted_s: f64,
-    /// Timer seconds whose samples were spikes or invalid, s.
+    /// Timer seconds whose heart rate was excluded as implausible, s
+    /// ([`SessionAnalysis::hr_excluded_s`]; 0 from [`hr_evidence`] alone).
     pub discarded_s: f64,
     /// Seconds in Zone 1 or below it, s.
     pub z1_or_below_s: f64,
@@ -241,7 +241,10 @@ pub const MIN_DRIFT_S: f64 = 600.0;
 
 /// Evidence for one session, in one pass over its samples (plus one for the halves).
 ///
-/// - Counted seconds are the sample weights of valid samples ([`invalid_mask`]).
+/// - `x` carries the heart rate and seconds after the timeline's one quality rule
+///   ([`SessionAnalysis::hr_bpm`], [`SessionAnalysis::weights_s`]: spikes bridged,
+///   implausible HR excluded), so the audit counts the seconds every command counts.
+///   Counted seconds are the sample weights of samples with HR.
 /// - Above Zone 1 means HR >= `z1_ceiling_bpm` (Zone 2's floor); with no ceiling, nothing
 ///   is above.
 /// - An excursion is a run of counted samples above the ceiling. Spikes and samples
@@ -254,14 +257,9 @@ pub const MIN_DRIFT_S: f64 = 600.0;
 ///   speed, else distance over time. Both need [`MIN_DRIFT_S`] of counted time;
 ///   decoupling needs speed over half of each half, averaging at least 0.5 m/s (a
 ///   treadmill without a foot pod writes no or zero speed).
-pub fn hr_evidence(
-    x: &SampleSlices<'_>,
-    z1_ceiling_bpm: Option<u8>,
-    max_hr_bpm: Option<u8>,
-    filter: &SpikeFilter,
-) -> HrEvidence {
+pub fn hr_evidence(x: &SampleSlices<'_>, z1_ceiling_bpm: Option<u8>) -> HrEvidence {
     let n = x.len();
-    let bad = invalid_mask(&x.t_s[..n], &x.hr_bpm[..n], filter, max_hr_bpm);
+    let bad: Vec<bool> = x.hr_bpm[..n].iter().map(|&h| h == 0).collect();
     // With no ceiling nothing is above Zone 1.
     let ceiling: u16 = z1_ceiling_bpm.map_or(u16::MAX, u16::from);
     let mut ev = HrEvidence {
@@ -937,13 +935,22 @@ mod tests {
                 weights_s: &self.w,
             }
         }
+        /// The evidence as the audit computes it: through the timeline's HR rule
+        /// (max HR 190), as `SessionAnalysis` does.
         fn evidence(&self, ceiling: u8) -> HrEvidence {
-            hr_evidence(
-                &self.slices(),
-                Some(ceiling),
-                Some(190),
-                &SpikeFilter::default(),
-            )
+            let q = crate::timeline::hr_quality(&self.t, &self.hr, Some(190));
+            let w: Vec<f64> = self
+                .w
+                .iter()
+                .zip(&q.hr_bpm)
+                .map(|(&w, &h)| if h == 0 { 0.0 } else { w })
+                .collect();
+            let x = SampleSlices {
+                hr_bpm: &q.hr_bpm,
+                weights_s: &w,
+                ..self.slices()
+            };
+            hr_evidence(&x, Some(ceiling))
         }
     }
 
@@ -994,9 +1001,10 @@ mod tests {
     }
 
     #[test]
-    fn brief_spikes_and_impossible_values_do_not_count() {
+    fn brief_spikes_and_impossible_values_take_the_hr_around_them() {
         // A 2-sample spike of +40 bpm, a 1-sample dip, and a 230 bpm reading above
-        // max HR 190 + 10.
+        // max HR 190 + 10: the timeline's one rule bridges them all (they are short), so
+        // their seconds count at 120 bpm, as in time in zone and hrTSS.
         let mut hr = hr_seq(&[(120, 50)]);
         hr[10] = 160;
         hr[11] = 162;
@@ -1008,9 +1016,17 @@ mod tests {
         assert_eq!(flagged, vec![10, 11, 20, 30]);
         let ev = r.evidence(140);
         assert_eq!(ev.above_z1_s, 0.0);
-        assert_eq!(ev.discarded_s, 4.0);
-        assert_eq!(ev.counted_s, 45.0);
+        assert_eq!(ev.discarded_s, 0.0);
+        assert_eq!(ev.counted_s, 49.0);
         assert_eq!(ev.first_left_z1_s, None);
+        assert_eq!(ev.max_hr_bpm, Some(120));
+        // Two minutes at 230: implausible, excluded, not counted.
+        let mut hr = hr_seq(&[(120, 300)]);
+        for h in &mut hr[100..220] {
+            *h = 230;
+        }
+        let ev = Run::new(&hr).evidence(140);
+        assert_eq!(ev.counted_s, 179.0);
         assert_eq!(ev.max_hr_bpm, Some(120));
     }
 
@@ -1031,11 +1047,12 @@ mod tests {
 
     #[test]
     fn excursions_skip_spikes_and_end_at_pauses() {
-        // 30 s above, a one-sample dip (a spike, skipped), 40 s above: one excursion of 70 s.
+        // 30 s above, a one-sample dip (a spike, bridged at 150), 40 s above: one
+        // excursion of 71 s.
         let mut hr = hr_seq(&[(120, 11), (150, 30), (100, 1), (150, 40), (120, 10)]);
         let r = Run::new(&hr);
         let ev = r.evidence(140);
-        assert_eq!(ev.longest_excursion_s, 70.0);
+        assert_eq!(ev.longest_excursion_s, 71.0);
         assert_eq!(ev.longest_excursion_start_s, Some(10.0));
         // The same with the timer stopped at the dip: two excursions.
         hr[41] = 150;

@@ -235,8 +235,10 @@ impl RunChartInput {
             .as_ref()
             .map_err(|e| ChartError::NoZones(e.clone()))?;
         let range = s.samples.clone();
-        let t_s = &a.samples.t_s[range.clone()];
-        let hr = &a.samples.hr_bpm[range];
+        let t_s = &a.samples.t_s[range];
+        // The HR after the timeline's quality rule, as the zone bar counts it: spikes
+        // bridged, implausible HR excluded (a gap in the line).
+        let hr = &analysis.hr_bpm[..];
         let start = s.start_s as f64;
         let end = (s.end_s as f64).max(start + s.elapsed_s);
 

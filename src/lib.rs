@@ -64,6 +64,7 @@ pub mod source;
 pub mod store;
 pub mod terminal;
 pub mod thresholds;
+pub mod timeline;
 pub mod trends;
 pub mod zones;
 

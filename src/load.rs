@@ -440,8 +440,20 @@ pub struct SessionLoad {
 }
 
 impl SessionLoad {
-    /// Computes a session's load from its analysis (its per-sample weights and HR).
+    /// Computes a session's load from its analysis (its per-sample weights and HR); the
+    /// note carries the session's quality notes after the load's own.
     pub fn compute(
+        a: &Activity,
+        s: &Session,
+        an: &SessionAnalysis,
+        settings: &Settings,
+    ) -> SessionLoad {
+        let mut load = SessionLoad::compute_own(a, s, an, settings);
+        load.note = crate::analysis::join_notes(load.note.take(), an.quality_note());
+        load
+    }
+
+    fn compute_own(
         a: &Activity,
         s: &Session,
         an: &SessionAnalysis,

@@ -198,19 +198,16 @@ impl Period {
 }
 
 /// The session's counted heart rate as one value per timer second, in order: the HR
-/// rule of time in zone ([`zones::despike`]: spikes replaced by the HR around them, HR
-/// above [`PLAUSIBLE_MAX_BPM`] invalid) and its weights ([`zones::session_weights`]:
+/// rule of time in zone ([`crate::timeline::hr_quality`]: spikes bridged by the HR around
+/// them, sustained HR above the physiological cap excluded) and its weights ([`zones::session_weights`]:
 /// each sample stands for the seconds since the previous one, inside the timer, no
 /// dropouts). The one place this module meets the HR-quality rules.
 pub fn counted_hr_per_second(a: &Activity, s: &Session) -> Vec<u8> {
     let r = s.samples.clone();
     let weights = zones::session_weights(a, s, TimeInZoneOptions::default());
-    let margin = zones::SpikeFilter::default().max_hr_margin_bpm;
-    let (hr, _) = zones::despike(
-        &a.samples.t_s[r.clone()],
-        &a.samples.hr_bpm[r],
-        Some(PLAUSIBLE_MAX_BPM.saturating_sub(margin)),
-    );
+    // No athlete max HR here (it is what is being estimated): the physiological cap.
+    let hr =
+        crate::timeline::hr_quality(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], None).hr_bpm;
     let mut out = Vec::new();
     for (&h, &w) in hr.iter().zip(&weights) {
         if h != 0 && w > 0.0 {

@@ -14,7 +14,10 @@
 //! sample only when something changes, up to 8+ s apart, and the watch counts those
 //! spans in full. A gap longer than [`TimeInZoneOptions::max_gap_s`] (default 300 s)
 //! is a dropout and counts for nothing; a clock that runs backwards or repeats a
-//! timestamp gives that sample zero weight.
+//! timestamp gives that sample zero weight, and samples count for nothing until the
+//! clock passes the latest time already seen (so no second is counted twice). Clock
+//! faults larger than that, same-second records and implausible heart rate are dealt
+//! with before, by [`crate::timeline`].
 
 use crate::activity::{Activity, Interval, Session};
 
@@ -352,48 +355,6 @@ pub fn invalid_mask(
     bad
 }
 
-/// Replaces what does not count as heart rate (see [`invalid_mask`]: HR above max HR +
-/// margin, and brief spikes of strap static) with the last plausible value, so the span
-/// such a sample stands for keeps counting, in the zone of the HR around it. Returns the
-/// cleaned HR and how many samples were replaced. HR 0 (no value) stays 0.
-pub fn despike(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
-    let n = t_s.len().min(hr_bpm.len());
-    let f = SpikeFilter::default();
-    // Most sessions have nothing to replace: no HR over the cap and no jump between two
-    // samples with HR, without which `invalid_mask` marks only HR 0, which stays 0. One
-    // quick pass finds out.
-    let cap = max_hr.map_or(u16::MAX, |m| m as u16 + f.max_hr_margin_bpm as u16);
-    let over_cap = hr_bpm[..n].iter().any(|&h| h as u16 > cap);
-    let jumps = hr_bpm[..n]
-        .windows(2)
-        .any(|p| p[0] != 0 && p[1] != 0 && p[0].abs_diff(p[1]) > f.jump_bpm);
-    if !over_cap && !jumps {
-        return (hr_bpm[..n].to_vec(), 0);
-    }
-    let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &f, max_hr);
-    replace_invalid(&hr_bpm[..n], &bad)
-}
-
-/// `hr_bpm` with every sample that `bad` marks replaced by the last one it does not (HR 0
-/// stays 0), and how many were replaced.
-fn replace_invalid(hr_bpm: &[u8], bad: &[bool]) -> (Vec<u8>, usize) {
-    let mut out = hr_bpm.to_vec();
-    let mut replaced = 0;
-    let mut last_good: u8 = 0;
-    for (h, &bad) in out.iter_mut().zip(bad) {
-        if *h == 0 {
-            continue;
-        }
-        if bad {
-            *h = last_good;
-            replaced += 1;
-        } else {
-            last_good = *h;
-        }
-    }
-    (out, replaced)
-}
-
 /// Seconds in each zone, index 0 = below Zone 1, then Z1..ZN.
 pub fn time_in_zones(hr_bpm: &[u8], weights_s: &[f64], zones: &Zones) -> Vec<f64> {
     let bins = zones.len() + 1;
@@ -556,52 +517,6 @@ mod tests {
         assert!(whole_seconds > 2_000, "{whole_seconds} one-second weights");
     }
 
-    /// `despike` without its quick exit: the mask applied to every session.
-    fn despike_reference(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> (Vec<u8>, usize) {
-        let n = t_s.len().min(hr_bpm.len());
-        let bad = invalid_mask(&t_s[..n], &hr_bpm[..n], &SpikeFilter::default(), max_hr);
-        replace_invalid(&hr_bpm[..n], &bad)
-    }
-
-    #[test]
-    fn despike_matches_the_mask() {
-        let mut rnd = crate::testing::rng(0x2545_F491_4F6C_DD1Du64);
-        let (mut quiet, mut replaced) = (0, 0);
-        for case in 0..3000 {
-            let n = rnd(60) as usize;
-            let mut t = 0u32;
-            let mut h = [120i32, 158, 175][case / 3 % 3];
-            let (mut ts, mut hr) = (Vec::new(), Vec::new());
-            for _ in 0..n {
-                t += rnd(3) as u32;
-                h = (h + rnd(7) as i32 - 3).clamp(40, 200);
-                ts.push(t);
-                // Smooth HR, with (in some cases) dropouts, spikes and values over max.
-                let v = match (case % 3, rnd(25)) {
-                    (0, _) => h,
-                    (_, 0) => 0,
-                    (_, 1) => h + 30 + rnd(40) as i32,
-                    (_, 2) => h - 30 - rnd(20) as i32,
-                    _ => h,
-                };
-                hr.push(v.clamp(0, 255) as u8);
-            }
-            let max_hr = [None, Some(185), Some(150)][case / 9 % 3];
-            let fast = despike(&ts, &hr, max_hr);
-            assert_eq!(
-                fast,
-                despike_reference(&ts, &hr, max_hr),
-                "t {ts:?} hr {hr:?}"
-            );
-            replaced += fast.1;
-            quiet += usize::from(fast.1 == 0 && n > 10);
-        }
-        assert!(
-            replaced > 1000 && quiet > 500,
-            "{replaced} replaced, {quiet} quiet"
-        );
-    }
-
     #[test]
     fn interleaved_sums_match_one_sum_per_zone() {
         let mut rnd = crate::testing::rng(0x1234_5678_9ABC_DEF1u64);
@@ -680,25 +595,6 @@ mod tests {
             3.0,
             "never more than the clock's span"
         );
-    }
-
-    #[test]
-    fn strap_static_is_replaced_by_the_hr_around_it() {
-        let t: Vec<u32> = (0..10).collect();
-        let hr = [130, 130, 190, 130, 0, 131, 232, 240, 131, 131];
-        let (clean, n) = despike(&t, &hr, Some(190));
-        // 190 jumps +60 and back; 232 and 240 exceed max 190 + 10.
-        assert_eq!(clean, vec![130, 130, 130, 130, 0, 131, 131, 131, 131, 131]);
-        assert_eq!(n, 3);
-        // Without a max HR, a two-sample burst is still caught; a sustained rise is not.
-        let t: Vec<u32> = (0..12).collect();
-        let hr = [120, 121, 175, 178, 122, 121, 150, 151, 152, 153, 154, 155];
-        let (clean, n) = despike(&t, &hr, None);
-        assert_eq!(
-            clean,
-            vec![120, 121, 121, 121, 122, 121, 150, 151, 152, 153, 154, 155]
-        );
-        assert_eq!(n, 2);
     }
 
     #[test]

@@ -83,10 +83,12 @@ fn activity_with(
                     TimerEvent {
                         t_s: T0 + a,
                         start: true,
+                        record_index: 0,
                     },
                     TimerEvent {
                         t_s: T0 + b,
                         start: false,
+                        record_index: 0,
                     },
                 ]
             })

@@ -26,6 +26,8 @@ fn corpus() -> Option<PathBuf> {
 }
 
 struct Case {
+    /// Median gap between the session's samples, s.
+    median_gap_s: f64,
     file: String,
     session: usize,
     sport: &'static str,
@@ -34,11 +36,31 @@ struct Case {
 }
 
 fn cases(dir: &Path) -> Vec<Case> {
+    cases_in(dir, false)
+}
+
+/// Median positive gap between consecutive samples, s (1 when there are none).
+fn median_gap(t: &[u32]) -> f64 {
+    let mut gaps: Vec<u32> = t
+        .windows(2)
+        .map(|w| w[1].wrapping_sub(w[0]))
+        .filter(|&g| g > 0 && g < 3600)
+        .collect();
+    gaps.sort_unstable();
+    gaps.get(gaps.len() / 2).map_or(1.0, |&g| g as f64)
+}
+
+fn cases_in(dir: &Path, quiet: bool) -> Vec<Case> {
     let manifest = std::fs::read_to_string(dir.join("MANIFEST.csv")).unwrap();
     let settings = Settings::default();
     let mut out = Vec::new();
     for line in manifest.lines().skip(1) {
         let file = line.split(',').next().unwrap();
+        // The Apple Watch files of running-data-sync: their time in zone was computed by
+        // an export app, not written by a watch.
+        if file.starts_with("shaonianche+running-data-sync") {
+            continue;
+        }
         let bytes = std::fs::read(dir.join(file)).unwrap();
         // Decoded directly, so files with a bad CRC (raw_run.fit) still take part.
         let Ok(data) = fit::decode(&bytes, Default::default()) else {
@@ -75,7 +97,9 @@ fn cases(dir: &Path) -> Vec<Case> {
                 continue;
             }
             let diff: f64 = ours.iter().zip(&watch).map(|(a, b)| (a - b).abs()).sum();
-            println!(
+            let median_gap_s = median_gap(&a.samples.t_s[s.samples.clone()]);
+            if !quiet {
+                println!(
                 "{:7.3}%  {:<18} {:>8.0}s  {file}#{}\n          ours  {:?}\n          watch {:?}",
                 diff / total * 100.0,
                 s.sport_name(),
@@ -83,8 +107,10 @@ fn cases(dir: &Path) -> Vec<Case> {
                 s.index,
                 ours.iter().map(|x| x.round()).collect::<Vec<_>>(),
                 watch.iter().map(|x| x.round()).collect::<Vec<_>>()
-            );
+                );
+            }
             out.push(Case {
+                median_gap_s,
                 file: file.to_string(),
                 session: s.index,
                 sport: s.sport_name(),
@@ -168,4 +194,79 @@ fn time_in_zone_matches_the_watches() {
             c.error * 100.0
         );
     }
+}
+
+/// Time in zone against the watches on both corpora, per recording interval: 1-second
+/// recording (median gap 1 s) and smart recording (median gap 2 s or more); the Apple
+/// Watch files of running-data-sync apart (their time in zone is an export app's).
+#[test]
+fn time_in_zone_per_recording_interval_on_both_corpora() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared");
+    let mut all: Vec<(String, Case)> = Vec::new();
+    for name in ["fit-corpus", "fit-corpus2"] {
+        let dir = root.join(name);
+        if !dir.join("MANIFEST.csv").exists() {
+            eprintln!("skipped: ../shared/{name} is absent");
+            continue;
+        }
+        all.extend(
+            cases_in(&dir, true)
+                .into_iter()
+                .map(|c| (name.to_string(), c)),
+        );
+    }
+    if all.is_empty() {
+        return;
+    }
+    let mut rows = Vec::new();
+    for (label, pick) in [
+        ("1 s", (|g: f64| g <= 1.0) as fn(f64) -> bool),
+        ("smart (>= 2 s)", |g: f64| g >= 2.0),
+    ] {
+        for corpus in ["fit-corpus", "fit-corpus2", "both"] {
+            let mut errs: Vec<f64> = all
+                .iter()
+                .filter(|(c, x)| (corpus == "both" || c == corpus) && pick(x.median_gap_s))
+                .map(|(_, x)| x.error * 100.0)
+                .collect();
+            if errs.is_empty() {
+                continue;
+            }
+            errs.sort_by(f64::total_cmp);
+            let (m, p90) = (quantile(&errs, 0.5), quantile(&errs, 0.9));
+            println!(
+                "| {label} | {corpus} | {} | {m:.3} % | {p90:.3} % |",
+                errs.len()
+            );
+            rows.push((label, corpus, errs.len(), m, p90));
+        }
+    }
+    for (file, c) in all.iter().filter(|(_, c)| c.error > 0.05) {
+        println!(
+            "over 5 %: {file}/{}#{} gap {} s: {:.2} %",
+            c.file,
+            c.session,
+            c.median_gap_s,
+            c.error * 100.0
+        );
+    }
+    // Measured with "a sample stands for the time since the previous one" (README, "Per
+    // recording interval"): 1 s 0.45 % / 1.55 %, smart 0.88 % / 2.17 %. Issue 18's targets
+    // (1 s 0.1 % / 0.8 %, smart 0.7 % / 1.5 %) are not reached yet; these bounds keep what
+    // is measured from getting worse.
+    let both = |label: &str| rows.iter().find(|r| r.0 == label && r.1 == "both").copied();
+    let one_s = both("1 s").expect("1-second sessions");
+    assert!(
+        one_s.3 <= 0.5 && one_s.4 <= 2.0,
+        "1 s: median {:.3} %, p90 {:.3} %",
+        one_s.3,
+        one_s.4
+    );
+    let smart = both("smart (>= 2 s)").expect("smart-recorded sessions");
+    assert!(
+        smart.3 <= 1.0 && smart.4 <= 2.5,
+        "smart: median {:.3} %, p90 {:.3} %",
+        smart.3,
+        smart.4
+    );
 }

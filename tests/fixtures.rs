@@ -328,8 +328,8 @@ fn expectations() -> Vec<Expect> {
         ),
         one(
             "faults_clock.fit",
-            1202,
-            // The duplicate weighs 0; after the jump back, the records replaying 541..600
+            1201,
+            // The duplicate is merged into k 300's sample (it would weigh 0); after the jump back, the records replaying 541..600
             // count nothing (time is counted once), so the sum is the 1140 s of timer on
             // the watch's clock.
             run(
@@ -338,8 +338,8 @@ fn expectations() -> Vec<Expect> {
                 1200.0,
                 1200.0,
                 [0.0, 50.0, 250.0, 300.0, 540.0, 0.0],
-                1202,
-                1202,
+                1201,
+                1201,
                 Some(3600.0),
             ),
         ),
@@ -445,6 +445,125 @@ fn expectations() -> Vec<Expect> {
                 838,
                 838,
                 Some(2700.0),
+            ),
+        ),
+        // Timeline faults (issue 18; tests/timeline.rs checks their notes): numbers
+        // after the timeline, raw HR (the quality rule is not applied here).
+        one(
+            "timeline_glitch.fit",
+            587,
+            // 14 glitch samples dropped; the sample after them stands for 15 s.
+            run(
+                Utc(2025, 4, 1, 7, 0),
+                0,
+                600.0,
+                600.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                587,
+                587,
+                Some(1800.0),
+            ),
+        ),
+        one(
+            "timeline_correction.fit",
+            601,
+            run(
+                Utc(2025, 4, 2, 7, 0),
+                0,
+                600.0,
+                600.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                601,
+                601,
+                Some(1800.0),
+            ),
+        ),
+        one(
+            "timeline_backward.fit",
+            601,
+            run(
+                Utc(2025, 4, 3, 7, 0),
+                0,
+                600.0,
+                600.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                601,
+                601,
+                Some(1800.0),
+            ),
+        ),
+        one(
+            "timeline_same_second.fit",
+            601,
+            // 1,202 records, merged into 601 samples.
+            run(
+                Utc(2025, 4, 4, 7, 0),
+                0,
+                600.0,
+                600.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                601,
+                601,
+                Some(1800.0),
+            ),
+        ),
+        Expect {
+            name: "timeline_multisport_one_start.fit",
+            records: 1201,
+            sessions: vec![
+                run(
+                    Utc(2025, 4, 5, 7, 0),
+                    0,
+                    600.0,
+                    600.0,
+                    [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                    601,
+                    601,
+                    None,
+                ),
+                SessionExpect {
+                    sport: 2,
+                    ..run(
+                        Utc(2025, 4, 5, 7, 10),
+                        0,
+                        600.0,
+                        600.0,
+                        [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                        601,
+                        601,
+                        None,
+                    )
+                },
+            ],
+        },
+        one(
+            "timeline_window_off.fit",
+            601,
+            // The session says 09:00; its records, which it follows, 07:00.
+            run(
+                Utc(2025, 4, 6, 7, 0),
+                0,
+                600.0,
+                600.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 0.0],
+                601,
+                601,
+                Some(1800.0),
+            ),
+        ),
+        one(
+            "timeline_implausible_hr.fit",
+            1201,
+            // Raw: the 600 s at 234 bpm sit in Z5; SessionAnalysis excludes them.
+            run(
+                Utc(2025, 4, 7, 7, 0),
+                0,
+                1200.0,
+                1200.0,
+                [0.0, 0.0, 0.0, 600.0, 0.0, 600.0],
+                1201,
+                1201,
+                Some(3600.0),
             ),
         ),
     ]
@@ -692,7 +811,8 @@ fn fault_fixtures_hold_the_documented_faults() {
     let clock = activity("faults_clock.fit");
     let t = &clock.samples.t_s;
     let t0 = t[0];
-    assert_eq!((t[300] - t0, t[301] - t0, t[602] - t0), (300, 300, 541));
+    // The duplicate record at k 300 is merged into one sample by the timeline.
+    assert_eq!((t[300] - t0, t[301] - t0, t[601] - t0), (300, 301, 541));
     assert_eq!(clock.timer.len(), 1);
     assert_eq!(clock.timer[0].end_s - t0 as f64, 1140.0);
 

@@ -87,9 +87,12 @@ fn many_sessions_over_many_records() {
     let (took, peak, a) = run(&b, 10);
     check_bounds("many_sessions_over_many_records", &b, took, peak);
     assert_eq!(a.sessions.len(), 60_000);
+    // The timeline makes the overlapping windows disjoint: each session ends where the
+    // next one starts (so holds its own record and the next one's), the last runs on.
     for (k, s) in a.sessions.iter().enumerate().step_by(7919) {
-        assert_eq!(s.samples, k..(k + 59_001).min(60_000), "session {k}");
+        assert_eq!(s.samples, k..(k + 2).min(60_000), "session {k}");
     }
+    assert_eq!(a.sessions[59_999].samples, 59_999..60_000);
 }
 
 /// 100,000 records without HR whose clock alternates between a fixed late time and

@@ -14,7 +14,7 @@ use std::collections::{BTreeMap, HashSet};
 use crate::activity::{Activity, Session};
 use crate::analysis::{start_unix_s, SessionAnalysis};
 use crate::pipeline::FileReport;
-use crate::profile::{self, Settings};
+use crate::profile::Settings;
 use crate::zones::TimeInZoneOptions;
 
 use super::{
@@ -192,12 +192,7 @@ fn fit_texts(a: &Activity, s: &Session) -> Vec<(LabelSource, String)> {
 /// evidence for every running session (labels are resolved later, over the batch).
 /// With `compare_models`, each run also gets its Zone 1 share under every model of
 /// [`super::models::MODELS`] (`hrzones audit --compare-models`).
-pub fn audit_file(
-    a: &Activity,
-    settings: &Settings,
-    rules: &Rules,
-    compare_models: bool,
-) -> FileAudit {
+pub fn audit_file(a: &Activity, settings: &Settings, compare_models: bool) -> FileAudit {
     let mut out = FileAudit::default();
     for s in &a.sessions {
         let an = SessionAnalysis::compute(a, s, settings, TimeInZoneOptions::default());
@@ -222,27 +217,14 @@ pub fn audit_file(
         }
         let zones = an.zones.as_ref().ok();
         let ceiling = zones.and_then(|z| z.z1_ceiling_bpm());
-        let max_hr = an
-            .thresholds
-            .max_hr
-            .or_else(|| zones.and_then(|z| z.max_hr))
-            .or_else(|| profile::file_max_hr(a, s).map(|x| x.0));
         let evidence = (a.hr_sample_count(s) > 0).then(|| {
-            hr_evidence(
-                &SampleSlices::of(a, s, &an.weights_s),
-                ceiling,
-                max_hr,
-                &rules.spike,
-            )
+            let mut ev = hr_evidence(&SampleSlices::of(a, s, &an), ceiling);
+            ev.discarded_s += an.hr_excluded_s;
+            ev
         });
         let models = evidence.as_ref().filter(|_| compare_models).map(|_| {
             let ceilings = super::models::z1_ceilings(&an.thresholds, a, s);
-            super::models::compare(
-                &SampleSlices::of(a, s, &an.weights_s),
-                &ceilings,
-                max_hr,
-                &rules.spike,
-            )
+            super::models::compare(&SampleSlices::of(a, s, &an), &ceilings)
         });
         out.runs.push(RunRecord {
             models,
@@ -428,7 +410,7 @@ mod tests {
 
     /// The label source of the only audited row, given a labeller and the file's names.
     fn source_of(a: &Activity, names: &[&str], labeller: &Labeller) -> Option<LabelSource> {
-        let fa = audit_file(a, &settings(), &Rules::default(), false);
+        let fa = audit_file(a, &settings(), false);
         let out = assemble(
             vec![(report(names[0], &names[1..]), Some(fa))],
             labeller,
@@ -487,7 +469,7 @@ mod tests {
             labels: Some(labels),
             ..Labeller::default()
         };
-        let fa = audit_file(&a, &settings(), &Rules::default(), false);
+        let fa = audit_file(&a, &settings(), false);
         assert_eq!(fa.stresses.len(), 1, "context still needs the session");
         let out = assemble(
             vec![(report(names[0], &[]), Some(fa))],
@@ -538,7 +520,7 @@ mod tests {
             &[(2, 0, 3600), (1, 3700, 1200)],
             Some("Recovery brick"),
         );
-        let fa = audit_file(&a, &settings(), &Rules::default(), false);
+        let fa = audit_file(&a, &settings(), false);
         assert_eq!(fa.stresses.len(), 2);
         assert_eq!(fa.runs.len(), 1);
         assert_eq!(fa.runs[0].session, 1);
@@ -570,7 +552,7 @@ mod tests {
     #[test]
     fn unlabelled_runs_are_shown_only_as_candidates() {
         let a = activity("morning.fit", &[(1, 0, 1500)], None);
-        let fa = audit_file(&a, &settings(), &Rules::default(), false);
+        let fa = audit_file(&a, &settings(), false);
         assert_eq!(fa.runs.len(), 1);
         let out = assemble(
             vec![(report("morning.fit", &[]), Some(fa))],

@@ -23,7 +23,7 @@ use crate::activity::{Activity, Session};
 use crate::profile::{self, Thresholds};
 use crate::zones::{Zones, DEFAULT_PCT_FLOORS};
 
-use super::{hr_evidence, SampleSlices, SpikeFilter};
+use super::{hr_evidence, SampleSlices};
 
 /// Seiler's Zone 1 ceiling as a fraction of max HR.
 pub const SEILER_Z1_CEILING_FRACTION: f64 = 0.82;
@@ -66,15 +66,10 @@ pub fn z1_ceilings(t: &Thresholds, a: &Activity, s: &Session) -> [Option<u8>; 5]
 }
 
 /// Zone 1 compliance of one run under each of [`MODELS`].
-pub fn compare(
-    x: &SampleSlices<'_>,
-    ceilings: &[Option<u8>; 5],
-    max_hr_bpm: Option<u8>,
-    filter: &SpikeFilter,
-) -> [ModelZ1; 5] {
+pub fn compare(x: &SampleSlices<'_>, ceilings: &[Option<u8>; 5]) -> [ModelZ1; 5] {
     ceilings.map(|c| match c {
         Some(c) => {
-            let ev = hr_evidence(x, Some(c), max_hr_bpm, filter);
+            let ev = hr_evidence(x, Some(c));
             ModelZ1 {
                 ceiling_bpm: Some(c),
                 pct_z1_or_below: ev.pct_z1_or_below(),
@@ -115,6 +110,7 @@ mod tests {
             device_zones: None,
             samples: 0..0,
             synthesized: false,
+            timeline_notes: Vec::new(),
         };
         // watch: none in the file; 60 % of 190 = 114; 50 + 0.6 × 140 = 134;
         // 0.85 × 170 = 144.5 → 145; 0.82 × 190 = 155.8 → 156.

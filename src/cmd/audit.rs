@@ -11,10 +11,10 @@
 //! label_source (labels_file, strava_name, strava_description, fit_workout_name,
 //! fit_sport_name, file_name; "candidate" for `--candidates` rows), verdict (ok,
 //! incomplete, or: too long, long, drifted, no hard session before, over N km),
-//! timer_min, distance_km, avg_hr, max_hr (after the spike filter), z1_ceiling_bpm
+//! timer_min, distance_km, avg_hr, max_hr (after the timeline's HR rule), z1_ceiling_bpm
 //! (Zone 2's floor), pct_z1_or_below, pct_above_z1, first_left_z1_min,
-//! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (spikes and invalid
-//! samples), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
+//! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (seconds of
+//! implausible HR excluded; spikes are bridged, see `crate::timeline`), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
 //! zone_source, reason, note (damage, accepted CRC mismatch, rebuilt session, no date).
 //!
 //! Exit codes: 0 all inputs read (findings are output); 1 some input files could not be
@@ -112,7 +112,7 @@ pub struct Args {
     )]
     drift_tolerance_pct: f64,
     /// "drifted" when one continuous excursion above Zone 1 lasts longer than this, s.
-    /// Brief spikes and invalid samples do not count.
+    /// Brief spikes take the HR around them; implausible HR does not count.
     #[arg(long, value_name = "S", default_value_t = 60.0, help_heading = "Rules")]
     excursion_limit_s: f64,
     /// A session with at least this hrTSS is a hard session.
@@ -165,7 +165,6 @@ impl Args {
             context_window_h: self.context_window_h,
             max_km: self.max_km,
             candidate_z1_pct: self.candidate_z1_pct,
-            ..Rules::default()
         }
     }
 }
@@ -292,7 +291,7 @@ pub fn verdicts(
     };
     let mut labeller = Labeller::from_flags(labels, strava_export, LabelPattern::Default)?;
     let ((results, _), csvs) =
-        super::run_inputs_labelled(&quiet, false, |a| audit_file(a, settings, &rules, false))?;
+        super::run_inputs_labelled(&quiet, false, |a| audit_file(a, settings, false))?;
     labeller.add_found(&csvs);
     let outcome = batch::assemble(results, &labeller, &rules, false);
     Ok(outcome
@@ -323,7 +322,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         pattern,
     )?;
     let ((results, file_summary), csvs) = super::run_inputs_labelled(&args.input, true, |a| {
-        audit_file(a, &settings, &rules, args.compare_models)
+        audit_file(a, &settings, args.compare_models)
     })?;
     for w in &labeller.add_found(&csvs) {
         eprintln!("hrzones: warning: {w}");

@@ -3,9 +3,11 @@
 //! Columns: file, session (0-based), sport, sub_sport, start (RFC 3339 UTC; empty when the
 //! file has no real date, with a note), timer_s,
 //! elapsed_s, distance_m, avg_hr, max_hr (the watch's session values), hr_samples,
+//! hr_covered_s (timer seconds with plausible heart rate, the sum of the zone columns),
 //! zone_model, zone_floors_bpm, zone_source, z0_s (below Zone 1), z1_s..zN_s, and
 //! device_z0_s.. with the watch's own numbers where it wrote them (its extra bins above
-//! the top zone are folded into the top zone).
+//! the top zone are folded into the top zone), note (what is missing, and every timeline
+//! or heart-rate correction that changed the numbers).
 
 use std::process::ExitCode;
 
@@ -64,7 +66,11 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
             } else {
                 None
             };
-            let note = notes::join(own.into_iter().chain(notes::session_notes(a, s)));
+            let note = notes::join(
+                own.into_iter()
+                    .chain(notes::session_notes(a, s))
+                    .chain(an.quality_note()),
+            );
             let mut device = s
                 .device_zones
                 .as_ref()
@@ -90,6 +96,7 @@ fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
                     Cell::opt_int(s.avg_hr),
                     Cell::opt_int(s.max_hr),
                     Cell::Int(hr_samples as i64),
+                    Cell::float(an.hr_covered_s, 1),
                     Cell::Str(model),
                     Cell::Str(floors),
                     Cell::Str(source),
@@ -153,6 +160,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         "avg_hr",
         "max_hr",
         "hr_samples",
+        "hr_covered_s",
         "zone_model",
         "zone_floors_bpm",
         "zone_source",

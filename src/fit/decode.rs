@@ -306,6 +306,9 @@ pub struct SummaryMsg {
     pub sport_profile_name: Option<String>,
     /// `message_index`.
     pub message_index: Option<u16>,
+    /// Number of record rows decoded before this message (where it sits among the
+    /// records; the timeline maps its timestamps through clock corrections by it).
+    pub record_index: u32,
 }
 
 /// A timer start or stop.
@@ -315,6 +318,8 @@ pub struct TimerEvent {
     pub t_s: u32,
     /// True for start, false for any stop.
     pub start: bool,
+    /// Number of record rows decoded before this event (see [`SummaryMsg::record_index`]).
+    pub record_index: u32,
 }
 
 /// A `time_in_zone` message (global 216).
@@ -1352,6 +1357,7 @@ impl<'a> Decoder<'a> {
                 let is_session = m.def.kind == Kind::Session;
                 let mut s = SummaryMsg {
                     timestamp: ts,
+                    record_index: self.out.records.len() as u32,
                     ..Default::default()
                 };
                 for f in &m.def.fields {
@@ -1412,7 +1418,12 @@ impl<'a> Decoder<'a> {
                         _ => None,
                     };
                     if let Some(start) = start {
-                        self.out.timer_events.push(TimerEvent { t_s: t, start });
+                        let record_index = self.out.records.len() as u32;
+                        self.out.timer_events.push(TimerEvent {
+                            t_s: t,
+                            start,
+                            record_index,
+                        });
                     }
                 }
             }

@@ -451,6 +451,8 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
             rows.iter().map(|r| r.workout_names.as_slice()),
         ),
         list_str("sport_names", rows.iter().map(|r| r.sport_names.as_slice())),
+        // What the timeline corrected (crate::timeline), one phrase each.
+        list_str("timeline_notes", s().map(|s| s.timeline_notes.as_slice())),
     ])
 }
 
@@ -786,6 +788,11 @@ impl PartSessions {
             device_zones,
             samples: first..last,
             synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
+            // Absent from stores written before the timeline stage.
+            timeline_notes: match self.c("timeline_notes") {
+                Ok(c) => get_list(c, i, strs)?.unwrap_or_default(),
+                Err(_) => Vec::new(),
+            },
         })
     }
 
@@ -909,6 +916,7 @@ mod tests {
             device_zones: None,
             samples,
             synthesized: false,
+            timeline_notes: Vec::new(),
         };
         a.sessions = vec![s(0, 1..3), s(1, 2..3)];
         let rows = Rows::from_activity(a, 42);

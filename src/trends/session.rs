@@ -32,7 +32,7 @@
 
 use crate::activity::{Activity, Session};
 use crate::analysis::{start_unix_s, SessionAnalysis};
-use crate::audit::{self, HrEvidence, SampleSlices, SpikeFilter};
+use crate::audit::{self, HrEvidence, SampleSlices};
 use crate::load::SessionLoad;
 use crate::profile::Settings;
 use crate::trends::distribution::SeilerThresholds;
@@ -166,22 +166,17 @@ impl SessionFacts {
                 [v[0], v[1], v[2]]
             }),
         };
-        let max_hr = load
-            .max_hr
-            .as_ref()
-            .map(|m| m.value.round().clamp(1.0, 255.0) as u8);
-        let x = SampleSlices::of(a, s, &an.weights_s);
-        let filter = SpikeFilter::default();
+        let x = SampleSlices::of(a, s, &an);
         let z1_ceiling = an.zones.as_ref().ok().and_then(|z| z.z1_ceiling_bpm());
         let is_run = audit::is_running(s);
         let (mut z1_evidence, mut t1_evidence) = (None, None);
         let (mut ef, mut decoupling_pct, mut not_steady) = (None, None, None);
         if has_hr && is_run {
             if z1_ceiling.is_some() {
-                z1_evidence = Some(audit::hr_evidence(&x, z1_ceiling, max_hr, &filter));
+                z1_evidence = Some(audit::hr_evidence(&x, z1_ceiling));
             }
             if let Some(t) = &seiler {
-                let ev1 = audit::hr_evidence(&x, Some(t.t1_bpm), max_hr, &filter);
+                let ev1 = audit::hr_evidence(&x, Some(t.t1_bpm));
                 match steady_reason(a, s, &an, seiler_s, steady) {
                     Some(why) => not_steady = Some(why),
                     None => {

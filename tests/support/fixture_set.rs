@@ -948,6 +948,115 @@ fn compressed_ts() -> Result<Vec<u8>, EncodeError> {
     build(&spec)
 }
 
+// ---------------------------------------------------------------------------------------
+// Timeline faults (issue 18): each a 10-minute run at 1 Hz, HR 140 (Zone 3 of the file's
+// zones), so every expected number is known by construction (fixtures/README.md).
+
+/// A clean 600 s run from `t0`, HR 140.
+fn timeline_base(t0: u32) -> Spec {
+    simple_run(t0, 140, &[seg(600, 140, 3000)])
+}
+
+/// Records 100..=113 written with the clock two years (730 d) ahead, then back.
+fn timeline_glitch() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 1, 7, 0);
+    let mut spec = timeline_base(t0);
+    for r in &mut spec.records[100..114] {
+        r.t_s += 730 * 86_400;
+    }
+    build(&spec)
+}
+
+/// The clock is corrected by +20 days at record 300 and stays: later records, the final
+/// stop and the session's end time are in the new clock; start_time and the totals in
+/// the old.
+fn timeline_correction() -> Result<Vec<u8>, EncodeError> {
+    const D: u32 = 20 * 86_400;
+    let t0 = fit_time(2025, 4, 2, 7, 0);
+    let mut spec = timeline_base(t0);
+    for r in &mut spec.records[300..] {
+        r.t_s += D;
+    }
+    spec.timer = vec![(t0, t0 + 600 + D)];
+    let leg = &mut spec.legs[0];
+    leg.t_s = t0 + 600 + D;
+    leg.elapsed_s = 600.0;
+    leg.timer_s = 600.0;
+    build(&spec)
+}
+
+/// The clock steps back one hour at record 300 and stays there.
+fn timeline_backward() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 3, 7, 0);
+    let mut spec = timeline_base(t0);
+    for r in &mut spec.records[300..] {
+        r.t_s -= 3600;
+    }
+    spec.timer = vec![(t0, t0 + 600 - 3600)];
+    let leg = &mut spec.legs[0];
+    leg.t_s = t0 + 600 - 3600;
+    leg.elapsed_s = 600.0;
+    leg.timer_s = 600.0;
+    build(&spec)
+}
+
+/// Every second written as two records, as Suunto does: position/speed first, heart
+/// rate second.
+fn timeline_same_second() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 4, 7, 0);
+    let mut spec = timeline_base(t0);
+    let mut split = Vec::with_capacity(2 * spec.records.len());
+    for r in &spec.records {
+        split.push(RecordMsg {
+            hr_bpm: None,
+            ..r.clone()
+        });
+        split.push(RecordMsg {
+            t_s: r.t_s,
+            hr_bpm: r.hr_bpm,
+            ..Default::default()
+        });
+    }
+    spec.records = split;
+    build(&spec)
+}
+
+/// Two legs (run 600 s, bike 600 s) whose timer was started once, at the second leg.
+fn timeline_multisport_one_start() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 5, 7, 0);
+    let records = trace_1hz(t0, 140, &[seg(600, 140, 3000), seg(600, 150, 8000)]);
+    let mut spec = Spec::new(t0);
+    spec.records = records;
+    spec.timer = vec![(t0 + 600, t0 + 1200)];
+    let mut run = Leg::new(RUNNING, GENERIC, t0, t0 + 600, &spec.timer);
+    run.timer_s = 600.0;
+    let bike = Leg::new(2, GENERIC, t0 + 600, t0 + 1200, &spec.timer);
+    spec.legs = vec![run, bike];
+    build(&spec)
+}
+
+/// A session whose start_time and end time are both two hours after its records.
+fn timeline_window_off() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 6, 7, 0);
+    let mut spec = timeline_base(t0);
+    let leg = &mut spec.legs[0];
+    leg.start_s = t0 + 7200;
+    leg.t_s = t0 + 7200 + 600;
+    leg.elapsed_s = 600.0;
+    leg.timer_s = 600.0;
+    build(&spec)
+}
+
+/// Optical HR stuck at 234 bpm (max HR 190) for records 301..=900 of a 1,200 s run.
+fn timeline_implausible_hr() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 7, 7, 0);
+    let mut spec = simple_run(t0, 140, &[seg(1200, 140, 3000)]);
+    for r in &mut spec.records[301..=900] {
+        r.hr_bpm = Some(234);
+    }
+    build(&spec)
+}
+
 /// Every fixture: (file name, bytes), in the order of `fixtures/README.md`.
 pub fn all() -> Result<Vec<(&'static str, Vec<u8>)>, EncodeError> {
     Ok(vec![
@@ -971,5 +1080,15 @@ pub fn all() -> Result<Vec<(&'static str, Vec<u8>)>, EncodeError> {
         ("settings_only.fit", settings_only()?),
         ("chained.fit", chained()?),
         ("compressed_ts.fit", compressed_ts()?),
+        ("timeline_glitch.fit", timeline_glitch()?),
+        ("timeline_correction.fit", timeline_correction()?),
+        ("timeline_backward.fit", timeline_backward()?),
+        ("timeline_same_second.fit", timeline_same_second()?),
+        (
+            "timeline_multisport_one_start.fit",
+            timeline_multisport_one_start()?,
+        ),
+        ("timeline_window_off.fit", timeline_window_off()?),
+        ("timeline_implausible_hr.fit", timeline_implausible_hr()?),
     ])
 }
