@@ -104,10 +104,19 @@ impl Thresholds {
                 return bad(format!("LTHR {l} must not exceed max HR {m}"));
             }
         }
-        for (name, v) in [("max_hr", self.max_hr), ("lthr", self.lthr)] {
+        // The same ranges as the command-line flags (`--max-hr`, `--lthr`, `--resting-hr`).
+        for (name, v, range) in [
+            ("max_hr", self.max_hr, 60..=250),
+            ("lthr", self.lthr, 60..=240),
+            ("resting_hr", self.resting_hr, 20..=120),
+        ] {
             if let Some(v) = v {
-                if !(60..=250).contains(&v) {
-                    return bad(format!("{name} {v} is outside 60..250 bpm"));
+                if !range.contains(&v) {
+                    return bad(format!(
+                        "{name} {v} is outside {}..{} bpm",
+                        range.start(),
+                        range.end()
+                    ));
                 }
             }
         }
@@ -737,6 +746,18 @@ mod tests {
             AthleteProfile::from_toml("[[change]]\nfrom = \"soon\"\nlthr = 1", Path::new("p.toml"))
                 .unwrap_err();
         assert!(e.to_string().contains("bad date"), "{e}");
+        // A dated change's values are checked like the base's (issue 17, item 11).
+        let e = AthleteProfile::from_toml(
+            "[[change]]\nfrom = 2024-01-01\nlthr = 1",
+            Path::new("p.toml"),
+        )
+        .unwrap_err();
+        assert!(e.to_string().contains("lthr 1 is outside 60..240"), "{e}");
+        let e = AthleteProfile::from_toml("resting_hr = 0", Path::new("p.toml")).unwrap_err();
+        assert!(
+            e.to_string().contains("resting_hr 0 is outside 20..120"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -135,7 +135,20 @@ fn cell_f64(c: &Cell) -> Option<f64> {
     }
 }
 
+/// A cell as shown: names come from files and exports, so control characters are shown
+/// as escapes.
 fn cell_text(c: &Cell) -> String {
+    crate::escape::terminal_cell(&raw_cell_text(c)).into_owned()
+}
+
+/// The base name of a file cell (split before escaping: an escape holds a `\`).
+fn base_name_text(c: &Cell) -> String {
+    let s = raw_cell_text(c);
+    let base = s.rsplit(['/', '\\', ':']).next().unwrap_or(&s);
+    crate::escape::terminal_cell(base).into_owned()
+}
+
+fn raw_cell_text(c: &Cell) -> String {
     match c {
         Cell::Null => String::new(),
         Cell::Str(s) => s.clone(),
@@ -215,10 +228,7 @@ pub fn view(t: &Table, cols: &[Col]) -> TermTable {
             let cell = &row[i];
             let text = match c.show {
                 Show::Plain => cell_text(cell),
-                Show::BaseName => {
-                    let s = cell_text(cell);
-                    s.rsplit(['/', '\\', ':']).next().unwrap_or(&s).to_string()
-                }
+                Show::BaseName => base_name_text(cell),
                 Show::Seconds => cell_f64(cell).map_or(String::new(), crate::human::duration),
                 Show::Minutes => {
                     cell_f64(cell).map_or(String::new(), |m| crate::human::duration(m * 60.0))
@@ -293,8 +303,7 @@ pub fn notes(t: &Table) -> Vec<String> {
             if note.is_empty() {
                 return None;
             }
-            let f = file.map(|i| cell_text(&r[i])).unwrap_or_default();
-            let f = f.rsplit(['/', '\\', ':']).next().unwrap_or(&f).to_string();
+            let f = file.map(|i| base_name_text(&r[i])).unwrap_or_default();
             let s = session
                 .map(|i| format!(" #{}", cell_text(&r[i])))
                 .unwrap_or_default();

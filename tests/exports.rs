@@ -353,7 +353,12 @@ fn damaged_foreign_and_empty_files_are_named_and_noted() {
         .iter()
         .find(|r| r["file"].as_str().unwrap().ends_with("good.fit"))
         .unwrap();
-    assert!(good_row["note"].is_null(), "{good_row}");
+    // The intact file's note names no damage (the timeline may still say how it counted).
+    let good_note = good_row["note"].as_str().unwrap_or("");
+    assert!(
+        !good_note.contains("salvaged") && !good_note.contains("CRC"),
+        "{good_row}"
+    );
     assert!(err.contains("1 ok, 1 salvaged, 1 failed"), "{err}");
     assert!(err.contains("2 other files skipped"), "{err}");
 

@@ -309,7 +309,7 @@ pub fn verdicts(
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check_output(&args.output)?;
-    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
+    let zone_settings = args.zones.settings()?;
     let rules = args.rules();
     rules.validate().map_err(anyhow::Error::msg)?;
     let pattern = match &args.label_pattern {
@@ -321,6 +321,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         args.strava_export.as_deref(),
         pattern,
     )?;
+    // Flags and their files first (a wrong path fails at once), then the inputs, which
+    // the archive's threshold estimates already read.
+    let settings = super::thresholds::with_archive_estimates(&args.input, zone_settings)?;
     let ((results, file_summary), csvs) = super::run_inputs_labelled(&args.input, true, |a| {
         audit_file(a, &settings, args.compare_models)
     })?;

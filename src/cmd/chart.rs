@@ -334,12 +334,13 @@ fn chart_activity(
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
+    let zone_settings = args.zones.settings()?;
     check_out_dir(&args.out, &args.input.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;
     // Again on the folder as it now exists (canonical: symlinks made meanwhile count).
     check_out_dir(&args.out, &args.input.paths)?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, zone_settings)?;
     chart::ensure_fonts()?;
     let format = if args.svg {
         ChartFormat::Svg

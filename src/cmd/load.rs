@@ -155,7 +155,7 @@ const WEEKLY_VIEW: [Col; 7] = [
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
+    let zone_settings = args.zones.settings()?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
     if let Some(u) = args.until {
         load::check_until(u)?;
@@ -169,6 +169,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     load::pmc_series(&[], opts.ctl_days, opts.atl_days)?;
     let format = super::format_of(&args.output);
     super::check_output(&args.output)?;
+    let settings = super::thresholds::with_archive_estimates(&args.input, zone_settings)?;
 
     // Only the small per-session rows come back from each file, never its samples.
     let (results, summary) = super::run_inputs(&args.input, |a| {
