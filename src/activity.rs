@@ -19,7 +19,7 @@
 use std::collections::HashMap;
 use std::ops::Range;
 
-use crate::fit::decode::{FileId, FitData, HrSettings, SummaryMsg};
+use crate::fit::decode::{FileId, FitData, HrSettings, RecoveryHrEvent, SummaryMsg};
 use crate::fit::profile::{self, FIT_EPOCH_UNIX_S, MIN_ABSOLUTE_TIMESTAMP};
 use crate::fit::Warning;
 use crate::timeline;
@@ -98,6 +98,9 @@ pub struct Session {
     /// What the timeline corrected in this session's clock, window or timer (see
     /// [`crate::timeline`]), one phrase each; empty for a clean session.
     pub timeline_notes: Vec<String>,
+    /// The watch's own heart-rate recovery for this session, if it wrote one (see
+    /// [`crate::fit::decode::RecoveryHrEvent`]).
+    pub watch_recovery_hr: Option<RecoveryHrEvent>,
 }
 
 impl Session {
@@ -116,6 +119,31 @@ impl Session {
     /// Pool or open-water swim.
     pub fn is_swim(&self) -> bool {
         self.sport == 5
+    }
+}
+
+/// How long after a session's end the watch's recovery-HR event may come and still be
+/// that session's, s: the watch writes it 120 s after the timer stops.
+const RECOVERY_HR_AFTER_END_S: u32 = 300;
+
+/// Gives each session the watch's recovery-HR event that belongs to it: the last event at
+/// or after the session's start and no later than [`RECOVERY_HR_AFTER_END_S`] after its
+/// end, taking the session that started last when windows overlap. A watch that stopped
+/// the timer mid-session and waited two minutes writes one there too; the last one is the
+/// session's (the final stop).
+fn attach_recovery_hr(sessions: &mut [Session], events: &[RecoveryHrEvent]) {
+    for e in events {
+        let owner = sessions
+            .iter_mut()
+            .filter(|s| {
+                s.start_s <= e.t_s && e.t_s <= s.end_s.saturating_add(RECOVERY_HR_AFTER_END_S)
+            })
+            .max_by_key(|s| s.start_s);
+        if let Some(s) = owner {
+            if s.watch_recovery_hr.is_none_or(|p| p.t_s <= e.t_s) {
+                s.watch_recovery_hr = Some(*e);
+            }
+        }
     }
 }
 
@@ -182,6 +210,7 @@ impl Activity {
             sessions: mut session_msgs,
             mut laps,
             mut timer_events,
+            recovery_hr,
             time_in_zone,
             hr_settings,
             sports,
@@ -300,6 +329,7 @@ impl Activity {
         let mut timer = timer_intervals(&timer_events, &sessions);
         time_untimed_sessions(&mut sessions, &mut timer);
         note_clock_fixes(&mut sessions, &clock_fixes, &mut merged_at);
+        attach_recovery_hr(&mut sessions, &recovery_hr);
         let sport_names = sports.iter().filter_map(|s| s.name.clone()).collect();
 
         Activity {
@@ -403,6 +433,7 @@ fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<(Session, Option<(u3
         samples: 0..0,
         synthesized: false,
         timeline_notes,
+        watch_recovery_hr: None,
     };
     Some((s, alternative))
 }
@@ -609,6 +640,7 @@ fn synthesize_session(
         samples: 0..records.len(),
         synthesized: true,
         timeline_notes: Vec::new(),
+        watch_recovery_hr: None,
     };
     let timer: f64 = timer_intervals(timer_events, std::slice::from_ref(&s))
         .iter()
@@ -780,6 +812,7 @@ mod tests {
             samples: 0..0,
             synthesized: false,
             timeline_notes: Vec::new(),
+            watch_recovery_hr: None,
         }
     }
 
@@ -826,6 +859,22 @@ mod tests {
                 }
             ]
         );
+    }
+
+    #[test]
+    fn recovery_hr_goes_to_the_session_it_follows() {
+        let mut s = vec![session(1000, 2000), session(2500, 4000)];
+        let ev = |t_s, bpm| RecoveryHrEvent { t_s, bpm };
+        // After the first leg's end (within 300 s) but before the second starts; a pause
+        // inside the second leg, then its final stop; one far too late for anybody.
+        let events = [ev(2120, 110), ev(3000, 120), ev(4120, 100), ev(4400, 90)];
+        attach_recovery_hr(&mut s, &events);
+        assert_eq!(s[0].watch_recovery_hr, Some(ev(2120, 110)));
+        assert_eq!(s[1].watch_recovery_hr, Some(ev(4120, 100)));
+        // Before any session: nobody's.
+        let mut s = vec![session(1000, 2000)];
+        attach_recovery_hr(&mut s, &[ev(900, 100)]);
+        assert_eq!(s[0].watch_recovery_hr, None);
     }
 
     #[test]

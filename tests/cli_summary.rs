@@ -140,6 +140,8 @@ fn write_run(path: &Path, day: u32, segs: &[(u32, u8)]) {
         .unwrap();
     }
     w.timer_stop_all(t0 + n).unwrap();
+    // The watch's recovery HR, two minutes after the stop: 25 bpm below the last HR.
+    w.recovery_hr(t0 + n + 120, hr[hr.len() - 1] - 25).unwrap();
     w.session(&SessionMsg {
         message_index: 0,
         t_s: t0 + n,
@@ -409,6 +411,13 @@ fn twelve_week_block_gives_the_answers_known_by_construction() {
     assert_eq!(rows[0]["hrr_n"], 1);
     // The spike days: 35 min at 175, then 160.
     assert_rounded(&rows[10], "hrr_mean_bpm", 15.0, 1);
+    // The watch's own recovery HR: 25 bpm below the HR at the stop on every run.
+    for r in &rows {
+        assert_eq!(r["watch_hrr_n"], r["sessions"], "{r}");
+        if r["watch_hrr_n"] != 0 {
+            assert_rounded(r, "watch_hrr_mean_bpm", 25.0, 1);
+        }
+    }
 }
 
 #[test]
@@ -670,4 +679,48 @@ fn x3cl_years_agree_with_an_independent_implementation() {
         checked += 1;
     }
     assert!(checked >= 10, "{checked} years");
+}
+
+#[test]
+fn the_store_gives_the_same_summary_as_the_files() {
+    let fx = fixture();
+    let store = fx.runs.parent().unwrap().join("store");
+    let ingest = hrzones()
+        .arg("ingest")
+        .arg(&fx.runs)
+        .arg("--store")
+        .arg(&store)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(
+        ingest.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ingest.stderr)
+    );
+    let from_files = summary_json(&fx.runs, &["--weekly", "--until", "2024-03-24"]);
+    let out = hrzones()
+        .arg("summary")
+        .arg("--store")
+        .arg(&store)
+        .args(FLAGS)
+        .args([
+            "-q",
+            "--format",
+            "json",
+            "--weekly",
+            "--until",
+            "2024-03-24",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let from_store: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(from_store, from_files);
+    // The watch's recovery HR went through the store too.
+    assert!(from_store.iter().any(|r| r["watch_hrr_n"] != 0));
 }

@@ -111,6 +111,7 @@ mod tests {
             samples: 0..0,
             synthesized: false,
             timeline_notes: Vec::new(),
+            watch_recovery_hr: None,
         };
         // watch: none in the file; 60 % of 190 = 114; 50 + 0.6 × 140 = 134;
         // 0.85 × 170 = 144.5 → 145; 0.82 × 190 = 155.8 → 156.

@@ -322,6 +322,18 @@ pub struct TimerEvent {
     pub record_index: u32,
 }
 
+/// The watch's own heart-rate recovery: an `event` message with `event` = `recovery_hr`
+/// (21). Garmin watches write it two minutes after the timer stops, with `data` holding
+/// the heart rate measured then (bpm, absolute, not a drop: in the x3cl archive the value
+/// sits 3–45 bpm below the last record's HR, and the event's timestamp is the stop + 120 s).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecoveryHrEvent {
+    /// FIT timestamp, s.
+    pub t_s: u32,
+    /// Heart rate, bpm.
+    pub bpm: u8,
+}
+
 /// A `time_in_zone` message (global 216).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TimeInZoneMsg {
@@ -388,6 +400,8 @@ pub struct FitData {
     pub laps: Vec<SummaryMsg>,
     /// Timer starts and stops.
     pub timer_events: Vec<TimerEvent>,
+    /// The watch's heart-rate recovery events.
+    pub recovery_hr: Vec<RecoveryHrEvent>,
     /// `time_in_zone` messages.
     pub time_in_zone: Vec<TimeInZoneMsg>,
     /// HR settings.
@@ -763,7 +777,7 @@ fn wanted(kind: Kind, num: u8) -> bool {
                 | lap::MAX_HEART_RATE
                 | FIELD_MESSAGE_INDEX
         ),
-        Kind::Event => matches!(num, event::EVENT | event::EVENT_TYPE),
+        Kind::Event => matches!(num, event::EVENT | event::EVENT_TYPE | event::DATA),
         Kind::FileId => matches!(
             num,
             file_id::TYPE
@@ -1400,12 +1414,19 @@ impl<'a> Decoder<'a> {
                 }
             }
             Kind::Event => {
-                let (mut ev, mut ty) = (None, None);
+                let (mut ev, mut ty, mut data) = (None, None, None);
                 for f in &m.def.fields {
                     match f.num {
                         event::EVENT => ev = u8_of(m.uint(f)),
                         event::EVENT_TYPE => ty = u8_of(m.uint(f)),
+                        event::DATA => data = m.uint(f),
                         _ => {}
+                    }
+                }
+                if let (Some(event::RECOVERY_HR), Some(bpm), Some(t)) = (ev, u8_of(data), ts) {
+                    // 0 and 255 are "no value"; anything outside 20..=250 is not a heart rate.
+                    if (20..=250).contains(&bpm) {
+                        self.out.recovery_hr.push(RecoveryHrEvent { t_s: t, bpm });
                     }
                 }
                 if let (Some(event::TIMER), Some(ty), Some(t)) = (ev, ty, ts) {

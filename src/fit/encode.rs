@@ -750,6 +750,20 @@ impl FitWriter {
         )
     }
 
+    /// The watch's recovery HR: `event` = `recovery_hr`, `event_type` = marker, `data` = bpm.
+    pub fn recovery_hr(&mut self, t_s: u32, bpm: u8) -> Result<(), EncodeError> {
+        use profile::event as e;
+        self.message(
+            mesg::EVENT,
+            &[
+                Field::new(FIELD_TIMESTAMP, Value::U32(t_s)),
+                Field::new(e::EVENT, Value::Enum(e::RECOVERY_HR)),
+                Field::new(e::EVENT_TYPE, Value::Enum(3)), // marker
+                Field::new(e::DATA, Value::U32(bpm.into())),
+            ],
+        )
+    }
+
     /// Timer start.
     pub fn timer_start(&mut self, t_s: u32) -> Result<(), EncodeError> {
         self.event(t_s, profile::event::TIMER, profile::event::START)

@@ -85,8 +85,12 @@ pub mod lap {
 pub mod event {
     pub const EVENT: u8 = 0;
     pub const EVENT_TYPE: u8 = 1;
+    /// `data` (uint32; its meaning depends on `event`).
+    pub const DATA: u8 = 3;
     /// `event` value: the timer.
     pub const TIMER: u8 = 0;
+    /// `event` value: the watch's heart-rate recovery (`data` = bpm).
+    pub const RECOVERY_HR: u8 = 21;
     /// `event_type` values.
     pub const START: u8 = 0;
     pub const STOP: u8 = 1;

@@ -12,7 +12,7 @@ use std::ops::Range;
 use polars::prelude::*;
 
 use crate::activity::{Activity, DeviceZones, Interval, Samples, Session};
-use crate::fit::decode::{FileId, HrSettings};
+use crate::fit::decode::{FileId, HrSettings, RecoveryHrEvent};
 use crate::fit::profile::{self, FIT_EPOCH_UNIX_S};
 
 /// Unix milliseconds of the FIT epoch (1989-12-31 00:00 UTC).
@@ -453,6 +453,17 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
         list_str("sport_names", rows.iter().map(|r| r.sport_names.as_slice())),
         // What the timeline corrected (crate::timeline), one phrase each.
         list_str("timeline_notes", s().map(|s| s.timeline_notes.as_slice())),
+        // The watch's own heart-rate recovery (FIT event recovery_hr): bpm, and when,
+        // in seconds after the session's start.
+        opt_u8(
+            "watch_recovery_hr_bpm",
+            s().map(|s| s.watch_recovery_hr.map(|e| e.bpm)),
+        ),
+        UInt32Chunked::from_iter_options(
+            "watch_recovery_hr_offset_s".into(),
+            s().map(|s| s.watch_recovery_hr.map(|e| e.t_s.saturating_sub(s.start_s))),
+        )
+        .into_column(),
     ])
 }
 
@@ -793,6 +804,20 @@ impl PartSessions {
                 Ok(c) => get_list(c, i, strs)?.unwrap_or_default(),
                 Err(_) => Vec::new(),
             },
+            // Absent from stores written before the watch's recovery HR was read.
+            watch_recovery_hr: match (
+                self.c("watch_recovery_hr_bpm"),
+                self.c("watch_recovery_hr_offset_s"),
+            ) {
+                (Ok(b), Ok(o)) => match (get_u8(b, i)?, o.u32()?.get(i)) {
+                    (Some(bpm), Some(off)) => start_ms.map(ms_to_fit).map(|st| RecoveryHrEvent {
+                        t_s: st.saturating_add(off),
+                        bpm,
+                    }),
+                    _ => None,
+                },
+                _ => None,
+            },
         })
     }
 
@@ -917,6 +942,7 @@ mod tests {
             samples,
             synthesized: false,
             timeline_notes: Vec::new(),
+            watch_recovery_hr: None,
         };
         a.sessions = vec![s(0, 1..3), s(1, 2..3)];
         let rows = Rows::from_activity(a, 42);

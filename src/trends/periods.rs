@@ -258,6 +258,10 @@ pub struct PeriodRow {
     pub hrr_n: u32,
     /// Mean HR recovery, bpm.
     pub hrr_mean_bpm: Option<f64>,
+    /// Sessions with the watch's own 2-minute HR recovery and the HR at the stop.
+    pub watch_hrr_n: u32,
+    /// Mean of the watch's 2-minute HR drop, bpm.
+    pub watch_hrr_mean_bpm: Option<f64>,
     /// The day the "at period end" numbers are for.
     pub as_of: Option<NaiveDate>,
     /// Days of data up to `as_of`.
@@ -383,7 +387,7 @@ pub fn summarise(facts: &[SessionFacts], opts: &SummaryOptions) -> (Vec<PeriodRo
             })
         })
         .collect();
-    let mut ef_sum: BTreeMap<NaiveDate, (f64, f64, f64)> = BTreeMap::new();
+    let mut ef_sum: BTreeMap<NaiveDate, (f64, f64, f64, f64)> = BTreeMap::new();
     for (f, d) in facts.iter().zip(&days) {
         let Some(d) = *d else { continue };
         let (_, start, _) = opts.kind.of(d);
@@ -405,7 +409,7 @@ pub fn summarise(facts: &[SessionFacts], opts: &SummaryOptions) -> (Vec<PeriodRo
             }
             r.sessions_by_zone[distribution::session_zone(s) - 1] += 1;
         }
-        let e = ef_sum.entry(start).or_insert((0.0, 0.0, 0.0));
+        let e = ef_sum.entry(start).or_insert((0.0, 0.0, 0.0, 0.0));
         if let Some(ef) = f.ef {
             r.steady_runs += 1;
             e.0 += ef;
@@ -418,6 +422,10 @@ pub fn summarise(facts: &[SessionFacts], opts: &SummaryOptions) -> (Vec<PeriodRo
         if let Some(h) = f.hrr60_bpm {
             r.hrr_n += 1;
             e.2 += h;
+        }
+        if let Some(h) = f.watch_hrr120_bpm {
+            r.watch_hrr_n += 1;
+            e.3 += h;
         }
         match run_kind(f, rules) {
             Some(RunKind::Hard) => r.hard_runs += 1,
@@ -439,11 +447,12 @@ pub fn summarise(facts: &[SessionFacts], opts: &SummaryOptions) -> (Vec<PeriodRo
             None => {}
         }
     }
-    for (start, (ef, dc, hrr)) in ef_sum {
+    for (start, (ef, dc, hrr, whrr)) in ef_sum {
         if let Some(r) = rows.get_mut(&start) {
             r.ef_mean = (r.steady_runs > 0).then(|| ef / r.steady_runs as f64);
             r.decoupling_mean_pct = (r.decoupling_n > 0).then(|| dc / r.decoupling_n as f64);
             r.hrr_mean_bpm = (r.hrr_n > 0).then(|| hrr / r.hrr_n as f64);
+            r.watch_hrr_mean_bpm = (r.watch_hrr_n > 0).then(|| whrr / r.watch_hrr_n as f64);
         }
     }
     // Hard days, from the daily session list.

@@ -29,6 +29,14 @@
 //! J Med 341:1351-1357, 60 s recovery after exercise; here in the field, after any hard
 //! bout rather than a test, so it mixes walking and jogging recoveries: compare a runner
 //! with themself only).
+//!
+//! The watch's own recovery HR, where it wrote one (FIT event `recovery_hr`, Garmin:
+//! the heart rate two minutes after the timer stopped), is kept beside it as written,
+//! with the 2-minute drop it implies: HR at the last sample at or before the stop (the
+//! event's time − 120 s, within 10 s) minus the watch's value. Garmin's manuals describe
+//! recovery heart rate as "the difference between your exercising heart rate and your
+//! heart rate two minutes after the exercise has stopped"; the event itself carries the
+//! second number (checked on the x3cl archive: the value lies below the HR at the stop).
 
 use crate::activity::{Activity, Session};
 use crate::analysis::{start_unix_s, SessionAnalysis};
@@ -131,6 +139,10 @@ pub struct SessionFacts {
     pub not_steady: Option<String>,
     /// Largest 60 s HR drop after >= 2 min at or above Zone 4, bpm.
     pub hrr60_bpm: Option<f64>,
+    /// The watch's own recovery HR (bpm two minutes after the timer stopped).
+    pub watch_recovery_hr_bpm: Option<u8>,
+    /// HR at the timer stop minus the watch's recovery HR, bpm.
+    pub watch_hrr120_bpm: Option<f64>,
     /// Why something is missing.
     pub note: Option<String>,
 }
@@ -200,6 +212,15 @@ impl SessionFacts {
             let r = s.samples.clone();
             hr_recovery(&a.samples.t_s[r], &an.hr_bpm, &an.weights_s, floor)
         });
+        let watch_hrr120_bpm = s.watch_recovery_hr.and_then(|e| {
+            let r = s.samples.clone();
+            hr_at_stop(
+                &a.samples.t_s[r],
+                &an.hr_bpm,
+                e.t_s.saturating_sub(WATCH_HRR_SPAN_S),
+            )
+            .map(|at_stop| at_stop as f64 - e.bpm as f64)
+        });
         if let Some(n) = &load.note {
             if has_hr {
                 notes.push(n.clone());
@@ -227,6 +248,8 @@ impl SessionFacts {
             decoupling_pct,
             not_steady,
             hrr60_bpm,
+            watch_recovery_hr_bpm: s.watch_recovery_hr.map(|e| e.bpm),
+            watch_hrr120_bpm,
             note: (!notes.is_empty()).then(|| notes.join("; ")),
         }
     }
@@ -346,9 +369,39 @@ pub fn hr_recovery(t_s: &[u32], hr_bpm: &[u8], weights_s: &[f64], floor_bpm: u8)
     best
 }
 
+/// The watch measures its recovery HR this long after the timer stops, s.
+const WATCH_HRR_SPAN_S: u32 = 120;
+/// The stop's HR: the last sample with HR at most this long before the stop, s.
+const WATCH_HRR_STOP_SLACK_S: u32 = 10;
+
+/// HR at the last sample with HR at or before `stop_t_s` and no more than
+/// [`WATCH_HRR_STOP_SLACK_S`] before it.
+fn hr_at_stop(t_s: &[u32], hr_bpm: &[u8], stop_t_s: u32) -> Option<u8> {
+    let n = t_s.len().min(hr_bpm.len());
+    (0..n)
+        .rev()
+        .skip_while(|&k| t_s[k] > stop_t_s)
+        .take_while(|&k| t_s[k].saturating_add(WATCH_HRR_STOP_SLACK_S) >= stop_t_s)
+        .find(|&k| hr_bpm[k] > 0)
+        .map(|k| hr_bpm[k])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_stop_hr_is_the_last_sample_at_or_before_the_stop() {
+        let t = [100, 104, 108, 112];
+        let hr = [150, 0, 148, 140];
+        assert_eq!(hr_at_stop(&t, &hr, 110), Some(148));
+        // The sample at 104 has no HR: the one before it counts, if close enough.
+        assert_eq!(hr_at_stop(&t, &hr, 107), Some(150));
+        assert_eq!(hr_at_stop(&t, &hr, 111 + 10), Some(140));
+        // Nothing within 10 s before the stop.
+        assert_eq!(hr_at_stop(&t, &hr, 123), None);
+        assert_eq!(hr_at_stop(&t, &hr, 99), None);
+    }
 
     #[test]
     fn recovery_is_measured_after_a_long_enough_bout() {

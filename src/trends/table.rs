@@ -81,6 +81,8 @@ pub fn full_table(rows: &[PeriodRow]) -> Table {
         "coupled_pct",
         "hrr_n",
         "hrr_mean_bpm",
+        "watch_hrr_n",
+        "watch_hrr_mean_bpm",
         "as_of",
         "days_of_data",
         "acwr_ewma_acute",
@@ -165,6 +167,8 @@ pub fn full_table(rows: &[PeriodRow]) -> Table {
             pct(r.coupled_runs, r.decoupling_n),
             Cell::Int(r.hrr_n.into()),
             Cell::opt_float(r.hrr_mean_bpm, 1),
+            Cell::Int(r.watch_hrr_n.into()),
+            Cell::opt_float(r.watch_hrr_mean_bpm, 1),
             date(r.as_of),
             Cell::Int(r.days_of_data.into()),
         ];
