@@ -95,6 +95,7 @@
 
 mod ingest;
 pub mod manifest;
+pub mod merge;
 mod schema;
 
 use std::collections::HashMap;
@@ -107,8 +108,9 @@ use crate::activity::Activity;
 use crate::fit::decode::FileId;
 use crate::pipeline::{FileReport, FileStatus};
 
-pub use ingest::{ingest, IngestOptions, IngestSummary};
+pub use ingest::{ingest, IngestOptions, IngestSummary, Shard};
 pub use manifest::{Manifest, PartMeta};
+pub use merge::{merge, MergeSummary};
 pub use schema::SampleColumns;
 
 use manifest::PART_TABLES;
@@ -202,6 +204,8 @@ fn parquet_err(path: &Path) -> impl Fn(PolarsError) -> StoreError + '_ {
 pub struct FileEntry {
     /// Absolute path, or `archive.zip:entry`.
     pub path: String,
+    /// The athlete it belongs to ([`crate::roster::DEFAULT_ATHLETE`] without a roster).
+    pub athlete: String,
     /// Size on disk (zip entry: uncompressed), bytes.
     pub size_bytes: u64,
     /// Modification time, ns since the Unix epoch (plain and gzip files).
@@ -296,6 +300,10 @@ fn files_frame(entries: &[FileEntry]) -> PolarsResult<DataFrame> {
             e().map(|x| x.path.as_str()).collect::<Vec<_>>(),
         ),
         Column::new(
+            "athlete".into(),
+            e().map(|x| x.athlete.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
             "size_bytes".into(),
             e().map(|x| x.size_bytes).collect::<Vec<_>>(),
         ),
@@ -384,6 +392,8 @@ fn files_frame(entries: &[FileEntry]) -> PolarsResult<DataFrame> {
 fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
     let c = |n: &str| df.column(n);
     let path = c("path")?.str()?;
+    // Absent from version-1 stores: every file is the default athlete's.
+    let athlete = df.column("athlete").ok().and_then(|c| c.str().ok());
     let size = c("size_bytes")?.u64()?;
     let mtime = c("mtime")?.datetime()?.physical();
     let crc = c("zip_crc32")?.u32()?;
@@ -413,6 +423,10 @@ fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
         )?;
         out.push(FileEntry {
             path: path.get(i).unwrap_or("").to_string(),
+            athlete: athlete
+                .and_then(|a| a.get(i))
+                .unwrap_or(crate::roster::DEFAULT_ATHLETE)
+                .to_string(),
             size_bytes: size.get(i).unwrap_or(0),
             mtime_ns: mtime.get(i),
             zip_crc32: crc.get(i),
@@ -535,15 +549,34 @@ fn collect_garbage(dir: &Path, keep: &std::collections::HashSet<PathBuf>) {
             || (name.starts_with('.') && name.ends_with(".tmp"))
     };
     let mut folders: Vec<PathBuf> = vec![PathBuf::from("files")];
-    for t in PART_TABLES {
-        if let Ok(rd) = std::fs::read_dir(dir.join(t)) {
+    // `year=` folders of version 1 (`table/year=…`) and 2 (`table/athlete=…/year=…`);
+    // the athlete folders last, so they are removed once their years are.
+    let years_in = |rel: PathBuf, out: &mut Vec<PathBuf>| {
+        if let Ok(rd) = std::fs::read_dir(dir.join(&rel)) {
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().to_string();
                 if name.starts_with("year=") && e.path().is_dir() {
-                    folders.push(PathBuf::from(t).join(name));
+                    out.push(rel.join(name));
                 }
             }
         }
+    };
+    let mut athlete_folders = Vec::new();
+    for t in PART_TABLES {
+        years_in(PathBuf::from(t), &mut folders);
+        if let Ok(rd) = std::fs::read_dir(dir.join(t)) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.starts_with("athlete=") && e.path().is_dir() {
+                    let rel = PathBuf::from(t).join(name);
+                    years_in(rel.clone(), &mut folders);
+                    athlete_folders.push(rel);
+                }
+            }
+        }
+    }
+    for rel in athlete_folders {
+        folders.push(rel);
     }
     for rel in folders {
         let Ok(rd) = std::fs::read_dir(dir.join(&rel)) else {
