@@ -9,15 +9,19 @@
 //! # Layout
 //!
 //! ```text
-//! DIR/manifest.json                                          the commit point (see below)
-//! DIR/files/files-g000007-1f2e3d4c.parquet                   one row per input file seen
-//! DIR/sessions/year=2024/part-g000007-1f2e3d4c-0000.parquet  one row per session
-//! DIR/samples/year=2024/part-g000007-1f2e3d4c-0000.parquet   one row per record sample
-//! DIR/timer/year=2024/part-g000007-1f2e3d4c-0000.parquet     one row per timer-running interval
+//! DIR/manifest.json                                 the commit point (see below)
+//! DIR/files/files-g000007-1f2e3d4c.parquet          one row per input file seen
+//! DIR/sessions/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet  sessions
+//! DIR/samples/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet   record samples
+//! DIR/timer/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet     timer intervals
 //! ```
 //!
-//! Rows are partitioned (Hive style) by the UTC year of a file's first session; all rows
-//! of one file live in one *part* — three Parquet files with the same name, one per table.
+//! Rows are partitioned (Hive style) by athlete ([`crate::roster`]; `default` without a
+//! roster) and by the UTC year of a file's first session; all rows of one file live in
+//! one *part* — three Parquet files with the same name, one per table. Paths come from
+//! [`manifest::part_path`]. Version-1 stores (`year=` only) are read as the `default`
+//! athlete's and moved to this layout by the next ingest or [`merge()`]; shards of
+//! `ingest --shard` live in `DIR/_shards/` until [`merge()`] commits them.
 //! An ingest writes one part per year it touches, and starts another when a year's buffer
 //! reaches about half a million samples (≈ 130 hour-long activities), so a 10-year
 //! archive is a few dozen files per table, not thousands of tiny ones. Files whose timestamps are seconds since power-on
@@ -55,11 +59,11 @@
 //! **timer** — `file_hash`, `start`, `end`: when the timer ran (from timer start/stop
 //! events, else each session's span).
 //!
-//! **files** — `path` (absolute, or `archive.zip:entry`), `size_bytes` (on disk; for a zip
+//! **files** — `path` (absolute, or `archive.zip:entry`), `athlete`, `size_bytes` (on disk; for a zip
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
 //! `fit_bytes` (decompressed), `status` (ok, salvaged, not_activity, duplicate, failed),
 //! `messages` list<str> (damage warnings or the error), `duplicate_of`, `ingested_at`,
-//! `year`, `part` (`2024/part-g000007-1f2e3d4c-0000`), `sample_offset` / `sample_rows` (the file's
+//! `year`, `part` (`ana/2024/part-g000007-1f2e3d4c-0000`), `sample_offset` / `sample_rows` (the file's
 //! rows in the part's samples), `sessions`, `hr_from_strap`, `has_real_dates`, and the
 //! `file_id`: `file_type`, `manufacturer`, `product`, `serial_number`, `time_created`.
 //!
