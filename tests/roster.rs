@@ -103,7 +103,8 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
     if !corpora_present("example_roster_overview_agrees_with_load_and_the_store") {
         return;
     }
-    let overview = csv_rows(&roster_csv(&[]));
+    let overview_csv = roster_csv(&[]);
+    let overview = csv_rows(&overview_csv);
     assert_eq!(
         overview.keys().collect::<Vec<_>>(),
         ["coros", "shaonianche", "x3cl"],
@@ -114,38 +115,8 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
             (row["window_start"].as_str(), row["window_end"].as_str()),
             (FIRST, UNTIL)
         );
-        let sessions = run(
-            &[
-                "load",
-                "--roster",
-                ROSTER,
-                "--athlete",
-                id,
-                "-q",
-                "--format",
-                "csv",
-            ],
-            0,
-        );
-        let (mut n, mut hours, mut tss) = (0, 0.0, 0.0);
-        let mut lines = sessions.lines();
-        let header = split_csv(lines.next().unwrap());
-        let col = |name: &str| header.iter().position(|h| h == name).unwrap();
-        for l in lines {
-            let c = split_csv(l);
-            let date = &c[col("date")];
-            if date.as_str() >= FIRST && date.as_str() <= UNTIL {
-                n += 1;
-                hours += c[col("timer_s")].parse::<f64>().unwrap() / 3600.0;
-                tss += c[col("hr_tss")].parse::<f64>().unwrap_or(0.0);
-            }
-        }
-        assert_eq!(num(row, "sessions") as usize, n, "{id}");
-        assert!((num(row, "hours") - hours).abs() <= 0.051, "{id}: {hours}");
-        assert!(
-            (num(row, "hr_tss") - tss).abs() <= 0.051 + 0.05 * n as f64,
-            "{id}: {tss}"
-        );
+        // One daily PMC row per day (`hrzones load --daily`, through polars frames): the
+        // window's sessions, timer time and load are its rows' sums.
         let daily = run(
             &[
                 "load",
@@ -162,15 +133,33 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
             ],
             0,
         );
+        let dh = split_csv(daily.lines().next().unwrap());
+        let col = |name: &str| dh.iter().position(|h| h == name).unwrap();
+        let (mut n, mut hours, mut tss) = (0, 0.0, 0.0);
+        for l in daily.lines().skip(1) {
+            let c = split_csv(l);
+            let date = &c[col("date")];
+            if date.as_str() >= FIRST && date.as_str() <= UNTIL {
+                n += c[col("sessions")].parse::<usize>().unwrap();
+                hours += c[col("timer_s")].parse::<f64>().unwrap() / 3600.0;
+                tss += c[col("load")].parse::<f64>().unwrap();
+            }
+        }
+        assert_eq!(num(row, "sessions") as usize, n, "{id}");
+        assert!((num(row, "hours") - hours).abs() <= 0.051, "{id}: {hours}");
+        // The daily CSV rounds each day to 0.1.
+        assert!(
+            (num(row, "hr_tss") - tss).abs() <= 0.051 + 0.05 * n as f64,
+            "{id}: {tss}"
+        );
         // The series runs to the last session when that is later: take the window's end.
         let at_end = daily
             .lines()
             .find(|l| l.starts_with(UNTIL))
             .unwrap_or_else(|| panic!("{id}: no daily row on {UNTIL}"));
         let d = split_csv(at_end);
-        let dh = split_csv(daily.lines().next().unwrap());
         for k in ["ctl", "atl", "tsb"] {
-            let v: f64 = d[dh.iter().position(|h| h == k).unwrap()].parse().unwrap();
+            let v: f64 = d[col(k)].parse().unwrap();
             assert!(
                 (num(row, k) - v).abs() <= 0.051,
                 "{id} {k}: {} vs {v}",
@@ -178,6 +167,28 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
             );
         }
     }
+    // The library call the HTML report builds on gives the command's table.
+    let roster =
+        hrzones::roster::Roster::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join(ROSTER)).unwrap();
+    let until = chrono::NaiveDate::parse_from_str(UNTIL, "%Y-%m-%d").unwrap();
+    let window = hrzones::roster::Window::new(hrzones::roster::Since::Days(28), until).unwrap();
+    let opts = hrzones::roster::OverviewOptions::new(window);
+    let rows = hrzones::roster::read_overview(&roster, &opts, Default::default(), false);
+    let mut csv = Vec::new();
+    hrzones::report::write_csv(&hrzones::roster::overview_table(&rows), &mut csv).unwrap();
+    assert_eq!(
+        csv_rows(&String::from_utf8(csv).unwrap()),
+        overview,
+        "read_overview == hrzones roster"
+    );
+    let order: Vec<&str> = rows.iter().map(|r| r.athlete.as_str()).collect();
+    let cli_order: Vec<String> = overview_csv
+        .lines()
+        .skip(1)
+        .map(|l| split_csv(l)[0].clone())
+        .collect();
+    assert_eq!(order, cli_order, "the same attention order");
+
     // x3cl trains in the window; coros stopped in 2024 and needs attention for it.
     assert!(num(&overview["x3cl"], "sessions") > 0.0);
     assert_eq!(overview["coros"]["attention"], "no sessions");
@@ -275,13 +286,13 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
 }
 
 /// A python that imports duckdb: $HRZONES_PYTHON, CI's venv (target/py-venv, made by
-/// .ci/run), or the main checkout's.
+/// .ci/run), or python3 on the PATH.
 fn python_with_duckdb() -> Option<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let candidates = [
         std::env::var_os("HRZONES_PYTHON").map(PathBuf::from),
         Some(root.join("target/py-venv/bin/python")),
-        Some(root.join("../main/target/py-venv/bin/python")),
+        Some(PathBuf::from("python3")),
     ];
     candidates.into_iter().flatten().find(|p| {
         Command::new(p)
@@ -481,4 +492,93 @@ fn roster_mistakes_are_named() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("not an athlete id"));
+}
+
+/// A version-1 store (`year=` folders, no athlete anywhere) is read as the default
+/// athlete's, and the next ingest moves its parts to `athlete=default/` by links,
+/// decoding nothing, with the same results.
+#[test]
+fn a_version_1_store_is_read_then_migrated() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("st");
+    let store_s = store.to_str().unwrap();
+    run(&["ingest", "fixtures", "--store", store_s, "-q"], 0);
+    let zones = || run(&["zones", "--store", store_s, "-q", "--format", "csv"], 0);
+    let before = zones();
+    assert!(before.lines().count() > 5);
+
+    // Turn it into the layout and manifest of version 1.
+    for t in ["sessions", "samples", "timer"] {
+        let from = store.join(t).join("athlete=default");
+        for y in std::fs::read_dir(&from).unwrap().flatten() {
+            std::fs::rename(y.path(), store.join(t).join(y.file_name())).unwrap();
+        }
+        std::fs::remove_dir(&from).unwrap();
+    }
+    let mpath = store.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&mpath).unwrap()).unwrap();
+    m["version"] = 1.into();
+    m.as_object_mut().unwrap().remove("schema_version");
+    for p in m["parts"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("athlete");
+    }
+    std::fs::write(&mpath, serde_json::to_string(&m).unwrap()).unwrap();
+    let fpath = store.join(m["files_table"].as_str().unwrap());
+    let mut df = ParquetReader::new(std::fs::File::open(&fpath).unwrap())
+        .finish()
+        .unwrap();
+    let parts: StringChunked = df
+        .column("part")
+        .unwrap()
+        .str()
+        .unwrap()
+        .iter()
+        .map(|p| p.map(|p| p.trim_start_matches("default/").to_string()))
+        .collect();
+    df.with_column(parts.into_series().with_name("part".into()).into())
+        .unwrap();
+    let mut df = df.drop("athlete").unwrap();
+    let f = std::fs::File::create(&fpath).unwrap();
+    hrzones::parquet_compat::writer(f, &df)
+        .finish(&mut df)
+        .unwrap();
+
+    assert_eq!(zones(), before, "a version-1 store reads as before");
+    let athlete = run(
+        &[
+            "zones",
+            "--store",
+            store_s,
+            "--athlete",
+            "default",
+            "-q",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    assert_eq!(athlete, before, "its files are the default athlete's");
+
+    let out = hrzones()
+        .args(["ingest", "fixtures", "--store", store_s, "-q"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("0 new, 0 changed"), "{err}");
+    assert!(
+        err.contains("parts of the old layout to athlete=default/"),
+        "{err}"
+    );
+    assert!(store.join("sessions/athlete=default").is_dir());
+    let left: Vec<_> = std::fs::read_dir(store.join("sessions"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .collect();
+    assert_eq!(left, ["athlete=default"], "the old year= folders are gone");
+    let m = hrzones::store::Manifest::read(&store).unwrap().unwrap();
+    assert_eq!((m.version, m.schema_version), (2, 1));
+    assert_eq!(zones(), before, "and the same results after the move");
 }
