@@ -92,7 +92,8 @@ fn parse_since(s: &str) -> Result<Since, String> {
     s.parse().map_err(|e: roster::RosterError| e.to_string())
 }
 
-/// The terminal view: 80 columns hold every number; the attention text takes the rest.
+/// The terminal view: 80 columns hold the numbers; the attention text takes the rest,
+/// wrapped (never cut).
 const VIEW: [Col; 12] = [
     Col::new("athlete", "athlete", Show::Plain).shrinkable(7),
     Col::new("sessions", "sess", Show::Plain),
@@ -105,7 +106,7 @@ const VIEW: [Col; 12] = [
     Col::new("recovery_findings", "failed", Show::Plain),
     Col::new("easy_z1_pct", "easyZ1%", Show::Plain),
     Col::new("quality_warnings", "warn", Show::Plain).optional(3),
-    Col::new("attention", "attention", Show::Plain).shrinkable(12),
+    Col::new("attention", "attention", Show::Plain),
 ];
 
 /// Today at `offset`.
