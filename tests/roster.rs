@@ -582,3 +582,57 @@ fn a_version_1_store_is_read_then_migrated() {
     assert_eq!((m.version, m.schema_version), (2, 1));
     assert_eq!(zones(), before, "and the same results after the move");
 }
+
+/// The recovery columns are `hrzones audit`'s verdicts: the fixtures' four recovery runs
+/// (two built to pass, one to drift, one too long; fixtures/README.md) in the window.
+#[test]
+fn recovery_findings_are_the_audits() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let roster = tmp.path().join("roster.toml");
+    std::fs::write(
+        &roster,
+        format!(
+            "[[athlete]]\nid = \"fx\"\ninputs = [{:?}]\n",
+            fixtures.to_str().unwrap()
+        ),
+    )
+    .unwrap();
+    let out = run(
+        &[
+            "roster",
+            "--roster",
+            roster.to_str().unwrap(),
+            "--since",
+            "2024-04-27",
+            "--until",
+            "2024-05-06",
+            "-q",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    let rows = csv_rows(&out);
+    let fx = &rows["fx"];
+    let audit = run(&["audit", "fixtures", "-q", "--format", "csv"], 0);
+    let mut failed = Vec::new();
+    let mut labelled = 0;
+    for l in audit.lines().skip(1) {
+        let c = split_csv(l);
+        if c[2].as_str() >= "2024-04-27" && c[2].as_str() < "2024-05-07" {
+            labelled += 1;
+            if c[5] != "ok" && c[5] != "long" && c[5] != "incomplete" {
+                let base = c[0].rsplit('/').next().unwrap().to_string();
+                failed.push(format!("{base}: {}", c[5]));
+            }
+        }
+    }
+    assert_eq!(labelled, 4);
+    assert_eq!(num(fx, "recovery_runs") as usize, labelled);
+    assert_eq!(num(fx, "recovery_findings") as usize, failed.len());
+    assert_eq!(fx["findings"], failed.join("; "));
+    assert!(fx["findings"].contains("recovery_too_hard.fit: drifted"));
+    assert!(fx["findings"].contains("recovery_too_long.fit: too long"));
+    assert_eq!(fx["attention"], "recovery 2/4 failed");
+}

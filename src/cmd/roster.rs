@@ -95,7 +95,7 @@ fn parse_since(s: &str) -> Result<Since, String> {
 /// The terminal view: 80 columns hold the numbers; the attention text takes the rest,
 /// wrapped (never cut).
 const VIEW: [Col; 12] = [
-    Col::new("athlete", "athlete", Show::Plain).shrinkable(7),
+    Col::new("athlete", "athlete", Show::Plain).shrinkable(12),
     Col::new("sessions", "sess", Show::Plain),
     Col::new("hours", "hours", Show::Plain),
     Col::new("hr_tss", "hrTSS", Show::Plain),
@@ -224,12 +224,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     );
     if super::format_of(&args.output) == Format::Table {
         let mut trailer = vec![String::new(), header];
-        for r in rows.iter().filter(|r| !r.findings.is_empty()) {
-            trailer.push(format!(
-                "{}: recovery findings: {}",
-                r.athlete,
-                r.findings.join("; ")
-            ));
+        // The details behind the attention column, a few per athlete.
+        let listed = |v: &[String]| {
+            let mut text = v.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+            if v.len() > 3 {
+                text.push_str(&format!("; and {} more (--format csv)", v.len() - 3));
+            }
+            text
+        };
+        for r in &rows {
+            if !r.findings.is_empty() {
+                trailer.push(format!("{}: recovery: {}", r.athlete, listed(&r.findings)));
+            }
+            if !r.quality.is_empty() {
+                trailer.push(format!("{}: data: {}", r.athlete, listed(&r.quality)));
+            }
         }
         trailer.push(
             "order: more attention reasons first, then more recovery findings, then lower TSB"
