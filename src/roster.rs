@@ -217,7 +217,16 @@ impl Roster {
                     a.id
                 )));
             }
-            let inputs: Vec<PathBuf> = a.inputs.iter().map(|s| base.join(s)).collect();
+            // Existing inputs canonical, so messages and stored paths read
+            // /data/ana/export.zip rather than roster/../data/ana/export.zip.
+            let inputs: Vec<PathBuf> = a
+                .inputs
+                .iter()
+                .map(|s| {
+                    let p = base.join(s);
+                    std::fs::canonicalize(&p).unwrap_or(p)
+                })
+                .collect();
             let missing_inputs = inputs.iter().filter(|p| !p.exists()).cloned().collect();
             let profile_path = a.profile.as_ref().map(|p| base.join(p));
             let profile = match &profile_path {
