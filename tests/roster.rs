@@ -636,3 +636,88 @@ fn recovery_findings_are_the_audits() {
     assert!(fx["findings"].contains("recovery_too_long.fit: too long"));
     assert_eq!(fx["attention"], "recovery 2/4 failed");
 }
+
+/// Two athletes in one store: each one's files alone with --athlete (the same bytes
+/// stored for both), and a warning when the store is read whole with archive estimates.
+#[test]
+fn athletes_share_a_store_but_not_their_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("st");
+    let store_s = store.to_str().unwrap();
+    run(
+        &[
+            "ingest",
+            "fixtures",
+            "--store",
+            store_s,
+            "--athlete",
+            "ana",
+            "-q",
+        ],
+        0,
+    );
+    run(
+        &[
+            "ingest",
+            "fixtures/easy_run.fit",
+            "fixtures/recovery_ok.fit",
+            "--store",
+            store_s,
+            "--athlete",
+            "bo",
+            "-q",
+        ],
+        0,
+    );
+    let zones = |athlete: &str| {
+        run(
+            &[
+                "zones",
+                "--store",
+                store_s,
+                "--athlete",
+                athlete,
+                "--max-hr",
+                "190",
+                "-q",
+                "--format",
+                "csv",
+            ],
+            0,
+        )
+    };
+    let (ana, bo) = (zones("ana"), zones("bo"));
+    let direct = run(
+        &[
+            "zones",
+            "fixtures/easy_run.fit",
+            "fixtures/recovery_ok.fit",
+            "--max-hr",
+            "190",
+            "-q",
+            "--format",
+            "csv",
+        ],
+        0,
+    );
+    assert_eq!(bo.lines().count(), 3, "{bo}");
+    assert_eq!(
+        bo.lines()
+            .skip(1)
+            .map(|l| split_csv(l)[1..].join(","))
+            .collect::<Vec<_>>(),
+        direct
+            .lines()
+            .skip(1)
+            .map(|l| split_csv(l)[1..].join(","))
+            .collect::<Vec<_>>(),
+        "bo's files, analysed as from the FIT files (only the file names differ)"
+    );
+    assert!(ana.lines().count() > 10);
+    let out = hrzones()
+        .args(["zones", "--store", store_s, "-q", "--format", "csv"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("the store holds 2 athletes"), "{err}");
+}
