@@ -273,6 +273,7 @@ pub fn with_archive_estimates(
     if !settings.profile.is_empty() || !settings.overrides.is_empty() {
         return Ok(settings);
     }
+    let input = &input.resolved()?;
     let archive =
         input.store.is_some() || input.paths.len() > 1 || input.paths.iter().any(|p| p.is_dir());
     if !archive {
@@ -295,6 +296,21 @@ pub fn with_archive_estimates(
     let estimates = thresholds::to_profile(&thresholds::estimate(&efforts, Period::default()));
     if estimates.sports.is_empty() {
         return Ok(settings);
+    }
+    // One athlete's estimates are not another's zones: say so when a store of several
+    // athletes is read whole.
+    if let (Some(dir), None) = (&input.store, &input.athlete) {
+        let athletes: std::collections::BTreeSet<String> = crate::store::Store::open(dir)?
+            .files()
+            .iter()
+            .map(|e| e.athlete.clone())
+            .collect();
+        if athletes.len() > 1 {
+            eprintln!(
+                "hrzones: warning: the store holds {} athletes and no --athlete was given: archive estimates would pool their sessions; give --athlete ID (or thresholds) for each athlete's own",
+                athletes.len()
+            );
+        }
     }
     eprintln!(
         "hrzones: note: no thresholds given; sessions whose files carry no zones or max HR get zones from this archive's own estimates for their sport and year (zone_source \"archive estimate\"; see `hrzones thresholds`)"
