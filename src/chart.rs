@@ -1306,7 +1306,12 @@ pub fn sport_panels(input: &WeeklyZonesInput) -> SportPanels {
     let rest_secs: f64 = rest.iter().map(|s| s.1).sum();
     let mut left_out = Vec::new();
     if !rest.is_empty() && rest_secs >= MINOR_SPORT_SHARE * all {
-        let names: Vec<String> = rest.iter().map(|s| s.0.replace('_', " ")).collect();
+        let mut names: Vec<String> = rest.iter().map(|s| s.0.replace('_', " ")).collect();
+        if names.len() > 4 {
+            let more = names.len() - 3;
+            names.truncate(3);
+            names.push(format!("{more} more"));
+        }
         panels.push((
             format!("Other sports ({})", names.join(", ")),
             rest.iter().map(|s| s.0.to_string()).collect(),
@@ -1366,7 +1371,13 @@ where
         let what: Vec<String> = panels
             .left_out
             .iter()
-            .map(|(s, h)| format!("{s} {h:.1} h"))
+            .map(|(s, h)| {
+                if *h >= 1.0 {
+                    format!("{s} {h:.1} h")
+                } else {
+                    format!("{s} {:.0} min", (h * 60.0).max(1.0))
+                }
+            })
             .collect();
         subtitle.push_str(&format!(
             "; not drawn (under {:.0} % of the time): {}",

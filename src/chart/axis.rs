@@ -469,7 +469,7 @@ mod tests {
         assert_eq!(t.ticks[1], (1200.0, "0:20".to_string()));
         let (t, label) = time_ticks(9.0 * 86400.0);
         assert_eq!(label, TimeLabel::Days);
-        assert_eq!(t.ticks.last().unwrap().1, "8");
+        assert_eq!(t.ticks.last().unwrap().1, "9");
         // A clock fault's 93 years still gives a handful of ticks.
         let (t, _) = time_ticks(93.0 * 365.0 * 86400.0);
         assert!(t.ticks.len() <= MAX_TIME_TICKS, "{}", t.ticks.len());
