@@ -370,14 +370,7 @@ impl RunChartInput {
     }
 
     fn zone_name(&self, zone: usize) -> String {
-        match zone {
-            0 => "below Z1".to_string(),
-            z => self
-                .zone_names
-                .get(z - 1)
-                .cloned()
-                .unwrap_or_else(|| format!("Z{z}")),
-        }
+        zone_bin_name(&self.zone_names, zone)
     }
 }
 
@@ -504,14 +497,16 @@ impl WeeklyZonesInput {
 
     /// The legend name of zone bin `z` (0 = below Z1): the model's name, else "Z{z}".
     pub fn zone_name(&self, z: usize) -> String {
-        match z {
-            0 => "below Z1".to_string(),
-            z => self
-                .zone_names
-                .get(z - 1)
-                .cloned()
-                .unwrap_or_else(|| format!("Z{z}")),
-        }
+        zone_bin_name(&self.zone_names, z)
+    }
+}
+
+/// The name of zone bin `z` (0 = below Z1, then Z1..ZN) from a model's names of Z1..ZN:
+/// one naming for the run charts and the weekly legend.
+fn zone_bin_name(names: &[String], z: usize) -> String {
+    match z {
+        0 => "below Z1".to_string(),
+        z => names.get(z - 1).cloned().unwrap_or_else(|| format!("Z{z}")),
     }
 }
 
