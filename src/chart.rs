@@ -1281,7 +1281,8 @@ pub fn sport_panels(input: &WeeklyZonesInput) -> SportPanels {
     let all: f64 = sports.iter().map(|s| s.1).sum();
     let minor =
         |(sport, secs): &(&str, f64)| *sport == "transition" || *secs < MINOR_SPORT_SHARE * all;
-    let (mut major, mut rest): (Vec<(&str, f64)>, Vec<(&str, f64)>) =
+    type SportSecs<'s> = Vec<(&'s str, f64)>;
+    let (mut major, mut rest): (SportSecs, SportSecs) =
         sports.iter().copied().partition(|s| !minor(s));
     if major.is_empty() {
         // Only minor sports: the largest still gets its panel (there is nothing else).
