@@ -31,7 +31,10 @@ use crate::analysis::{start_unix_s, SessionAnalysis};
 use crate::report;
 use crate::zones::ZoneError;
 
+pub mod axis;
 pub mod trends;
+
+use axis::HistoryAxes;
 
 /// Errors while drawing or writing a chart.
 #[derive(Debug, thiserror::Error)]
@@ -110,8 +113,15 @@ const ZONE_RAMP: [[u8; 3]; 5] = [
 pub const BELOW_Z1_RGB: [u8; 3] = [158, 158, 158];
 /// The heart-rate line.
 pub const HR_LINE_RGB: [u8; 3] = [33, 33, 33];
-/// The heart-rate line where it is above the Zone 1 ceiling.
+/// The heart-rate line where it is above the Zone 1 ceiling, on a run under the recovery
+/// audit (the only runs for which time above Z1 is a fault: on any other run the line
+/// stays [`HR_LINE_RGB`] and the zone bands say where it is). Also the colour of a
+/// verdict with a finding, and of the findings on the PMC chart.
 pub const EXCURSION_RGB: [u8; 3] = [183, 28, 28];
+/// A recovery audit verdict of "ok" (Material green 800).
+pub const VERDICT_OK_RGB: [u8; 3] = [46, 125, 50];
+/// A verdict of "incomplete": nothing found, something not checked (neutral grey).
+pub const VERDICT_INCOMPLETE_RGB: [u8; 3] = [97, 97, 97];
 /// The Zone 1 ceiling line.
 pub const CEILING_RGB: [u8; 3] = [13, 71, 161];
 /// Height of the strip along the bottom of the plot that marks time above the Z1
@@ -348,19 +358,29 @@ impl RunChartInput {
         Ok(())
     }
 
+    /// True when the run is under the recovery audit (it has a verdict): only then is
+    /// time above the Zone 1 ceiling marked red (line and bottom strip). Issue 12 item 16:
+    /// painting every long run's Z2 minutes red was alarming on normal training.
+    pub fn marks_excursions(&self) -> bool {
+        self.title.verdict.is_some()
+    }
+
     fn colour(&self, zone: usize) -> [u8; 3] {
         self.zone_colours.get(zone).copied().unwrap_or(BELOW_Z1_RGB)
     }
 
     fn zone_name(&self, zone: usize) -> String {
-        match zone {
-            0 => "below Z1".to_string(),
-            z => self
-                .zone_names
-                .get(z - 1)
-                .cloned()
-                .unwrap_or_else(|| format!("Z{z}")),
-        }
+        zone_bin_name(&self.zone_names, zone)
+    }
+}
+
+/// The colour of a recovery audit verdict in a run chart's title: green for "ok", grey
+/// for "incomplete", red for a finding.
+pub fn verdict_rgb(verdict: &str) -> [u8; 3] {
+    match verdict {
+        "ok" => VERDICT_OK_RGB,
+        "incomplete" => VERDICT_INCOMPLETE_RGB,
+        _ => EXCURSION_RGB,
     }
 }
 
@@ -434,6 +454,9 @@ pub struct WeekZones {
 pub struct WeeklyZonesInput {
     /// One entry per (week, sport).
     pub weeks: Vec<WeekZones>,
+    /// Names of Z1..ZN for the legend, as the zone model names them (Friel's "Z5a", ...:
+    /// the run charts' names); empty: "Z1".."ZN". See [`merged_zone_names`].
+    pub zone_names: Vec<String>,
 }
 
 impl WeeklyZonesInput {
@@ -462,8 +485,48 @@ impl WeeklyZonesInput {
                     secs_in_zone,
                 })
                 .collect(),
+            zone_names: Vec::new(),
         }
     }
+
+    /// The same with the legend's zone names (Z1..ZN).
+    pub fn with_zone_names(mut self, zone_names: Vec<String>) -> WeeklyZonesInput {
+        self.zone_names = zone_names;
+        self
+    }
+
+    /// The legend name of zone bin `z` (0 = below Z1): the model's name, else "Z{z}".
+    pub fn zone_name(&self, z: usize) -> String {
+        zone_bin_name(&self.zone_names, z)
+    }
+}
+
+/// The name of zone bin `z` (0 = below Z1, then Z1..ZN) from a model's names of Z1..ZN:
+/// one naming for the run charts and the weekly legend.
+fn zone_bin_name(names: &[String], z: usize) -> String {
+    match z {
+        0 => "below Z1".to_string(),
+        z => names.get(z - 1).cloned().unwrap_or_else(|| format!("Z{z}")),
+    }
+}
+
+/// One legend name per zone index from the zone names of every session summed into a
+/// history chart: the name when all agree ("Z5a" for Friel's zones everywhere), the
+/// distinct names joined by "/" when models differ ("Z5/Z5a": the 5th zone of a %HRmax
+/// session and of an LTHR session share a bar colour).
+pub fn merged_zone_names<'a>(lists: impl IntoIterator<Item = &'a [String]>) -> Vec<String> {
+    let mut per_zone: Vec<Vec<&'a str>> = Vec::new();
+    for list in lists {
+        if per_zone.len() < list.len() {
+            per_zone.resize(list.len(), Vec::new());
+        }
+        for (names, name) in per_zone.iter_mut().zip(list) {
+            if !names.contains(&name.as_str()) {
+                names.push(name);
+            }
+        }
+    }
+    per_zone.into_iter().map(|names| names.join("/")).collect()
 }
 
 /// Monday of the ISO week containing `d`.
@@ -715,9 +778,9 @@ where
         Some(v) => {
             let text = format!("Recovery audit: {v}");
             let size = fitted(area, &text, 20.0, FontStyle::Bold, w / 3);
-            let red = rgb(EXCURSION_RGB);
+            let colour = rgb(verdict_rgb(v));
             let style = TextStyle::from((FONT, size, FontStyle::Bold).into_font())
-                .color(&red)
+                .color(&colour)
                 .pos(Pos::new(HPos::Right, VPos::Top));
             area.draw_text(&text, &style, (w as i32 - 16, 14))?;
             area.estimate_text_size(
@@ -783,7 +846,11 @@ where
     DB::ErrorType: 'static,
 {
     let (y_lo, y_hi) = hr_axis_range(input);
-    let x_end_min = (input.elapsed_s.max(60.0)) / 60.0;
+    // x in minutes; ticks chosen in seconds by the session's length (m:ss for a short
+    // one, h:mm for a long one), never rounded into repeats.
+    let (time_ticks, time_label) = axis::time_ticks(input.elapsed_s.max(60.0));
+    let x_ticks = time_ticks.scaled(1.0 / 60.0);
+    let x_end_min = x_ticks.range.end;
     let mut chart = ChartBuilder::on(area)
         .margin_left(12)
         .margin_right(ZONE_LABEL_W_PX)
@@ -791,7 +858,7 @@ where
         .margin_bottom(8)
         .x_label_area_size(48)
         .y_label_area_size(62)
-        .build_cartesian_2d(0.0..x_end_min, y_lo..y_hi)?;
+        .build_cartesian_2d(x_ticks.coord(), y_lo..y_hi)?;
 
     // Zone bands, opaque pale fills: index 0 (below Z1) up to the top zone.
     let n = input.zone_floors_bpm.len();
@@ -820,11 +887,10 @@ where
         .light_line_style(TRANSPARENT)
         .bold_line_style(WHITE.mix(0.7))
         .axis_style(RGBColor(120, 120, 120))
-        .x_desc("Elapsed time (min)")
+        .x_desc(time_label.axis_desc())
         .y_desc("Heart rate (bpm)")
-        .x_labels(12)
         .y_labels(10)
-        .x_label_formatter(&|m| format!("{m:.0}"))
+        .x_label_formatter(&|m| x_ticks.label_at(*m))
         .y_label_formatter(&|b| format!("{b:.0}"))
         .label_style((FONT, 14))
         .axis_desc_style((FONT, 16))
@@ -873,11 +939,11 @@ where
             .collect()
     };
 
-    // Excursions above the Zone 1 ceiling: the line turns red there (below), and a red
-    // strip along the bottom of the plot marks when, so a recovery run that strayed shows
-    // it at a glance.
+    // Excursions above the Zone 1 ceiling of a run under the recovery audit: the line
+    // turns red there (below), and a red strip along the bottom of the plot marks when,
+    // so a recovery run that strayed shows it at a glance. Other runs stay neutral.
     let mut excursion_lines: Vec<Vec<(f64, f64)>> = Vec::new();
-    if let Some(c) = input.z1_ceiling_bpm {
+    if let Some(c) = input.z1_ceiling_bpm.filter(|_| input.marks_excursions()) {
         let c = c as f64;
         for seg in &input.segments {
             excursion_lines.extend(excursions(&pts(seg), c));
@@ -1072,7 +1138,9 @@ where
         (&ceiling, 2),
         ("timer paused (line breaks: pauses, gaps)", 3),
     ];
-    for (i, (text, kind)) in items.iter().enumerate() {
+    let audited = input.marks_excursions();
+    let items = items.iter().filter(|(_, kind)| *kind != 1 || audited);
+    for (i, (text, kind)) in items.enumerate() {
         let y = ly + i as i32 * 20;
         match kind {
             0 => area.draw(&PathElement::new(
@@ -1111,6 +1179,55 @@ where
 pub const HISTORY_W_PX: u32 = 1280;
 /// At most this many sports get a panel of their own; the rest are summed as "other".
 pub const MAX_SPORT_PANELS: usize = 4;
+/// A sport with less than this share of all the time with heart rate gets no panel of
+/// its own: a near-empty panel is a quarter of the chart saying nothing. It is summed
+/// into "Other sports", or, when all of those together are below the share too, left out
+/// with a note in the header.
+pub const MINOR_SPORT_SHARE: f64 = 0.05;
+
+/// The header of a history chart: a bold title and a grey subtitle line.
+pub(crate) fn draw_header<DB: DrawingBackend>(
+    head: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<(), ChartError>
+where
+    DB::ErrorType: 'static,
+{
+    let (w, _) = head.dim_in_pixel();
+    head.draw_text(
+        title,
+        &TextStyle::from((FONT, 24, FontStyle::Bold).into_font()).color(&rgb(HR_LINE_RGB)),
+        (16, 12),
+    )?;
+    if !subtitle.is_empty() {
+        let size = fitted(
+            head,
+            subtitle,
+            15.0,
+            FontStyle::Normal,
+            w.saturating_sub(32),
+        );
+        head.draw_text(
+            subtitle,
+            &TextStyle::from((FONT, size).into_font()).color(&RGBColor(84, 84, 84)),
+            (16, 44),
+        )?;
+    }
+    Ok(())
+}
+
+/// A number for an axis label with as many decimals as it needs (at most two): "0.5",
+/// "1", "2.5" — a fixed `{:.0}` turned 0.5-hour steps into "0, 0, 1, 2, 2".
+pub fn axis_number(v: f64) -> String {
+    let t = format!("{:.2}", v);
+    let t = t.trim_end_matches('0').trim_end_matches('.');
+    if t == "-0" {
+        "0".to_string()
+    } else {
+        t.to_string()
+    }
+}
 
 /// Renders the weekly time-in-zone chart (one panel of stacked bars per sport).
 pub fn weekly_zones_bytes(
@@ -1118,10 +1235,10 @@ pub fn weekly_zones_bytes(
     format: ChartFormat,
 ) -> Result<Vec<u8>, ChartError> {
     let panels = sport_panels(input);
-    if panels.is_empty() {
+    if panels.panels.is_empty() {
         return Err(ChartError::Empty("no dated sessions with time in zone"));
     }
-    let size = (HISTORY_W_PX, 110 + 250 * panels.len() as u32);
+    let size = (HISTORY_W_PX, 110 + 250 * panels.panels.len() as u32);
     render_bytes(
         format,
         size,
@@ -1140,38 +1257,74 @@ pub fn render_weekly_zones(
     write_chart(path, &weekly_zones_bytes(input, format)?)
 }
 
-/// Sports ordered by total time, the tail merged into "other".
-fn sport_panels(input: &WeeklyZonesInput) -> Vec<(String, Vec<String>)> {
+/// The weekly chart's panels and what was left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SportPanels {
+    /// (panel title, the sports summed in it), most time first.
+    pub panels: Vec<(String, Vec<String>)>,
+    /// Sports drawn nowhere, with their hours: too little time even all together.
+    pub left_out: Vec<(String, f64)>,
+}
+
+/// Sports ordered by total time, each with a panel while it holds at least
+/// [`MINOR_SPORT_SHARE`] of the time (at most [`MAX_SPORT_PANELS`] panels). The rest, and
+/// "transition" (the changeover between a multisport event's legs, never training of its
+/// own), are summed as "Other sports" when they reach that share together, else left out
+/// (named in the header).
+pub fn sport_panels(input: &WeeklyZonesInput) -> SportPanels {
     let mut totals: std::collections::BTreeMap<&str, f64> = std::collections::BTreeMap::new();
     for w in &input.weeks {
         *totals.entry(w.sport.as_str()).or_default() += w.secs_in_zone.iter().sum::<f64>();
     }
     let mut sports: Vec<(&str, f64)> = totals.into_iter().filter(|(_, t)| *t > 0.0).collect();
     sports.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-    if sports.len() <= MAX_SPORT_PANELS {
-        return sports
-            .into_iter()
-            .map(|(s, _)| (capitalise(s), vec![s.to_string()]))
+    let all: f64 = sports.iter().map(|s| s.1).sum();
+    let minor =
+        |(sport, secs): &(&str, f64)| *sport == "transition" || *secs < MINOR_SPORT_SHARE * all;
+    type SportSecs<'s> = Vec<(&'s str, f64)>;
+    let (mut major, mut rest): (SportSecs, SportSecs) =
+        sports.iter().copied().partition(|s| !minor(s));
+    if major.is_empty() {
+        // Only minor sports: the largest still gets its panel (there is nothing else).
+        major = rest.drain(..rest.len().min(1)).collect();
+    }
+    // Room for a fourth sport's panel unless an "Other sports" panel needs it.
+    let rest_is_drawn = rest.iter().map(|s| s.1).sum::<f64>() >= MINOR_SPORT_SHARE * all;
+    if major.len() > MAX_SPORT_PANELS || (rest_is_drawn && major.len() == MAX_SPORT_PANELS) {
+        let mut tail = major.split_off(MAX_SPORT_PANELS - 1);
+        tail.append(&mut rest);
+        rest = tail;
+    }
+    let mut panels: Vec<(String, Vec<String>)> = major
+        .iter()
+        .map(|(s, _)| (capitalise(&s.replace('_', " ")), vec![s.to_string()]))
+        .collect();
+    let rest_secs: f64 = rest.iter().map(|s| s.1).sum();
+    let mut left_out = Vec::new();
+    if !rest.is_empty() && rest_secs >= MINOR_SPORT_SHARE * all {
+        let mut names: Vec<String> = rest.iter().map(|s| s.0.replace('_', " ")).collect();
+        if names.len() > 4 {
+            let more = names.len() - 3;
+            names.truncate(3);
+            names.push(format!("{more} more"));
+        }
+        panels.push((
+            format!("Other sports ({})", names.join(", ")),
+            rest.iter().map(|s| s.0.to_string()).collect(),
+        ));
+    } else {
+        left_out = rest
+            .iter()
+            .map(|(s, secs)| (s.replace('_', " "), secs / 3600.0))
             .collect();
     }
-    let mut out: Vec<(String, Vec<String>)> = sports[..MAX_SPORT_PANELS - 1]
-        .iter()
-        .map(|(s, _)| (capitalise(s), vec![s.to_string()]))
-        .collect();
-    out.push((
-        "Other sports".to_string(),
-        sports[MAX_SPORT_PANELS - 1..]
-            .iter()
-            .map(|(s, _)| s.to_string())
-            .collect(),
-    ));
-    out
+    SportPanels { panels, left_out }
 }
 
 fn draw_weekly<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     input: &WeeklyZonesInput,
-    panels: &[(String, Vec<String>)],
+    panels: &SportPanels,
 ) -> Result<(), ChartError>
 where
     DB::ErrorType: 'static,
@@ -1196,46 +1349,58 @@ where
         .map(|w| w.week_start)
         .max()
         .unwrap_or(first);
-    // x is the week number since the first week, so round tick values fall on Mondays.
+    // x is the week number since the first week: a bar spans [n, n + 1). Ticks are dates
+    // chosen by the span (Mondays, months or years), at their place on that scale.
     let week_no = |d: NaiveDate| ((d - first).num_days() / 7) as f64;
     let x_end = week_no(last) + 1.0;
+    let mut x_ticks = axis::date_ticks(first, last + Duration::days(6)).scaled(1.0 / 7.0);
+    x_ticks.range = 0.0..x_end;
+    x_ticks.ticks.retain(|(p, _)| *p <= x_end);
 
     let (head, body) = root.split_vertically(100);
-    head.draw_text(
-        "Weekly time in heart-rate zone, by sport",
-        &TextStyle::from((FONT, 24, FontStyle::Bold).into_font()).color(&rgb(HR_LINE_RGB)),
-        (16, 12),
-    )?;
-    head.draw_text(
-        &format!(
-            "Hours per ISO week, {} to {}; each session's zones by its own model",
-            first,
-            last + Duration::days(6)
-        ),
-        &TextStyle::from((FONT, 15).into_font()).color(&RGBColor(84, 84, 84)),
-        (16, 44),
-    )?;
-    // Legend: one swatch per zone bin.
+    let mut subtitle = format!(
+        "Hours per ISO week, {} to {}; each session's zones by its own model",
+        first,
+        last + Duration::days(6)
+    );
+    if !panels.left_out.is_empty() {
+        let what: Vec<String> = panels
+            .left_out
+            .iter()
+            .map(|(s, h)| {
+                if *h >= 1.0 {
+                    format!("{s} {h:.1} h")
+                } else {
+                    format!("{s} {:.0} min", (h * 60.0).max(1.0))
+                }
+            })
+            .collect();
+        subtitle.push_str(&format!(
+            "; not drawn (under {:.0} % of the time): {}",
+            MINOR_SPORT_SHARE * 100.0,
+            what.join(", ")
+        ));
+    }
+    draw_header(&head, "Weekly time in heart-rate zone, by sport", &subtitle)?;
+    // Legend: one swatch per zone bin, named as the zone model names it.
+    let dark = rgb(HR_LINE_RGB);
+    let legend = TextStyle::from((FONT, 14).into_font())
+        .color(&dark)
+        .pos(Pos::new(HPos::Left, VPos::Center));
     let mut x = 16;
     for (z, c) in colours.iter().enumerate() {
-        let name = if z == 0 {
-            "below Z1".to_string()
-        } else {
-            format!("Z{z}")
-        };
+        let name = input.zone_name(z);
         head.draw(&Rectangle::new([(x, 72), (x + 16, 88)], rgb(*c).filled()))?;
-        head.draw_text(
-            &name,
-            &TextStyle::from((FONT, 14).into_font())
-                .color(&rgb(HR_LINE_RGB))
-                .pos(Pos::new(HPos::Left, VPos::Center)),
-            (x + 22, 80),
-        )?;
-        x += 22 + if z == 0 { 76 } else { 40 };
+        head.draw_text(&name, &legend, (x + 22, 80))?;
+        x += 22
+            + head
+                .estimate_text_size(&name, &legend)
+                .map_or(40, |(w, _)| w as i32)
+            + 18;
     }
 
-    let areas = body.split_evenly((panels.len(), 1));
-    for ((title, sports), area) in panels.iter().zip(areas) {
+    let areas = body.split_evenly((panels.panels.len(), 1));
+    for ((title, sports), area) in panels.panels.iter().zip(areas) {
         let mut stacks: std::collections::BTreeMap<NaiveDate, Vec<f64>> =
             std::collections::BTreeMap::new();
         for w in input.weeks.iter().filter(|w| sports.contains(&w.sport)) {
@@ -1252,37 +1417,19 @@ where
             .fold(0.0, f64::max)
             .max(0.5)
             * 1.08;
-        let mut chart = ChartBuilder::on(&area)
-            .caption(title, (FONT, 18, FontStyle::Bold))
-            .margin_left(12)
-            .margin_right(44)
-            .margin_bottom(6)
-            .x_label_area_size(34)
-            .y_label_area_size(62)
-            .build_cartesian_2d(0.0..x_end, 0.0..y_max)?;
-        chart
-            .configure_mesh()
-            .disable_x_mesh()
-            .light_line_style(TRANSPARENT)
-            .bold_line_style(RGBColor(225, 225, 225))
-            .y_desc("hours")
-            .y_labels(6)
-            .y_label_formatter(&|h| {
-                if y_max > 3.0 {
-                    format!("{h:.0}")
-                } else {
-                    format!("{h:.1}")
-                }
-            })
-            .x_labels(10)
-            .x_label_formatter(&|w| {
-                (first + Duration::days(7 * w.round() as i64))
-                    .format("%Y-%m-%d")
-                    .to_string()
-            })
-            .label_style((FONT, 13))
-            .axis_desc_style((FONT, 14))
-            .draw()?;
+        let y_label = |h: &f64| axis_number(*h);
+        let mut chart = axis::history_chart(
+            &area,
+            &HistoryAxes {
+                x: &x_ticks,
+                y: 0.0..y_max,
+                y_desc: "hours",
+                y_labels: 6,
+                y_label: &y_label,
+                caption: Some(title),
+                x_grid: false,
+            },
+        )?;
         let colours = &colours;
         // A gap between bars while there is room for one.
         let gap = if x_end > 60.0 { 0.0 } else { 0.1 };
@@ -1318,14 +1465,93 @@ pub const CTL_RGB: [u8; 3] = [30, 136, 229];
 pub const ATL_RGB: [u8; 3] = [142, 36, 170];
 /// TSB line colour.
 pub const TSB_RGB: [u8; 3] = [251, 140, 0];
-/// One PMC line: legend name, colour, value of a day.
-type PmcSeries = (&'static str, [u8; 3], fn(&PmcDay) -> f64);
-/// The PMC lines.
-const PMC_SERIES: [PmcSeries; 3] = [
-    ("CTL (fitness)", CTL_RGB, |d| d.ctl),
-    ("ATL (fatigue)", ATL_RGB, |d| d.atl),
-    ("TSB (form = CTL − ATL)", TSB_RGB, |d| d.tsb),
+/// The PMC lines: legend name and colour, in the order of [`PmcPoint::values`].
+const PMC_SERIES: [(&str, [u8; 3]); 3] = [
+    ("CTL (fitness)", CTL_RGB),
+    ("ATL (fatigue)", ATL_RGB),
+    ("TSB (form = CTL − ATL)", TSB_RGB),
 ];
+/// Spans up to this many days draw a point per day.
+pub const PMC_DAILY_MAX_DAYS: i64 = 730;
+/// Spans up to this many days draw weekly means; longer ones monthly means.
+pub const PMC_WEEKLY_MAX_DAYS: i64 = 8 * 365;
+
+/// How many days one point of the PMC lines stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PmcResolution {
+    /// A point per day.
+    Daily,
+    /// The mean of each ISO week.
+    WeeklyMeans,
+    /// The mean of each calendar month.
+    MonthlyMeans,
+}
+
+impl PmcResolution {
+    /// The resolution for a span of `days` days: at 1280 px a day is ~1.6 px over two
+    /// years; beyond, a daily ATL (7-day time constant) is a solid band of zig-zags, so
+    /// the lines are means per week (up to eight years), then per month.
+    pub fn for_span(days: i64) -> PmcResolution {
+        if days <= PMC_DAILY_MAX_DAYS {
+            PmcResolution::Daily
+        } else if days <= PMC_WEEKLY_MAX_DAYS {
+            PmcResolution::WeeklyMeans
+        } else {
+            PmcResolution::MonthlyMeans
+        }
+    }
+
+    fn bin_of(self, d: NaiveDate) -> NaiveDate {
+        match self {
+            PmcResolution::Daily => d,
+            PmcResolution::WeeklyMeans => monday_of(d),
+            PmcResolution::MonthlyMeans => d.with_day(1).unwrap_or(d),
+        }
+    }
+}
+
+/// One point of the PMC lines: its x (days since the first day, the mean day of the
+/// bin) and CTL, ATL, TSB (means over the bin's days; NaN when none was finite).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PmcPoint {
+    /// Days since the first day.
+    pub x_day: f64,
+    /// CTL, ATL, TSB.
+    pub values: [f64; 3],
+}
+
+/// The points of the PMC lines at `resolution`, in date order.
+pub fn pmc_points(days: &[PmcDay], resolution: PmcResolution) -> Vec<PmcPoint> {
+    let Some(first) = days.iter().map(|d| d.date).min() else {
+        return Vec::new();
+    };
+    // bin → (sum of x, n days, sums, finite counts)
+    let mut bins: std::collections::BTreeMap<NaiveDate, (f64, f64, [f64; 3], [f64; 3])> =
+        std::collections::BTreeMap::new();
+    for d in days {
+        let b = bins.entry(resolution.bin_of(d.date)).or_default();
+        b.0 += (d.date - first).num_days() as f64;
+        b.1 += 1.0;
+        for (k, v) in [d.ctl, d.atl, d.tsb].into_iter().enumerate() {
+            if v.is_finite() {
+                b.2[k] += v;
+                b.3[k] += 1.0;
+            }
+        }
+    }
+    bins.into_values()
+        .map(|(xs, n, sums, counts)| PmcPoint {
+            x_day: xs / n,
+            values: [0, 1, 2].map(|k| {
+                if counts[k] > 0.0 {
+                    sums[k] / counts[k]
+                } else {
+                    f64::NAN
+                }
+            }),
+        })
+        .collect()
+}
 /// Label at most this many findings on the PMC chart; beyond that they are only marked.
 pub const MAX_LABELLED_FINDINGS: usize = 12;
 
@@ -1364,42 +1590,52 @@ where
         .ok_or(ChartError::Empty("no days"))?;
     let last = input.days.iter().map(|d| d.date).max().unwrap_or(first);
     let day = |d: NaiveDate| (d - first).num_days() as f64;
-    let x_end = day(last).max(1.0);
+    let resolution = PmcResolution::for_span((last - first).num_days());
+    let points = pmc_points(&input.days, resolution);
+    let x_ticks = axis::date_ticks(first, last);
+    let x_end = x_ticks.range.end;
     let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
-    let y_hi = input
-        .days
+    let y_hi = points
         .iter()
-        .map(|d| finite(d.ctl).max(finite(d.atl)).max(finite(d.tsb)))
+        .flat_map(|p| p.values.map(finite))
         .fold(10.0, f64::max)
         * 1.15;
-    let y_lo = input
-        .days
+    let y_lo = points
         .iter()
-        .map(|d| finite(d.tsb).min(finite(d.ctl)).min(finite(d.atl)))
+        .flat_map(|p| p.values.map(finite))
         .fold(0.0, f64::min)
         * 1.1
         - 2.0;
 
     let (head, body) = root.split_vertically(70);
-    head.draw_text(
+    let subtitle = match resolution {
+        PmcResolution::Daily => format!("{first} to {last}"),
+        PmcResolution::WeeklyMeans => format!("{first} to {last}, weekly means"),
+        PmcResolution::MonthlyMeans => format!("{first} to {last}, monthly means"),
+    };
+    draw_header(
+        &head,
         "Fitness (CTL), fatigue (ATL) and form (TSB) from hrTSS",
-        &TextStyle::from((FONT, 24, FontStyle::Bold).into_font()).color(&rgb(HR_LINE_RGB)),
-        (16, 12),
+        "",
     )?;
-    head.draw_text(
-        &format!("{first} to {last}"),
-        &TextStyle::from((FONT, 15).into_font()).color(&RGBColor(84, 84, 84)),
-        (16, 44),
-    )?;
-    // Legend in the header, where it hides no line.
+    // Subtitle and legend share a line: the legend starts after the subtitle's end.
     let legend = TextStyle::from((FONT, 15).into_font())
         .color(&RGBColor(64, 64, 64))
         .pos(Pos::new(HPos::Left, VPos::Center));
-    let mut x = 260;
-    for (name, colour) in PMC_SERIES.iter().map(|(n, c, _)| (n, c)) {
+    head.draw_text(
+        &subtitle,
+        &TextStyle::from((FONT, 15).into_font()).color(&RGBColor(84, 84, 84)),
+        (16, 44),
+    )?;
+    let mut x = 16
+        + head
+            .estimate_text_size(&subtitle, &legend)
+            .map_or(240, |(w, _)| w as i32)
+        + 36;
+    for (name, colour) in PMC_SERIES {
         head.draw(&PathElement::new(
             vec![(x, 53), (x + 26, 53)],
-            rgb(*colour).stroke_width(3),
+            rgb(colour).stroke_width(3),
         ))?;
         head.draw_text(name, &legend, (x + 32, 53))?;
         x += 32
@@ -1419,29 +1655,19 @@ where
     );
     head.draw_text(&findings, &legend, (x + 20, 53))?;
 
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(12)
-        .margin_right(20)
-        .margin_top(8)
-        .margin_bottom(8)
-        .x_label_area_size(40)
-        .y_label_area_size(62)
-        .build_cartesian_2d(0.0..x_end, y_lo..y_hi)?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(230, 230, 230))
-        .y_desc("TSS per day")
-        .y_label_formatter(&|v| format!("{v:.0}"))
-        .x_labels(10)
-        .x_label_formatter(&|d| {
-            (first + Duration::days(d.round() as i64))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 15))
-        .draw()?;
+    let y_label = |v: &f64| format!("{v:.0}");
+    let mut chart = axis::history_chart(
+        &body,
+        &HistoryAxes {
+            x: &x_ticks,
+            y: y_lo..y_hi,
+            y_desc: "TSS per day",
+            y_labels: 10,
+            y_label: &y_label,
+            caption: None,
+            x_grid: true,
+        },
+    )?;
     chart.draw_series(std::iter::once(PathElement::new(
         vec![(0.0, 0.0), (x_end, 0.0)],
         RGBColor(150, 150, 150).stroke_width(1),
@@ -1481,14 +1707,13 @@ where
         }))?;
     }
 
-    for (_, colour, get) in PMC_SERIES {
+    for (k, (_, colour)) in PMC_SERIES.iter().enumerate() {
         chart.draw_series(LineSeries::new(
-            input
-                .days
+            points
                 .iter()
-                .filter(|d| get(d).is_finite())
-                .map(|d| (day(d.date), get(d))),
-            rgb(colour).stroke_width(2),
+                .filter(|p| p.values[k].is_finite())
+                .map(|p| (p.x_day, p.values[k])),
+            rgb(*colour).stroke_width(2),
         ))?;
     }
     Ok(())

@@ -238,7 +238,8 @@ fn png_has_the_size_and_zone_bands_where_the_floors_map() {
 
 #[test]
 fn png_hr_line_lies_in_the_band_of_its_heart_rate() {
-    let input = input_with(None);
+    // A run under the recovery audit: time above the Z1 ceiling is marked.
+    let input = input_with(Some("too hard: 18 min above Z1"));
     let (img, g, _path, _dir) = render_png(&input);
     for (t, hr) in [(150.0, 90.0), (450.0, 110.0)] {
         let x = g.x_of(t);
@@ -522,6 +523,367 @@ fn pmc_chart_draws_three_lines_and_marks_findings() {
 }
 
 // ---------------------------------------------------------------------------------------
+// Issue 12 item 16: colours by audit status, time and date axes, legend names, panels
+// ---------------------------------------------------------------------------------------
+
+/// The texts of an SVG's `<text>` elements, in document order.
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("</text>")
+        .filter_map(|chunk| chunk.rsplit_once('>').map(|(_, t)| t.trim().to_string()))
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
+/// The texts of an SVG's `<text>` elements with their `y` attribute.
+fn svg_texts_at(svg: &str) -> Vec<(String, String)> {
+    svg.split("</text>")
+        .filter_map(|chunk| {
+            let element = &chunk[chunk.rfind("<text")?..];
+            let (attrs, text) = element.split_once('>')?;
+            let y = attrs.split(" y=\"").nth(1)?.split('"').next()?;
+            Some((y.to_string(), text.trim().to_string()))
+        })
+        .collect()
+}
+
+/// The labels of the x axis: of the texts `is_tick` accepts, those on the row (same y)
+/// that holds most of them.
+fn x_axis_labels(svg: &str, is_tick: impl Fn(&str) -> bool) -> Vec<String> {
+    let items: Vec<(String, String)> = svg_texts_at(svg)
+        .into_iter()
+        .filter(|(_, t)| is_tick(t))
+        .collect();
+    let mut rows: Vec<(&String, usize)> = Vec::new();
+    for (y, _) in &items {
+        match rows.iter_mut().find(|(r, _)| *r == y) {
+            Some((_, n)) => *n += 1,
+            None => rows.push((y, 1)),
+        }
+    }
+    let Some((row, _)) = rows.into_iter().max_by_key(|(_, n)| *n) else {
+        return Vec::new();
+    };
+    let row = row.clone();
+    items
+        .into_iter()
+        .filter(|(y, _)| *y == row)
+        .map(|(_, t)| t)
+        .collect()
+}
+
+/// Seconds of an "m:ss" or "h:mm" label (in that label's unit), if it is one.
+fn clock_label(t: &str) -> Option<u64> {
+    let (a, b) = t.split_once(':')?;
+    if b.len() != 2 || a.is_empty() || !a.chars().chain(b.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    Some(a.parse::<u64>().ok()? * 60 + b.parse::<u64>().ok()?)
+}
+
+fn is_date_label(t: &str) -> bool {
+    t.len() == 10 && chrono::NaiveDate::parse_from_str(t, "%Y-%m-%d").is_ok()
+}
+
+#[test]
+fn only_runs_under_the_audit_are_painted_red() {
+    // See issue 12 item 16: every long run above the Zone 1 ceiling was painted red.
+    let plain = input_with(None);
+    assert!(!plain.marks_excursions());
+    let (img, g, _path, _dir) = render_png(&plain);
+    let red = img.pixels().filter(|p| p.0 == EXCURSION_RGB).count();
+    assert_eq!(red, 0, "red pixels on a run outside the audit");
+    for (t, hr) in [(750.0, 130.0), (1400.0, 170.0), (1650.0, 190.0)] {
+        let x = g.x_of(t);
+        let rows = rows_of(&img, &g, x, HR_LINE_RGB);
+        assert!(!rows.is_empty(), "no neutral line at {t} s");
+        let mean = rows.iter().sum::<i32>() as f64 / rows.len() as f64;
+        assert!((mean - g.y_of(hr) as f64).abs() <= 2.0, "{t} s: {mean}");
+        // No strip along the bottom: the pale band below Z1.
+        assert_eq!(
+            px(&img, x, g.y_px.0 - 3),
+            band_fill(plain.zone_colours[0]),
+            "{t} s"
+        );
+    }
+    let svg =
+        String::from_utf8(chart::run_chart_bytes(&plain, ChartFormat::Svg).unwrap().0).unwrap();
+    assert!(
+        !svg.contains("above the Z1 ceiling"),
+        "legend of a neutral chart"
+    );
+    assert!(svg.contains("Z1 ceiling (120 bpm)"));
+
+    // Under the audit: red line and strip, whatever the verdict; the verdict's own colour.
+    let title_pixels = |img: &RgbImage, want: &dyn Fn([u8; 3]) -> bool| {
+        let w = img.width();
+        (w * 2 / 3..w)
+            .flat_map(|x| (0..RUN_TITLE_H_PX).map(move |y| (x, y)))
+            .filter(|&(x, y)| want(img.get_pixel(x, y).0))
+            .count()
+    };
+    let reddish = |p: [u8; 3]| p[0] > 120 && p[1] < 90 && p[2] < 90;
+    let greenish = |p: [u8; 3]| {
+        let [r, g, b] = p.map(i32::from);
+        g > r + 30 && g > b + 30
+    };
+    for (verdict, green) in [("too hard: 18 min above Z1", false), ("ok", true)] {
+        let audited = input_with(Some(verdict));
+        assert!(audited.marks_excursions());
+        let (img, g, _path, _dir) = render_png(&audited);
+        assert_eq!(
+            px(&img, g.x_of(750.0), g.y_px.0 - 3),
+            EXCURSION_RGB,
+            "{verdict}: strip"
+        );
+        assert_eq!(
+            title_pixels(&img, &greenish) > 100,
+            green,
+            "{verdict}: green title"
+        );
+        assert_eq!(
+            title_pixels(&img, &reddish) > 100,
+            !green,
+            "{verdict}: red title"
+        );
+    }
+    assert_eq!(chart::verdict_rgb("ok"), chart::VERDICT_OK_RGB);
+    assert_eq!(
+        chart::verdict_rgb("incomplete"),
+        chart::VERDICT_INCOMPLETE_RGB
+    );
+    assert_eq!(chart::verdict_rgb("too long: 48 min"), EXCURSION_RGB);
+}
+
+#[test]
+fn time_axis_labels_are_distinct_round_and_in_the_sessions_unit() {
+    // See issue 12 item 16: a 3-minute session's axis read 0,0,1,2,2,2,3.
+    for (elapsed, unit, want_first) in [
+        (
+            180u32,
+            "Elapsed time (m:ss)",
+            Some(vec!["0:00", "0:30", "1:00", "1:30", "2:00", "2:30", "3:00"]),
+        ),
+        (1800, "Elapsed time (min)", None),
+        (3 * 3600 + 600, "Elapsed time (h:mm)", None),
+    ] {
+        let a = activity_with(elapsed, &[(0, elapsed)], 500.0, |e| {
+            Some(100 + (e % 40) as u8)
+        });
+        let s = &a.sessions[0];
+        let an = SessionAnalysis::compute(&a, s, &settings(), TimeInZoneOptions::default());
+        let input = RunChartInput::from_session(&a, s, &an, None, None).unwrap();
+        let svg =
+            String::from_utf8(chart::run_chart_bytes(&input, ChartFormat::Svg).unwrap().0).unwrap();
+        assert!(svg.contains(unit), "{elapsed} s: no {unit:?}");
+        let ticks = x_axis_labels(&svg, |t| {
+            clock_label(t).is_some() || (!t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+        });
+        if let Some(want) = want_first {
+            assert_eq!(ticks, want, "{elapsed} s");
+        }
+        let values: Vec<u64> = ticks
+            .iter()
+            .map(|t| clock_label(t).unwrap_or_else(|| t.parse().unwrap()))
+            .collect();
+        assert!(
+            values.len() >= 5 && values.len() <= 12,
+            "{elapsed} s: {ticks:?}"
+        );
+        assert!(
+            values.windows(2).all(|w| w[0] < w[1]),
+            "{elapsed} s: {ticks:?}"
+        );
+        // Equal steps: round values on a clock.
+        let step = values[1] - values[0];
+        assert!(values.windows(2).all(|w| w[1] - w[0] == step), "{ticks:?}");
+    }
+}
+
+fn friel() -> Vec<String> {
+    hrzones::zones::FRIEL_NAMES.map(String::from).to_vec()
+}
+
+#[test]
+fn weekly_legend_names_zones_as_the_run_charts_do_and_dates_never_repeat() {
+    // See issue 12 item 16: the weekly legend said Z5/Z6/Z7 where run charts say Z5a/b/c.
+    let a = fixture();
+    let s = &a.sessions[0];
+    let lthr = Settings {
+        profile: AthleteProfile::default(),
+        overrides: Thresholds {
+            lthr: Some(168),
+            ..Default::default()
+        },
+    };
+    let an = SessionAnalysis::compute(&a, s, &lthr, TimeInZoneOptions::default());
+    let run = RunChartInput::from_session(&a, s, &an, None, None).unwrap();
+    assert_eq!(run.zone_names, friel(), "the run chart's names");
+
+    let secs = [0.0, 1800.0, 1200.0, 600.0, 300.0, 200.0, 100.0, 60.0];
+    for weeks in [1i64, 3, 12, 60] {
+        let sessions: Vec<_> = (0..weeks)
+            .map(|w| {
+                (
+                    date("2024-09-04") + chrono::Duration::days(7 * w),
+                    "running",
+                    &secs[..],
+                )
+            })
+            .collect();
+        let input = WeeklyZonesInput::from_sessions(sessions)
+            .with_zone_names(chart::merged_zone_names([&run.zone_names[..]]));
+        let svg = String::from_utf8(chart::weekly_zones_bytes(&input, ChartFormat::Svg).unwrap())
+            .unwrap();
+        let texts = svg_texts(&svg);
+        for name in ["Z5a", "Z5b", "Z5c", "below Z1"] {
+            assert!(
+                texts.iter().any(|t| t == name),
+                "{weeks} weeks: legend lacks {name}"
+            );
+        }
+        for name in ["Z6", "Z7"] {
+            assert!(
+                !texts.iter().any(|t| t == name),
+                "{weeks} weeks: legend says {name}"
+            );
+        }
+        let ticks = x_axis_labels(&svg, |t| {
+            is_date_label(t)
+                || chrono::NaiveDate::parse_from_str(&format!("01 {t}"), "%d %b %Y").is_ok()
+        });
+        assert!(ticks.len() >= 2, "{weeks} weeks: {texts:?}");
+        let mut distinct = ticks.clone();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(
+            distinct.len(),
+            ticks.len(),
+            "{weeks} weeks: repeated {ticks:?}"
+        );
+        if weeks == 1 {
+            // Within the one week shown: days.
+            assert_eq!(ticks[0], "2024-09-02");
+        }
+    }
+    // Models that differ name their shared index both ways.
+    let five: Vec<String> = (1..=5).map(|i| format!("Z{i}")).collect();
+    assert_eq!(
+        chart::merged_zone_names([&five[..], &friel()[..], &five[..]]),
+        ["Z1", "Z2", "Z3", "Z4", "Z5/Z5a", "Z5b", "Z5c"]
+    );
+    let plain = WeeklyZonesInput::default();
+    assert_eq!(plain.zone_name(0), "below Z1");
+    assert_eq!(plain.zone_name(6), "Z6");
+}
+
+#[test]
+fn transition_and_near_empty_sports_are_folded_or_left_out_with_a_note() {
+    // See issue 12 item 16: "Transition" and a near-empty sport got panels of their own.
+    let h = |hours: f64| [0.0, hours * 3600.0];
+    let (run, ride, swim, tr, row, yoga) = (h(10.0), h(3.0), h(0.2), h(0.1), h(0.3), h(0.25));
+    let week = |w: i64| date("2024-09-02") + chrono::Duration::days(7 * w);
+    let mut sessions: Vec<(chrono::NaiveDate, &str, &[f64])> = Vec::new();
+    for w in 0..4 {
+        sessions.extend([
+            (week(w), "running", &run[..]),
+            (week(w), "cycling", &ride[..]),
+            (week(w), "swimming", &swim[..]),
+            (week(w), "transition", &tr[..]),
+        ]);
+    }
+    let input = WeeklyZonesInput::from_sessions(sessions.clone());
+    let p = chart::sport_panels(&input);
+    let titles: Vec<&str> = p.panels.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(titles, ["Running", "Cycling"]);
+    assert_eq!(p.left_out.len(), 2, "{:?}", p.left_out);
+    assert_eq!(p.left_out[0].0, "swimming");
+    assert!((p.left_out[0].1 - 0.8).abs() < 1e-9);
+    assert_eq!(p.left_out[1].0, "transition");
+    let svg =
+        String::from_utf8(chart::weekly_zones_bytes(&input, ChartFormat::Svg).unwrap()).unwrap();
+    assert!(svg.contains("not drawn (under 5 % of the time): swimming 48 min, transition 24 min"));
+    assert!(!svg_texts(&svg)
+        .iter()
+        .any(|t| t == "Transition" || t == "Swimming"));
+    let png = chart::weekly_zones_bytes(&input, ChartFormat::Png).unwrap();
+    let img = image::load_from_memory(&png).unwrap();
+    assert_eq!(img.height(), 110 + 250 * 2, "two panels");
+
+    // Small sports that together reach 5 % share one "Other sports" panel.
+    for w in 0..4 {
+        sessions.extend([(week(w), "rowing", &row[..]), (week(w), "yoga", &yoga[..])]);
+    }
+    let p = chart::sport_panels(&WeeklyZonesInput::from_sessions(sessions));
+    let titles: Vec<&str> = p.panels.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        titles,
+        [
+            "Running",
+            "Cycling",
+            "Other sports (rowing, yoga, swimming, transition)"
+        ]
+    );
+    assert!(p.left_out.is_empty());
+
+    // Only a transition: it is all there is, so it is drawn.
+    let only = WeeklyZonesInput::from_sessions([(week(0), "transition", &tr[..])]);
+    assert_eq!(chart::sport_panels(&only).panels[0].0, "Transition");
+}
+
+#[test]
+fn a_ten_year_pmc_is_drawn_from_monthly_means_with_year_ticks() {
+    // See issue 12 item 15/16: a 10-year PMC chart was unreadable.
+    let first = date("2015-01-05");
+    let days: Vec<PmcDay> = (0..3653)
+        .map(|i| {
+            let x = i as f64;
+            PmcDay {
+                date: first + chrono::Duration::days(i),
+                ctl: 40.0 + 20.0 * (x / 365.0).sin(),
+                atl: 45.0 + 30.0 * ((x * 0.9).sin()),
+                tsb: -5.0 + 10.0 * (x / 30.0).cos(),
+            }
+        })
+        .collect();
+    use chart::PmcResolution::*;
+    assert_eq!(chart::PmcResolution::for_span(3652), MonthlyMeans);
+    assert_eq!(chart::PmcResolution::for_span(3 * 365), WeeklyMeans);
+    assert_eq!(chart::PmcResolution::for_span(365), Daily);
+    assert_eq!(chart::pmc_points(&days[..365], Daily).len(), 365);
+    // Monthly means, checked against a plain mean of each month's days.
+    let points = chart::pmc_points(&days, MonthlyMeans);
+    assert_eq!(points.len(), 121, "Jan 2015 .. Jan 2025");
+    let march_2016: Vec<&PmcDay> = days
+        .iter()
+        .filter(|d| d.date >= date("2016-03-01") && d.date < date("2016-04-01"))
+        .collect();
+    let mean = |f: fn(&PmcDay) -> f64| march_2016.iter().map(|d| f(d)).sum::<f64>() / 31.0;
+    let p = points[14];
+    assert!((p.values[1] - mean(|d| d.atl)).abs() < 1e-9, "{p:?}");
+    assert!((p.values[0] - mean(|d| d.ctl)).abs() < 1e-9);
+    let x_mid = (date("2016-03-16") - first).num_days() as f64;
+    assert!((p.x_day - x_mid).abs() < 1e-9, "{}", p.x_day);
+    // Weekly: Monday-based means.
+    let weekly = chart::pmc_points(&days[..14], WeeklyMeans);
+    assert_eq!(weekly.len(), 2);
+    assert!(
+        (weekly[0].values[2] - days[..7].iter().map(|d| d.tsb).sum::<f64>() / 7.0).abs() < 1e-9
+    );
+
+    let input = PmcInput {
+        days,
+        findings: vec![],
+    };
+    let svg = String::from_utf8(chart::pmc_bytes(&input, ChartFormat::Svg).unwrap()).unwrap();
+    assert!(svg.contains("monthly means"));
+    let ticks = x_axis_labels(&svg, |t| t.len() == 4 && t.parse::<i32>().is_ok());
+    let years: Vec<i32> = ticks.iter().map(|t| t.parse().unwrap()).collect();
+    assert_eq!(years, (2016..=2025).collect::<Vec<_>>(), "{ticks:?}");
+    let png = chart::pmc_bytes(&input, ChartFormat::Png).unwrap();
+    keep_bytes(&png, "pmc_10_years.png");
+}
+
+// ---------------------------------------------------------------------------------------
 // The command
 // ---------------------------------------------------------------------------------------
 
@@ -629,6 +991,83 @@ fn cli_requires_out() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--out"));
+}
+
+#[test]
+fn cli_names_strava_charts_by_activity_name_and_marks_only_audited_runs() {
+    // See issue 12 item 16: Strava charts were named by activity id only, and every run
+    // was painted as if under the recovery audit.
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let export = tempfile::tempdir().unwrap();
+    std::fs::create_dir(export.path().join("activities")).unwrap();
+    for (fixture, id) in [("recovery_ok.fit", "1111"), ("easy_run.fit", "2222")] {
+        std::fs::copy(
+            fixtures.join(fixture),
+            export.path().join(format!("activities/{id}.fit")),
+        )
+        .unwrap();
+    }
+    std::fs::write(
+        export.path().join("activities.csv"),
+        "Activity ID,Activity Date,Activity Name,Activity Type,Activity Description,Filename\n\
+         1111,\"May 1, 2024\",Easy recovery jog,Run,,activities/1111.fit\n\
+         2222,\"Apr 27, 2024\",\"Sat: hills / 7.5 km\",Run,,activities/2222.fit\n",
+    )
+    .unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let assert = hrzones()
+        .args(["chart", "-q", "--svg", "--lthr", "168", "--out"])
+        .arg(out.path())
+        .arg(export.path())
+        .assert()
+        .code(0);
+    let stdout = String::from_utf8_lossy(&assert.get_output().stdout).to_string();
+    let recovery = out.path().join("1111_Easy_recovery_jog_s0.svg");
+    let easy = out.path().join("2222_Sat_hills_7_5_km_s0.svg");
+    assert!(recovery.exists() && easy.exists(), "{stdout}");
+    // The Strava name labels 1111 a recovery run: audited, so its excursions are marked;
+    // 2222 is not, and its chart stays neutral.
+    let recovery = std::fs::read_to_string(recovery).unwrap();
+    let easy = std::fs::read_to_string(easy).unwrap();
+    assert!(recovery.contains("Recovery audit:"));
+    assert!(recovery.contains("above the Z1 ceiling"));
+    assert!(!easy.contains("Recovery audit:"));
+    assert!(!easy.contains("above the Z1 ceiling"));
+    // LTHR zones: the weekly legend names them as the run charts do.
+    let weekly = std::fs::read_to_string(out.path().join("weekly_zones.svg")).unwrap();
+    let texts = svg_texts(&weekly);
+    assert!(texts.iter().any(|t| t == "Z5a"), "{texts:?}");
+    assert!(!texts.iter().any(|t| t == "Z6"), "{texts:?}");
+}
+
+#[test]
+fn readme_hero_image_is_what_the_tool_draws() {
+    // See issue 12 item 16: the README's hero showed a verdict the tool never prints.
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let out = tempfile::tempdir().unwrap();
+    hrzones()
+        .current_dir(root)
+        .args(["chart", "-q", "fixtures/", "--out"])
+        .arg(out.path())
+        .assert()
+        .code(0);
+    let drawn = image::open(out.path().join("recovery_too_hard_s0.png"))
+        .unwrap()
+        .to_rgb8();
+    let hero = image::open(root.join("docs/example_chart.png"))
+        .unwrap()
+        .to_rgb8();
+    assert!(
+        drawn == hero,
+        "docs/example_chart.png is not what `hrzones chart fixtures/ --out DIR` draws for \
+         recovery_too_hard.fit: regenerate it with the command under the image in README.md"
+    );
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    assert!(
+        readme.contains("chart fixtures/ --out /tmp/hrzones-charts")
+            && readme.contains("recovery_too_hard_s0.png docs/example_chart.png"),
+        "README.md must give the command that draws its hero image"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
@@ -742,66 +1181,4 @@ fn render_speed_200_sessions() {
             .unwrap_or_default()
             .trim()
     );
-}
-
-/// Writes `docs/example_chart.png`: a made-up 45-minute recovery run (HR settling around
-/// 125 bpm, a hill that pushes it over the Z1 ceiling, a stop at a crossing, a strap
-/// dropout), Friel's LTHR zones at LTHR 168 (Z1 below 143 bpm), with an illustrative
-/// verdict. Made-up data, so the
-/// picture carries no one's licence. `cargo test --test chart -- --ignored docs_example`
-#[test]
-#[ignore = "writes docs/example_chart.png"]
-fn docs_example_chart() {
-    let mut state = 7u64;
-    let mut noise = move || {
-        state = state
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        ((state >> 33) % 1000) as f64 / 1000.0 - 0.5
-    };
-    let mut drift = 0.0f64;
-    let hr: Vec<Option<u8>> = (0..=2700u32)
-        .map(|e| {
-            drift = 0.97 * drift + 0.6 * noise();
-            let t = e as f64;
-            let base = 100.0 + 30.0 * (1.0 - (-t / 300.0).exp()) + 4.0 * (t / 2700.0);
-            let hill = if (1200.0..1560.0).contains(&t) {
-                16.0 * ((t - 1200.0) / 360.0 * std::f64::consts::PI).sin()
-            } else {
-                0.0
-            };
-            let stop = if (1800.0..1890.0).contains(&t) {
-                -(t - 1800.0) * 0.2
-            } else {
-                0.0
-            };
-            let gap = (2160..2220).contains(&e);
-            (!gap).then(|| (base + hill + stop + drift * 3.0).round() as u8)
-        })
-        .collect();
-    let a = activity_with(2700, &[(0, 1800), (1890, 2700)], 7420.0, |e| hr[e as usize]);
-    let s = &a.sessions[0];
-    let settings = Settings {
-        profile: AthleteProfile::default(),
-        overrides: Thresholds {
-            lthr: Some(168),
-            ..Default::default()
-        },
-    };
-    let an = SessionAnalysis::compute(&a, s, &settings, TimeInZoneOptions::default());
-    let above: f64 = an.secs_in_zone.as_ref().unwrap()[2..].iter().sum();
-    assert!(above > 60.0 && above < 900.0, "{above} s above Z1");
-    let input = RunChartInput::from_session(
-        &a,
-        s,
-        &an,
-        Some(36.0),
-        Some(format!("too hard: {:.0} min above Z1", above / 60.0)),
-    )
-    .unwrap();
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/example_chart.png");
-    chart::render_run_png(&input, &path).unwrap();
-    let bytes = std::fs::metadata(&path).unwrap().len();
-    assert!(bytes < 200_000, "{bytes} bytes");
-    println!("wrote {} ({bytes} bytes)", path.display());
 }

@@ -7,9 +7,9 @@ use chrono::{Duration, FixedOffset, NaiveDate};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
-use plotters::style::FontStyle;
 
-use super::{render_bytes, rgb, ChartError, ChartFormat, FONT, HISTORY_W_PX};
+use super::axis::{self, HistoryAxes};
+use super::{draw_header, render_bytes, rgb, ChartError, ChartFormat, FONT, HISTORY_W_PX};
 use crate::trends::periods::{DailySeries, PeriodRow};
 use crate::trends::risk::AcwrBand;
 use crate::trends::session::SessionFacts;
@@ -42,14 +42,6 @@ fn class_rgb(name: &str) -> [u8; 3] {
         .iter()
         .position(|c| *c == name)
         .map_or([189, 189, 189], |i| CLASS_RGB[i])
-}
-
-fn subtitle_style() -> TextStyle<'static> {
-    TextStyle::from((FONT, 15).into_font()).color(&RGBColor(84, 84, 84))
-}
-
-fn title_style() -> TextStyle<'static> {
-    TextStyle::from((FONT, 24, FontStyle::Bold).into_font()).color(&RGBColor(33, 33, 33))
 }
 
 fn legend_style() -> TextStyle<'static> {
@@ -121,19 +113,14 @@ where
     root.fill(&WHITE)?;
     let n = input.periods.len();
     let (head, body) = root.split_vertically(104);
-    head.draw_text(
+    draw_header(
+        &head,
         "Intensity distribution in Seiler's three zones",
-        &title_style(),
-        (16, 12),
-    )?;
-    head.draw_text(
         &format!(
             "Share of heart-rate time per period, {} to {}; the strip on top is the class (polarized: Treff PI > 2.00 and Z1 > Z3 > Z2)",
             input.periods.first().map_or("", |p| p.name.as_str()),
             input.periods.last().map_or("", |p| p.name.as_str())
         ),
-        &subtitle_style(),
-        (16, 44),
     )?;
     let mut x = 16;
     for (i, name) in ["Z1 below LT1", "Z2 grey zone", "Z3 above LT2"]
@@ -153,39 +140,28 @@ where
         head.draw_text(name, &legend_style(), (x + 30, 78))?;
         x += 40 + 9 * name.len() as i32;
     }
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(12)
-        .margin_right(20)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(-0.5..n as f64 - 0.5, 0.0..112.0)?;
     let names: Vec<String> = input.periods.iter().map(|p| p.name.clone()).collect();
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(225, 225, 225))
-        .y_desc("% of HR time")
-        .y_labels(6)
-        .y_label_formatter(&|v| {
-            if *v <= 100.0 {
-                format!("{v:.0}")
-            } else {
-                String::new()
-            }
-        })
-        .x_labels(n.min(14))
-        .x_label_formatter(&|v| {
-            // Ticks fall on bar centres (whole numbers); others get no label.
-            if (v - v.round()).abs() > 1e-6 || *v < 0.0 {
-                return String::new();
-            }
-            names.get(v.round() as usize).cloned().unwrap_or_default()
-        })
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    // Ticks on bar centres, every k-th period named when there are many.
+    let x_ticks = axis::category_ticks(&names, 14);
+    let y_label = |v: &f64| {
+        if *v <= 100.0 {
+            format!("{v:.0}")
+        } else {
+            String::new()
+        }
+    };
+    let mut chart = axis::history_chart(
+        &body,
+        &HistoryAxes {
+            x: &x_ticks,
+            y: 0.0..112.0,
+            y_desc: "% of HR time",
+            y_labels: 6,
+            y_label: &y_label,
+            caption: None,
+            x_grid: false,
+        },
+    )?;
     let gap = if n > 60 { 0.0 } else { 0.08 };
     chart.draw_series(input.periods.iter().enumerate().flat_map(|(i, p)| {
         let (x0, x1) = (i as f64 - 0.5 + gap, i as f64 + 0.5 - gap);
@@ -292,42 +268,29 @@ where
         .fold(input.band.high + 0.5, |a, &b| a.max(b.min(cap)))
         * 1.05;
     let (head, body) = root.split_vertically(80);
-    head.draw_text(
+    draw_header(
+        &head,
         "Acute:chronic workload ratio (hrTSS)",
-        &title_style(),
-        (16, 12),
-    )?;
-    head.draw_text(
         &format!(
             "{} to {}; shaded: the {:.2}-{:.2} band (contested: read as context); no ratio before 28 days of data; drawn at most {:.0}",
             input.first, last, input.band.low, input.band.high, cap
         ),
-        &subtitle_style(),
-        (16, 44),
     )?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(12)
-        .margin_right(20)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..(n as f64 - 1.0).max(1.0), 0.0..y_hi)?;
     let first = input.first;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(230, 230, 230))
-        .y_desc("ACWR")
-        .y_label_formatter(&|v| format!("{v:.1}"))
-        .x_labels(10)
-        .x_label_formatter(&|d| {
-            (first + Duration::days(d.round() as i64))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    let x_ticks = axis::date_ticks(first, last);
+    let y_label = |v: &f64| super::axis_number(*v);
+    let mut chart = axis::history_chart(
+        &body,
+        &HistoryAxes {
+            x: &x_ticks,
+            y: 0.0..y_hi,
+            y_desc: "ACWR",
+            y_labels: 10,
+            y_label: &y_label,
+            caption: None,
+            x_grid: true,
+        },
+    )?;
     chart.draw_series(std::iter::once(Rectangle::new(
         [(0.0, input.band.low), (n as f64 - 1.0, input.band.high)],
         RGBColor(200, 230, 201).mix(0.6).filled(),
@@ -456,8 +419,9 @@ where
         .fold((f64::MAX, f64::MIN), |(l, h), r| (l.min(r.1), h.max(r.1)));
     let pad = ((hi - lo) * 0.1).max(0.05);
     let (head, body) = root.split_vertically(80);
-    head.draw_text("Efficiency factor of steady runs", &title_style(), (16, 12))?;
-    head.draw_text(
+    draw_header(
+        &head,
+        "Efficiency factor of steady runs",
         &format!(
             "{} runs, {} to {}; EF = speed (m/min) / HR; line: trailing {}-day mean; red: decoupling >= 5 %",
             input.runs.len(),
@@ -465,31 +429,21 @@ where
             last,
             EF_TREND_DAYS
         ),
-        &subtitle_style(),
-        (16, 44),
     )?;
-    let mut chart = ChartBuilder::on(&body)
-        .margin_left(12)
-        .margin_right(20)
-        .margin_bottom(6)
-        .x_label_area_size(40)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..day(last).max(1.0), (lo - pad)..(hi + pad))?;
-    chart
-        .configure_mesh()
-        .light_line_style(TRANSPARENT)
-        .bold_line_style(RGBColor(230, 230, 230))
-        .y_desc("EF, m/min per bpm")
-        .y_label_formatter(&|v| format!("{v:.2}"))
-        .x_labels(10)
-        .x_label_formatter(&|d| {
-            (first + Duration::days(d.round() as i64))
-                .format("%Y-%m-%d")
-                .to_string()
-        })
-        .label_style((FONT, 13))
-        .axis_desc_style((FONT, 14))
-        .draw()?;
+    let x_ticks = axis::date_ticks(first, last);
+    let y_label = |v: &f64| format!("{v:.2}");
+    let mut chart = axis::history_chart(
+        &body,
+        &HistoryAxes {
+            x: &x_ticks,
+            y: (lo - pad)..(hi + pad),
+            y_desc: "EF, m/min per bpm",
+            y_labels: 10,
+            y_label: &y_label,
+            caption: None,
+            x_grid: true,
+        },
+    )?;
     chart.draw_series(input.runs.iter().map(|(d, ef, dc)| {
         let colour = if dc.is_some_and(|x| x >= 5.0) {
             RGBColor(229, 57, 53)

@@ -5,7 +5,8 @@
 //! - `<file stem>_s<session>.png` (or `.svg` with `--svg`) per session with heart rate
 //!   and zones; the stem is the input's file name without folders, `.gz` and `.fit`,
 //!   sanitised; when two inputs share a stem, 8 hex digits of a hash of the full input
-//!   name are appended to both so neither overwrites the other;
+//!   name are appended to both so neither overwrites the other. A file of a Strava export
+//!   whose `activities.csv` names it gets that name too: `<id>_<Activity_Name>_s0.png`;
 //! - `weekly_zones.png`: hours per ISO week in each zone, one panel per sport;
 //! - `pmc.png`: CTL/ATL/TSB with recovery-run findings marked (needs hrTSS: skipped with
 //!   a message until the load stage is wired in).
@@ -25,6 +26,7 @@ use chrono::NaiveDate;
 
 use crate::activity::{Activity, Session};
 use crate::analysis::SessionAnalysis;
+use crate::audit::labels::{LabelBook, LabelSource};
 use crate::chart::{
     self, ChartError, ChartFormat, PmcDay, PmcFinding, PmcInput, RunChartInput, WeeklyZonesInput,
 };
@@ -86,6 +88,8 @@ struct SessionOutcome {
     date: Option<NaiveDate>,
     sport: &'static str,
     secs_in_zone: Option<Vec<f64>>,
+    /// Names of Z1..ZN of the session's zone model (for the weekly chart's legend).
+    zone_names: Option<Vec<String>>,
     hr_tss: Option<f64>,
     /// The audit's verdict, for runs labelled recovery.
     verdict: Option<String>,
@@ -200,19 +204,69 @@ fn shared_stems(names: impl IntoIterator<Item = String>) -> HashMap<String, usiz
     counts
 }
 
-/// `<stem>[_<hash>]_s<session>.<ext>`.
+/// Longest activity name kept in a file name, characters.
+const MAX_NAME_CHARS: usize = 60;
+
+/// An activity name (Strava's "Activity Name") made safe for a file name: letters and
+/// digits of any script kept, `-` and `+` kept, anything else (spaces, `/`, `:`, quotes,
+/// emoji) one `_`, no `_` at either end, at most [`MAX_NAME_CHARS`] characters. None when
+/// nothing is left.
+pub fn name_part(activity_name: &str) -> Option<String> {
+    let mut out = String::new();
+    for c in activity_name.chars() {
+        let c = if c.is_alphanumeric() || c == '-' || c == '+' {
+            c
+        } else {
+            '_'
+        };
+        if c == '_' && (out.is_empty() || out.ends_with('_')) {
+            continue;
+        }
+        out.push(c);
+    }
+    let cut: String = out.chars().take(MAX_NAME_CHARS).collect();
+    let cut = cut.trim_end_matches('_');
+    (!cut.is_empty()).then(|| cut.to_string())
+}
+
+/// `<stem>[_<hash>][_<activity name>]_s<session>.<ext>`.
 fn chart_file_name(
     source_name: &str,
+    activity_name: Option<&str>,
     session: usize,
     shared: &HashMap<String, usize>,
     ext: &str,
 ) -> String {
-    let stem = chart_stem(source_name);
+    let mut stem = chart_stem(source_name);
     if shared.contains_key(&stem) {
         let h = xxhash_rust::xxh3::xxh3_64(source_name.as_bytes());
-        format!("{stem}_{:08x}_s{session}.{ext}", h >> 32)
-    } else {
-        format!("{stem}_s{session}.{ext}")
+        stem.push_str(&format!("_{:08x}", h >> 32));
+    }
+    if let Some(name) = activity_name.and_then(name_part) {
+        stem.push('_');
+        stem.push_str(&name);
+    }
+    format!("{stem}_s{session}.{ext}")
+}
+
+/// Strava activity names by input file, from the `activities.csv` of the exports given
+/// with `--strava-export` or found among the inputs (issue 12 item 16: a Strava export's
+/// charts were named by activity id only).
+#[derive(Debug, Default)]
+struct ActivityNames {
+    books: Vec<LabelBook>,
+}
+
+impl ActivityNames {
+    /// The Strava "Activity Name" of an input, if an export names it.
+    fn of(&self, source: &str) -> Option<&str> {
+        self.books.iter().find_map(|b| {
+            b.lookup(source)?
+                .texts
+                .iter()
+                .find(|(src, text)| *src == LabelSource::StravaName && !text.trim().is_empty())
+                .map(|(_, text)| text.as_str())
+        })
     }
 }
 
@@ -290,8 +344,10 @@ fn chart_activity(
     args: &Args,
     shared: &HashMap<String, usize>,
     verdicts: &HashMap<(String, usize), String>,
+    names: &ActivityNames,
     format: ChartFormat,
 ) -> Vec<SessionOutcome> {
+    let activity_name = names.of(&a.source);
     a.sessions
         .iter()
         .map(|s| {
@@ -307,6 +363,7 @@ fn chart_activity(
                 let verdict = verdict.clone();
                 let path = args.out.join(chart_file_name(
                     &a.source,
+                    activity_name,
                     s.index,
                     shared,
                     format.extension(),
@@ -324,6 +381,7 @@ fn chart_activity(
                 date: session_date(a, s),
                 sport: s.sport_name(),
                 secs_in_zone: an.secs_in_zone.filter(|_| has_hr),
+                zone_names: an.zones.as_ref().ok().map(|z| z.names.clone()),
                 hr_tss,
                 verdict,
                 drawn,
@@ -349,6 +407,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     // Names are planned before the parallel run so that two inputs with the same stem
     // never race for one file name.
+    let collected = source::collect(&args.input.resolved()?.paths);
+    let mut labeller = crate::audit::batch::Labeller::from_flags(
+        None,
+        args.strava_export.as_deref(),
+        crate::audit::labels::LabelPattern::Default,
+    )?;
+    // Unreadable ones are reported by the audit pass, which reads the same files.
+    let _ = labeller.add_found(&collected.activity_csvs);
+    let activity_names = ActivityNames {
+        books: labeller.strava,
+    };
     let names: Vec<String> = match &args.input.store {
         // With --store the charted files are the store's (PATHs only select among them).
         Some(dir) => crate::store::Store::open(dir)?
@@ -357,11 +426,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .filter(|e| e.has_rows())
             .map(|e| e.path.clone())
             .collect(),
-        None => source::collect(&args.input.resolved()?.paths)
-            .files
-            .iter()
-            .map(|f| f.name())
-            .collect(),
+        None => collected.files.iter().map(|f| f.name()).collect(),
     };
     let shared = shared_stems(names);
 
@@ -375,7 +440,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         args.strava_export.as_deref(),
     )?;
     let (results, summary) = super::run_inputs(&args.input, |a| {
-        chart_activity(a, &settings, args, &shared, &verdicts, format)
+        chart_activity(
+            a,
+            &settings,
+            args,
+            &shared,
+            &verdicts,
+            &activity_names,
+            format,
+        )
     })?;
     let outcomes: Vec<SessionOutcome> = results
         .into_iter()
@@ -426,7 +499,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         history
             .iter()
             .filter_map(|o| Some((o.date?, o.sport, o.secs_in_zone.as_deref()?))),
-    );
+    )
+    .with_zone_names(chart::merged_zone_names(history.iter().filter_map(|o| {
+        o.secs_in_zone.as_ref()?;
+        o.zone_names.as_deref()
+    })));
     let weekly_path = args
         .out
         .join(format!("weekly_zones.{}", format.extension()));
@@ -487,7 +564,13 @@ mod tests {
         let stem = chart_stem(&long);
         assert!(stem.len() <= MAX_STEM + 9, "{}", stem.len());
         assert_ne!(stem, chart_stem(&other));
-        let name = chart_file_name(&long, 12, &HashMap::new(), "png");
+        let name = chart_file_name(
+            &long,
+            Some(&"Long run ".repeat(40)),
+            12,
+            &HashMap::new(),
+            "png",
+        );
         assert!(name.len() < 200, "{name}");
     }
 
@@ -495,13 +578,49 @@ mod tests {
     fn shared_stems_get_a_stable_distinct_suffix() {
         let names = ["/a/run.fit", "/b/run.fit.gz", "/c/other.fit"].map(String::from);
         let shared = shared_stems(names.clone());
-        let a = chart_file_name(&names[0], 0, &shared, "png");
-        let b = chart_file_name(&names[1], 0, &shared, "png");
-        let c = chart_file_name(&names[2], 1, &shared, "png");
+        let a = chart_file_name(&names[0], None, 0, &shared, "png");
+        let b = chart_file_name(&names[1], None, 0, &shared, "png");
+        let c = chart_file_name(&names[2], None, 1, &shared, "png");
         assert_ne!(a, b);
         assert!(a.starts_with("run_") && a.ends_with("_s0.png"), "{a}");
-        assert_eq!(a, chart_file_name(&names[0], 0, &shared, "png"));
+        assert_eq!(a, chart_file_name(&names[0], None, 0, &shared, "png"));
         assert_eq!(c, "other_s1.png");
+        // Issue 12 item 16: a Strava activity's name follows its id.
+        assert_eq!(
+            chart_file_name(
+                "export.zip:activities/123.fit.gz",
+                Some("Easy recovery jog"),
+                0,
+                &shared,
+                "png"
+            ),
+            "123_Easy_recovery_jog_s0.png"
+        );
+    }
+
+    #[test]
+    fn activity_names_become_file_name_safe() {
+        assert_eq!(name_part("Morning Run").as_deref(), Some("Morning_Run"));
+        assert_eq!(
+            name_part("  Récup / 5x1' @ Z1: \"easy\" 🏃 ").as_deref(),
+            Some("Récup_5x1_Z1_easy")
+        );
+        assert_eq!(name_part("回復走").as_deref(), Some("回復走"));
+        assert_eq!(name_part("../../etc").as_deref(), Some("etc"));
+        assert_eq!(name_part("🏃‍♀️ / :"), None);
+        assert_eq!(name_part(""), None);
+        let long = name_part(&"ab ".repeat(100)).unwrap();
+        assert!(
+            long.chars().count() <= MAX_NAME_CHARS && !long.ends_with('_'),
+            "{long}"
+        );
+        // Never a separator, a dot or a control character.
+        let odd = name_part("a/b\\c:d*e?f\"g<h>i|j.k\u{0}l\nm").unwrap();
+        assert!(
+            odd.chars()
+                .all(|c| c.is_alphanumeric() || "_-+".contains(c)),
+            "{odd}"
+        );
     }
 
     #[test]
