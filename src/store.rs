@@ -112,7 +112,9 @@ pub use manifest::{Manifest, PartMeta};
 pub use schema::SampleColumns;
 
 use manifest::PART_TABLES;
-use schema::{rebuild, runs, FileMeta, PartSamples, PartSessions, PartTimer};
+use schema::{
+    rebuild, rebuild_light, runs, FileMeta, PartHrSeconds, PartSamples, PartSessions, PartTimer,
+};
 
 /// Errors reading or writing a store.
 #[derive(Debug, thiserror::Error)]
@@ -589,6 +591,19 @@ pub struct Store {
     files: Vec<FileEntry>,
 }
 
+/// One part's tables without its samples: what zones and load need (see
+/// [`crate::hr_seconds`]).
+struct PartLight {
+    sessions: PartSessions,
+    session_rows: HashMap<u64, std::ops::Range<usize>>,
+    timer: PartTimer,
+    timer_rows: HashMap<u64, std::ops::Range<usize>>,
+    hr: PartHrSeconds,
+}
+
+/// Decides whether an activity read without samples may be analysed as it is.
+type Suffices<'a> = &'a (dyn Fn(&Activity) -> bool + Sync);
+
 /// One part's tables, read and converted for rebuilding activities.
 struct PartData {
     samples: PartSamples,
@@ -673,6 +688,78 @@ impl Store {
         })
     }
 
+    /// Reads a part's sessions, timer and hr_seconds tables (not its samples); None for
+    /// a part written before the hr_seconds table.
+    fn read_part_light(&self, part: &PartMeta) -> Result<Option<PartLight>, StoreError> {
+        let Some(hr_rows) = part.hr_seconds else {
+            return Ok(None);
+        };
+        let counted = |path: &Path, df: DataFrame, want: u64| -> Result<DataFrame, StoreError> {
+            if df.height() as u64 != want {
+                return Err(StoreError::Inconsistent {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{} rows where manifest.json records {want} for part {}",
+                        df.height(),
+                        part.id()
+                    ),
+                });
+            }
+            Ok(df)
+        };
+        let sp = self.part_path(part, "sessions");
+        let tp = self.part_path(part, "timer");
+        let hp = self.part_path(part, manifest::HR_SECONDS);
+        let sessions =
+            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?);
+        let session_rows = runs(&sessions.hashes().map_err(parquet_err(&sp))?);
+        let timer = PartTimer::from_frame(&counted(&tp, read_parquet(&tp, None)?, part.timer)?)
+            .map_err(parquet_err(&tp))?;
+        let timer_rows = runs(&timer.hash);
+        let hr = PartHrSeconds::from_frame(&counted(&hp, read_parquet(&hp, None)?, hr_rows)?)
+            .map_err(parquet_err(&hp))?;
+        Ok(Some(PartLight {
+            sessions,
+            session_rows,
+            timer,
+            timer_rows,
+            hr,
+        }))
+    }
+
+    /// The activity of `e` without samples, each session with its HR seconds; None when
+    /// its rows cannot stand for the samples (see [`rebuild_light`]).
+    fn light_activity(
+        &self,
+        data: &PartLight,
+        e: &FileEntry,
+    ) -> Result<Option<Activity>, StoreError> {
+        let hash = e.file_hash.unwrap_or(0);
+        let srows =
+            data.session_rows
+                .get(&hash)
+                .cloned()
+                .ok_or_else(|| StoreError::Inconsistent {
+                    path: self.dir.join(manifest::MANIFEST),
+                    message: format!("no sessions rows for {} in part {:?}", e.path, e.part),
+                })?;
+        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
+        rebuild_light(
+            FileMeta {
+                path: &e.path,
+                file_id: e.file_id.clone(),
+                hr_from_strap: e.hr_from_strap as usize,
+            },
+            &data.sessions,
+            srows,
+            &data.timer,
+            trows,
+            &data.hr,
+            hash,
+        )
+        .map_err(parquet_err(&self.dir))
+    }
+
     fn activity(&self, data: &PartData, e: &FileEntry) -> Result<Activity, StoreError> {
         let path = self.dir.join(manifest::MANIFEST);
         let hash = e.file_hash.unwrap_or(0);
@@ -755,6 +842,57 @@ impl Store {
         F: Fn(&Activity) -> T + Sync,
         S: Fn(&FileEntry) -> bool,
     {
+        self.analyse_with(select, cols, None, show_progress, analyse)
+    }
+
+    /// [`Store::analyse`] for analyses that need only each session's heart rate as
+    /// seconds per bpm (zones, load): activities come without samples, with
+    /// [`Activity::hr_seconds`], wherever `suffices` accepts them
+    /// ([`crate::analysis::hr_seconds_suffice`]); the samples of a part are read only for
+    /// the files it refuses, and for parts written before the `hr_seconds` table.
+    pub fn analyse_hr<T, F, S>(
+        &self,
+        select: S,
+        suffices: Suffices<'_>,
+        show_progress: bool,
+        analyse: F,
+    ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
+    where
+        T: Send,
+        F: Fn(&Activity) -> T + Sync,
+        S: Fn(&FileEntry) -> bool,
+    {
+        self.analyse_with(
+            select,
+            SampleColumns::HeartRate,
+            Some(suffices),
+            show_progress,
+            analyse,
+        )
+    }
+
+    /// Parts written before the `hr_seconds` table, which `analyse_hr` reads samples for.
+    pub fn parts_without_hr_seconds(&self) -> usize {
+        self.manifest
+            .parts
+            .iter()
+            .filter(|p| p.hr_seconds.is_none())
+            .count()
+    }
+
+    fn analyse_with<T, F, S>(
+        &self,
+        select: S,
+        cols: SampleColumns,
+        light: Option<Suffices<'_>>,
+        show_progress: bool,
+        analyse: F,
+    ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
+    where
+        T: Send,
+        F: Fn(&Activity) -> T + Sync,
+        S: Fn(&FileEntry) -> bool,
+    {
         let selected: Vec<&FileEntry> = self.files.iter().filter(|e| select(e)).collect();
         let mut by_part: HashMap<&str, Vec<&FileEntry>> = HashMap::new();
         let mut out: Vec<(FileReport, Option<T>)> = Vec::new();
@@ -788,8 +926,39 @@ impl Store {
             let analysed: Result<Vec<crate::pipeline::FileResults<T>>, StoreError> = group
                 .par_iter()
                 .map(|(part, entries)| {
+                    let mut out = Vec::new();
+                    let mut entries: Vec<&FileEntry> = entries.clone();
+                    if let Some(suffices) = light {
+                        if let Some(data) = self.read_part_light(part)? {
+                            let light: Vec<Result<Option<_>, StoreError>> = entries
+                                .par_iter()
+                                .map(|e| {
+                                    let Some(a) = self.light_activity(&data, e)? else {
+                                        return Ok(None);
+                                    };
+                                    if !suffices(&a) {
+                                        return Ok(None);
+                                    }
+                                    let value = analyse(&a);
+                                    pb.inc(1);
+                                    Ok(Some((e.report(), Some(value))))
+                                })
+                                .collect();
+                            let mut rest = Vec::new();
+                            for (e, r) in entries.iter().zip(light) {
+                                match r? {
+                                    Some(done) => out.push(done),
+                                    None => rest.push(*e),
+                                }
+                            }
+                            entries = rest;
+                        }
+                    }
+                    if entries.is_empty() {
+                        return Ok(out);
+                    }
                     let data = self.read_part(part, cols)?;
-                    entries
+                    let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
                         .par_iter()
                         .map(|e| {
                             let a = self.activity(&data, e)?;
@@ -797,7 +966,9 @@ impl Store {
                             pb.inc(1);
                             Ok((e.report(), Some(value)))
                         })
-                        .collect()
+                        .collect();
+                    out.extend(read?);
+                    Ok(out)
                 })
                 .collect();
             out.extend(analysed?.into_iter().flatten());
