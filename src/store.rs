@@ -760,6 +760,77 @@ impl Store {
         .map_err(parquet_err(&self.dir))
     }
 
+    /// The activity of `e` with its samples, reading only its rows of the part's samples.
+    fn activity_from_slice(
+        &self,
+        part: &PartMeta,
+        data: &PartLight,
+        e: &FileEntry,
+        cols: SampleColumns,
+    ) -> Result<Activity, StoreError> {
+        let xp = self.part_path(part, "samples");
+        let hash = e.file_hash.unwrap_or(0);
+        let inconsistent = |message: String| StoreError::Inconsistent {
+            path: xp.clone(),
+            message,
+        };
+        let offset = usize::try_from(e.sample_offset).unwrap_or(usize::MAX);
+        let n = usize::try_from(e.sample_rows).unwrap_or(usize::MAX);
+        if offset
+            .checked_add(n)
+            .is_none_or(|end| end as u64 > part.samples)
+        {
+            return Err(inconsistent(format!(
+                "the files table puts {} at sample rows {offset}+{n} of part {}, which has {}",
+                e.path,
+                part.id(),
+                part.samples
+            )));
+        }
+        let f = std::fs::File::open(&xp).map_err(|source| StoreError::Io {
+            path: xp.clone(),
+            source,
+        })?;
+        let df = ParquetReader::new(f)
+            .with_columns(Some(cols.names()))
+            .with_slice(Some((offset, n)))
+            .finish()
+            .map_err(parquet_err(&xp))?;
+        let samples = PartSamples::from_frame(&df, cols).map_err(parquet_err(&xp))?;
+        // The rows read must be exactly the file's (their file_hash says whose they are).
+        let fits = match samples.rows_of.get(&hash) {
+            Some(r) => *r == (0..n) && df.height() == n,
+            None => n == 0,
+        };
+        if !fits {
+            return Err(inconsistent(format!(
+                "sample rows {offset}+{n} of part {} are not all {}'s",
+                part.id(),
+                e.path
+            )));
+        }
+        let srows = data
+            .session_rows
+            .get(&hash)
+            .cloned()
+            .ok_or_else(|| inconsistent(format!("no sessions rows for {}", e.path)))?;
+        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
+        rebuild(
+            FileMeta {
+                path: &e.path,
+                file_id: e.file_id.clone(),
+                hr_from_strap: e.hr_from_strap as usize,
+            },
+            &data.sessions,
+            srows,
+            &data.timer,
+            trows,
+            &samples,
+            0..n,
+        )
+        .map_err(parquet_err(&self.dir))
+    }
+
     fn activity(&self, data: &PartData, e: &FileEntry) -> Result<Activity, StoreError> {
         let path = self.dir.join(manifest::MANIFEST);
         let hash = e.file_hash.unwrap_or(0);
@@ -928,6 +999,8 @@ impl Store {
                 .map(|(part, entries)| {
                     let mut out = Vec::new();
                     let mut entries: Vec<&FileEntry> = entries.clone();
+                    let total = entries.len();
+                    let mut light_data = None;
                     if let Some(suffices) = light {
                         if let Some(data) = self.read_part_light(part)? {
                             let light: Vec<Result<Option<_>, StoreError>> = entries
@@ -952,9 +1025,25 @@ impl Store {
                                 }
                             }
                             entries = rest;
+                            light_data = Some(data);
                         }
                     }
                     if entries.is_empty() {
+                        return Ok(out);
+                    }
+                    // A few files refused (HR above the user's cap): read just their
+                    // sample rows, not the part's.
+                    if let Some(data) = light_data.as_ref().filter(|_| entries.len() * 4 <= total) {
+                        let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
+                            .par_iter()
+                            .map(|e| {
+                                let a = self.activity_from_slice(part, data, e, cols)?;
+                                let value = analyse(&a);
+                                pb.inc(1);
+                                Ok((e.report(), Some(value)))
+                            })
+                            .collect();
+                        out.extend(read?);
                         return Ok(out);
                     }
                     let data = self.read_part(part, cols)?;
