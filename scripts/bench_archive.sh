@@ -35,7 +35,7 @@ timed() {
     shift 2
     local rc=0
     /usr/bin/time -o "$OUT/.time" -f "%e %U %S %M" "$@" >"$out" || rc=$?
-    read -r wall user sys kb <"$OUT/.time"
+    read -r wall user sys kb < <(tail -n1 "$OUT/.time")
     echo "$label: $wall s wall, $user s user, $sys s sys, $kb KB peak RSS"
     printf '%s\t%s\t%s\n' "$label" "$(echo "$user + $sys" | bc)" "$kb" >>"$OUT/cpu.tsv"
     return $rc

@@ -14,6 +14,7 @@
 //! DIR/sessions/year=2024/part-g000007-1f2e3d4c-0000.parquet  one row per session
 //! DIR/samples/year=2024/part-g000007-1f2e3d4c-0000.parquet   one row per record sample
 //! DIR/timer/year=2024/part-g000007-1f2e3d4c-0000.parquet     one row per timer-running interval
+//! DIR/hr_seconds/year=2024/part-g000007-1f2e3d4c-0000.parquet one row per session and bpm
 //! ```
 //!
 //! Rows are partitioned (Hive style) by the UTC year of a file's first session; all rows
@@ -54,6 +55,13 @@
 //!
 //! **timer** — `file_hash`, `start`, `end`: when the timer ran (from timer start/stop
 //! events, else each session's span).
+//!
+//! **hr_seconds** — `file_hash`, `session`, `hr_bpm`, `seconds` (timer seconds at that
+//! heart rate), `samples`: each session's heart rate as seconds per bpm, with the
+//! sessions' `hr_samples`, `hr_max_raw_bpm`, `hr_bridged`, `hr_excluded_samples` and
+//! `hr_excluded_s` (see [`crate::hr_seconds`]). [`Store::analyse_hr`] answers zones and
+//! load from these and the sessions alone; parts written before the table (the manifest's
+//! `hr_seconds` row count is absent) are read with their samples.
 //!
 //! **files** — `path` (absolute, or `archive.zip:entry`), `size_bytes` (on disk; for a zip
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
