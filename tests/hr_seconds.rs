@@ -206,3 +206,112 @@ fn hr_seconds_give_the_sample_paths_numbers_on_both_corpora() {
         }
     }
 }
+
+/// The CSV of a command, without its `note` column (a stored salvaged file has no
+/// decoder warnings to repeat there), rows sorted.
+fn csv_without_notes(out: &[u8]) -> Vec<String> {
+    let records = parse_csv(&String::from_utf8_lossy(out));
+    let Some((headers, rows)) = records.split_first() else {
+        return Vec::new();
+    };
+    let note = headers.iter().position(|h| h == "note");
+    let mut rows: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .enumerate()
+                .filter(|(i, _)| Some(*i) != note)
+                .map(|(_, v)| v.as_str())
+                .collect::<Vec<_>>()
+                .join("\u{1f}")
+        })
+        .collect();
+    rows.sort();
+    rows
+}
+
+/// RFC 4180 records: fields split on commas outside double quotes, `""` an escaped quote.
+fn parse_csv(text: &str) -> Vec<Vec<String>> {
+    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
+    let mut quoted = false;
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
+            }
+            ('"', _) => quoted = !quoted,
+            (',', false) => record.push(std::mem::take(&mut field)),
+            ('\n', false) => {
+                record.push(std::mem::take(&mut field));
+                records.push(std::mem::take(&mut record));
+            }
+            ('\r', false) => {}
+            (c, _) => field.push(c),
+        }
+    }
+    if !field.is_empty() || !record.is_empty() {
+        record.push(field);
+        records.push(record);
+    }
+    records
+}
+
+fn hrzones() -> assert_cmd::Command {
+    assert_cmd::Command::cargo_bin("hrzones").unwrap()
+}
+
+fn run(args: &[&str]) -> (Vec<String>, String) {
+    let out = hrzones().args(args).output().unwrap();
+    assert!(
+        out.status.code().is_some_and(|c| c < 2),
+        "{args:?}: {out:?}"
+    );
+    (
+        csv_without_notes(&out.stdout),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .canonicalize()
+        .unwrap();
+    let fx = fixtures.to_str().unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let store = tmp.path().join("store");
+    let st = store.to_str().unwrap();
+    hrzones()
+        .args(["ingest", "-q", fx, "--store", st])
+        .assert()
+        .code(0);
+    // 150 bpm: cap 160, below several fixtures' HR (their samples are read); 190: none.
+    for max_hr in ["150", "190"] {
+        for cmd in ["zones", "load"] {
+            let common = ["-q", "--format", "csv", "--max-hr", max_hr];
+            let (files, _) = run(&[&[cmd, fx][..], &common[..]].concat());
+            let (stored, err) = run(&[&[cmd, "--store", st][..], &common[..]].concat());
+            assert!(files.len() > 10, "{cmd}: {files:?}");
+            assert_eq!(files, stored, "{cmd} --max-hr {max_hr}");
+            assert!(!err.contains("HR-seconds table"), "{err}");
+        }
+    }
+    // A store written before the table: no hr_seconds files, no row counts in the manifest.
+    let (before, _) = run(&[
+        "zones", "-q", "--store", st, "--format", "csv", "--max-hr", "190",
+    ]);
+    std::fs::remove_dir_all(store.join("hr_seconds")).unwrap();
+    let path = store.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    for p in m["parts"].as_array_mut().unwrap() {
+        p.as_object_mut().unwrap().remove("hr_seconds");
+    }
+    std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
+    let (after, err) = run(&["zones", "--store", st, "--format", "csv", "--max-hr", "190"]);
+    assert_eq!(before, after);
+    assert!(err.contains("written before its HR-seconds table"), "{err}");
+}
