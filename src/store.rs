@@ -480,6 +480,27 @@ fn statistics(table: &str) -> StatisticsOptions {
     }
 }
 
+/// Rows per row group of a `samples` file. `zones`/`load --store` read the samples of the
+/// few files whose heart rate exceeds the user's cap (see [`crate::hr_seconds`]) as a
+/// slice of their part, and a slice costs the row groups it touches: with one row group
+/// per part, 52 such files of the archive benchmark decoded their whole parts 52 times.
+/// 16,384 rows: about four and a half hours of 1 s samples, a few activities.
+const SAMPLE_ROW_GROUP_ROWS: usize = 1 << 14;
+
+/// The row-group size for the Parquet file at `path`: [`SAMPLE_ROW_GROUP_ROWS`] for a
+/// part of the `samples` table, polars' default for the others.
+fn row_group_rows(path: &Path) -> Option<usize> {
+    let is_part = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("part-"));
+    let in_samples = path
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .any(|d| d.file_name().is_some_and(|n| n == "samples"));
+    (is_part && in_samples).then_some(SAMPLE_ROW_GROUP_ROWS)
+}
+
 /// Writes `df` to `path` atomically (temporary name, flush, rename); returns its size.
 fn write_parquet(
     path: &Path,
@@ -505,6 +526,7 @@ fn write_parquet(
             crate::parquet_compat::writer(&mut w, df)
                 .with_compression(COMPRESSION)
                 .with_statistics(statistics)
+                .with_row_group_size(row_group_rows(path))
                 .finish(df)
                 .map_err(parquet_err(path))?;
             w.flush().map_err(io)?;
@@ -1099,6 +1121,22 @@ mod tests {
                 "/a/z.zip:b.fit"
             ]
         );
+    }
+
+    #[test]
+    fn only_sample_parts_get_small_row_groups() {
+        let p = |s: &str| row_group_rows(Path::new(s));
+        assert_eq!(
+            p("/s/samples/year=2024/part-g1-a-0000.parquet"),
+            Some(SAMPLE_ROW_GROUP_ROWS)
+        );
+        assert_eq!(
+            p("/s/samples/athlete=x/year=2024/part-g1-a-0000.parquet"),
+            Some(SAMPLE_ROW_GROUP_ROWS)
+        );
+        assert_eq!(p("/s/sessions/year=2024/part-g1-a-0000.parquet"), None);
+        assert_eq!(p("/s/hr_seconds/year=2024/part-g1-a-0000.parquet"), None);
+        assert_eq!(p("/s/files/files-g000001-a.parquet"), None);
     }
 
     #[test]

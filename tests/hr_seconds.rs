@@ -299,6 +299,23 @@ fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
             assert!(!err.contains("HR-seconds table"), "{err}");
         }
     }
+    // A tampered hr_seconds file (another part's) is an error, never a wrong number.
+    let copy = tmp.path().join("copy");
+    copy_dir(&store, &copy);
+    let mut parts: Vec<PathBuf> = walk(&copy.join("hr_seconds"));
+    parts.sort_by_key(|p| std::fs::metadata(p).unwrap().len());
+    assert!(parts.len() >= 2, "{parts:?}");
+    std::fs::copy(&parts[parts.len() - 1], &parts[0]).unwrap();
+    let cp = copy.to_str().unwrap();
+    let o = hrzones()
+        .args([
+            "zones", "-q", "--store", cp, "--format", "csv", "--max-hr", "190",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("manifest.json records"), "{err}");
     // A store written before the table: no hr_seconds files, no row counts in the manifest.
     let (before, _) = run(&[
         "zones", "-q", "--store", st, "--format", "csv", "--max-hr", "190",
@@ -314,4 +331,29 @@ fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
     let (after, err) = run(&["zones", "--store", st, "--format", "csv", "--max-hr", "190"]);
     assert_eq!(before, after);
     assert!(err.contains("written before its HR-seconds table"), "{err}");
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "parquet") {
+            out.push(p);
+        }
+    }
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            copy_dir(&p, &to.join(e.file_name()));
+        } else {
+            std::fs::copy(&p, to.join(e.file_name())).unwrap();
+        }
+    }
 }
