@@ -25,6 +25,9 @@ def main():
     store = args[0]
     manifest = json.load(open(os.path.join(store, "manifest.json")))
     expect = {t: sum(p[t] for p in manifest["parts"]) for t in ("samples", "sessions", "timer")}
+    # The per-session HR seconds (issue 14), when every part has them.
+    if manifest["parts"] and all("hr_seconds" in p for p in manifest["parts"]):
+        expect["hr_seconds"] = sum(p["hr_seconds"] for p in manifest["parts"])
     ok = True
     missing = []
 

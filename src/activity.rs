@@ -185,6 +185,10 @@ pub struct Activity {
     pub hr_from_strap: usize,
     /// Damage and quirks found while decoding.
     pub warnings: Vec<Warning>,
+    /// Per session (in `sessions` order), its heart rate as seconds per bpm, when the
+    /// activity was read from the store without its samples (`samples` is then empty and
+    /// the sessions' sample ranges too); empty otherwise. See [`crate::hr_seconds`].
+    pub hr_seconds: Vec<crate::hr_seconds::HrSeconds>,
 }
 
 /// What kind of file this is, for files that are not activities.
@@ -352,6 +356,7 @@ impl Activity {
             sport_names,
             hr_from_strap,
             warnings,
+            hr_seconds: Vec::new(),
         }
     }
 
@@ -394,10 +399,22 @@ impl Activity {
 
     /// Number of samples in a session that carry heart rate.
     pub fn hr_sample_count(&self, s: &Session) -> usize {
-        self.samples.hr_bpm[s.samples.clone()]
-            .iter()
-            .filter(|&&h| h > 0)
-            .count()
+        if let Some(h) = self.stored_hr_seconds(s) {
+            return h.hr_samples as usize;
+        }
+        self.samples
+            .hr_bpm
+            .get(s.samples.clone())
+            .map_or(0, |hr| hr.iter().filter(|&&h| h > 0).count())
+    }
+
+    /// The session's stored HR seconds, when the activity was read from the store
+    /// without samples.
+    pub fn stored_hr_seconds(&self, s: &Session) -> Option<&crate::hr_seconds::HrSeconds> {
+        if self.hr_seconds.len() != self.sessions.len() {
+            return None;
+        }
+        self.hr_seconds.get(s.index)
     }
 }
 

@@ -16,7 +16,9 @@ pub struct SessionAnalysis {
     pub zones: Result<Zones, ZoneError>,
     /// The session's HR samples after the one heart-rate quality rule
     /// ([`timeline::hr_quality`]): spikes bridged, implausible HR excluded (0). Use these,
-    /// not the raw column, for anything computed from HR.
+    /// not the raw column, for anything computed from HR. For an activity read from the
+    /// store without samples, one entry per bpm instead ([`HrSeries`]): use it only in
+    /// sums weighted by `weights_s`.
     pub hr_bpm: Vec<u8>,
     /// How many samples were bridged as spikes.
     pub spikes_replaced: usize,
@@ -48,32 +50,37 @@ impl SessionAnalysis {
         opts: TimeInZoneOptions,
     ) -> SessionAnalysis {
         let (thresholds, zones) = settings.zones_for_session(a, s);
-        let mut weights_s = zones::session_weights(a, s, opts);
         let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
-        let r = s.samples.clone();
-        let q = timeline::hr_quality(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
-        let mut hr_excluded_s = 0.0;
-        for (w, &h) in weights_s.iter_mut().zip(&q.hr_bpm) {
-            if h == 0 {
-                hr_excluded_s += *w;
-                *w = 0.0;
+        // Read from the store without samples: the session's HR seconds stand for them
+        // (the store hands such activities out only where they are exact, see
+        // `hr_seconds_suffice`).
+        let series = match a.stored_hr_seconds(s) {
+            Some(h) => {
+                debug_assert!(h.is_exact_for(max_hr), "{}: HR seconds inexact", a.source);
+                h.series()
             }
-        }
+            None => HrSeries::of_session(a, s, max_hr, opts),
+        };
+        let HrSeries {
+            hr_bpm,
+            weights_s,
+            bridged: spikes_replaced,
+            excluded_high,
+            excluded_s: hr_excluded_s,
+        } = series;
         // Samples without HR already weigh 0: what is zeroed here is what the rule excluded.
         let mut quality_notes = s.timeline_notes.clone();
-        if q.excluded_high > 0 {
+        if excluded_high > 0 {
             let cap = max_hr.map_or(format!("{} bpm", timeline::PHYSIOLOGICAL_MAX_BPM), |m| {
                 format!("max HR {m} + 10")
             });
             quality_notes.push(format!(
-                "{hr_excluded_s:.0} s of implausible HR excluded ({} samples above {cap} for longer than a spike)",
-                q.excluded_high
+                "{hr_excluded_s:.0} s of implausible HR excluded ({excluded_high} samples above {cap} for longer than a spike)"
             ));
         }
-        if q.bridged > 0 {
-            quality_notes.push(format!("{} HR spike samples bridged", q.bridged));
+        if spikes_replaced > 0 {
+            quality_notes.push(format!("{spikes_replaced} HR spike samples bridged"));
         }
-        let (hr_bpm, spikes_replaced) = (q.hr_bpm, q.bridged);
         let secs_in_zone = zones
             .as_ref()
             .ok()
@@ -106,6 +113,68 @@ impl SessionAnalysis {
     pub fn quality_note(&self) -> Option<String> {
         (!self.quality_notes.is_empty()).then(|| self.quality_notes.join("; "))
     }
+}
+
+/// A session's heart rate after the timeline and the heart-rate rule, each value with
+/// the timer seconds it counts for: per sample on the sample path, per bpm when read
+/// from the store's HR seconds ([`crate::hr_seconds`]). Everything computed from it is a
+/// sum of `seconds · f(HR)`, so both give the same numbers.
+#[derive(Debug, Clone, Default)]
+pub struct HrSeries {
+    /// Heart rate after the rule (0: none or excluded), bpm.
+    pub hr_bpm: Vec<u8>,
+    /// Seconds each value counts for (0 for values without HR), s.
+    pub weights_s: Vec<f64>,
+    /// Samples bridged as spikes.
+    pub bridged: usize,
+    /// Samples excluded as implausible.
+    pub excluded_high: usize,
+    /// Timer seconds excluded as implausible, s.
+    pub excluded_s: f64,
+}
+
+impl HrSeries {
+    /// The sample path: [`zones::session_weights`], then [`timeline::hr_quality`] under
+    /// `max_hr`; samples the rule excludes weigh 0.
+    pub fn of_session(
+        a: &Activity,
+        s: &Session,
+        max_hr: Option<u8>,
+        opts: TimeInZoneOptions,
+    ) -> HrSeries {
+        let mut weights_s = zones::session_weights(a, s, opts);
+        let r = s.samples.clone();
+        let q = timeline::hr_quality(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
+        let mut excluded_s = 0.0;
+        for (w, &h) in weights_s.iter_mut().zip(&q.hr_bpm) {
+            if h == 0 {
+                excluded_s += *w;
+                *w = 0.0;
+            }
+        }
+        HrSeries {
+            hr_bpm: q.hr_bpm,
+            weights_s,
+            bridged: q.bridged,
+            excluded_high: q.excluded_high,
+            excluded_s,
+        }
+    }
+}
+
+/// True when every session of `a` read from the store's HR seconds gives, under
+/// `settings`, exactly what its samples would ([`crate::hr_seconds::HrSeconds::is_exact_for`]
+/// with the max HR [`SessionAnalysis::compute`] would use). The store asks this before it
+/// hands out an activity without samples.
+pub fn hr_seconds_suffice(a: &Activity, settings: &Settings) -> bool {
+    a.sessions.iter().all(|s| {
+        let Some(h) = a.stored_hr_seconds(s) else {
+            return false;
+        };
+        let thresholds = settings.for_session(a, s);
+        let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
+        h.is_exact_for(max_hr)
+    })
 }
 
 /// Joins a command's own note and the session's quality note.

@@ -53,6 +53,7 @@ pub mod dump;
 pub mod escape;
 pub mod fit;
 pub mod fsutil;
+pub mod hr_seconds;
 pub mod human;
 pub mod load;
 pub mod notes;

@@ -11,15 +11,16 @@
 //! ```text
 //! DIR/manifest.json                                 the commit point (see below)
 //! DIR/files/files-g000007-1f2e3d4c.parquet          one row per input file seen
-//! DIR/sessions/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet  sessions
-//! DIR/samples/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet   record samples
-//! DIR/timer/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet     timer intervals
+//! DIR/sessions/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet    sessions
+//! DIR/samples/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet     record samples
+//! DIR/timer/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet       timer intervals
+//! DIR/hr_seconds/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet  seconds per bpm
 //! ```
 //!
 //! Rows are partitioned (Hive style) by athlete ([`crate::roster`]; `default` without a
 //! roster) and by the UTC year of a file's first session; all rows of one file live in
-//! one *part* — three Parquet files with the same name, one per table. Paths come from
-//! [`manifest::part_path`]. Version-1 stores (`year=` only) are read as the `default`
+//! one *part* — four Parquet files with the same name, one per table (three in parts
+//! written before `hr_seconds`). Paths come from [`manifest::part_path`]. Version-1 stores (`year=` only) are read as the `default`
 //! athlete's and moved to this layout by the next ingest or [`merge()`]; shards of
 //! `ingest --shard` live in `DIR/_shards/` until [`merge()`] commits them.
 //! An ingest writes one part per year it touches, and starts another when a year's buffer
@@ -58,6 +59,13 @@
 //!
 //! **timer** — `file_hash`, `start`, `end`: when the timer ran (from timer start/stop
 //! events, else each session's span).
+//!
+//! **hr_seconds** — `file_hash`, `session`, `hr_bpm`, `seconds` (timer seconds at that
+//! heart rate), `samples`: each session's heart rate as seconds per bpm, with the
+//! sessions' `hr_samples`, `hr_max_raw_bpm`, `hr_bridged`, `hr_excluded_samples` and
+//! `hr_excluded_s` (see [`crate::hr_seconds`]). [`Store::analyse_hr`] answers zones and
+//! load from these and the sessions alone; parts written before the table (the manifest's
+//! `hr_seconds` row count is absent) are read with their samples.
 //!
 //! **files** — `path` (absolute, or `archive.zip:entry`), `athlete`, `size_bytes` (on disk; for a zip
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
@@ -118,7 +126,9 @@ pub use merge::{merge, MergeSummary};
 pub use schema::SampleColumns;
 
 use manifest::PART_TABLES;
-use schema::{rebuild, runs, FileMeta, PartSamples, PartSessions, PartTimer};
+use schema::{
+    rebuild, rebuild_light, runs, FileMeta, PartHrSeconds, PartSamples, PartSessions, PartTimer,
+};
 
 /// Errors reading or writing a store.
 #[derive(Debug, thiserror::Error)]
@@ -488,6 +498,27 @@ fn statistics(table: &str) -> StatisticsOptions {
     }
 }
 
+/// Rows per row group of a `samples` file. `zones`/`load --store` read the samples of the
+/// few files whose heart rate exceeds the user's cap (see [`crate::hr_seconds`]) as a
+/// slice of their part, and a slice costs the row groups it touches: with one row group
+/// per part, 52 such files of the archive benchmark decoded their whole parts 52 times.
+/// 16,384 rows: about four and a half hours of 1 s samples, a few activities.
+const SAMPLE_ROW_GROUP_ROWS: usize = 1 << 14;
+
+/// The row-group size for the Parquet file at `path`: [`SAMPLE_ROW_GROUP_ROWS`] for a
+/// part of the `samples` table, polars' default for the others.
+fn row_group_rows(path: &Path) -> Option<usize> {
+    let is_part = path
+        .file_name()
+        .is_some_and(|n| n.to_string_lossy().starts_with("part-"));
+    let in_samples = path
+        .ancestors()
+        .skip(1)
+        .take(3)
+        .any(|d| d.file_name().is_some_and(|n| n == "samples"));
+    (is_part && in_samples).then_some(SAMPLE_ROW_GROUP_ROWS)
+}
+
 /// Writes `df` to `path` atomically (temporary name, flush, rename); returns its size.
 fn write_parquet(
     path: &Path,
@@ -513,6 +544,7 @@ fn write_parquet(
             crate::parquet_compat::writer(&mut w, df)
                 .with_compression(COMPRESSION)
                 .with_statistics(statistics)
+                .with_row_group_size(row_group_rows(path))
                 .finish(df)
                 .map_err(parquet_err(path))?;
             w.flush().map_err(io)?;
@@ -626,6 +658,19 @@ pub struct Store {
     files: Vec<FileEntry>,
 }
 
+/// One part's tables without its samples: what zones and load need (see
+/// [`crate::hr_seconds`]).
+struct PartLight {
+    sessions: PartSessions,
+    session_rows: HashMap<u64, std::ops::Range<usize>>,
+    timer: PartTimer,
+    timer_rows: HashMap<u64, std::ops::Range<usize>>,
+    hr: PartHrSeconds,
+}
+
+/// Decides whether an activity read without samples may be analysed as it is.
+type Suffices<'a> = &'a (dyn Fn(&Activity) -> bool + Sync);
+
 /// One part's tables, read and converted for rebuilding activities.
 struct PartData {
     samples: PartSamples,
@@ -710,6 +755,149 @@ impl Store {
         })
     }
 
+    /// Reads a part's sessions, timer and hr_seconds tables (not its samples); None for
+    /// a part written before the hr_seconds table.
+    fn read_part_light(&self, part: &PartMeta) -> Result<Option<PartLight>, StoreError> {
+        let Some(hr_rows) = part.hr_seconds else {
+            return Ok(None);
+        };
+        let counted = |path: &Path, df: DataFrame, want: u64| -> Result<DataFrame, StoreError> {
+            if df.height() as u64 != want {
+                return Err(StoreError::Inconsistent {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "{} rows where manifest.json records {want} for part {}",
+                        df.height(),
+                        part.id()
+                    ),
+                });
+            }
+            Ok(df)
+        };
+        let sp = self.part_path(part, "sessions");
+        let tp = self.part_path(part, "timer");
+        let hp = self.part_path(part, manifest::HR_SECONDS);
+        let sessions =
+            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?);
+        let session_rows = runs(&sessions.hashes().map_err(parquet_err(&sp))?);
+        let timer = PartTimer::from_frame(&counted(&tp, read_parquet(&tp, None)?, part.timer)?)
+            .map_err(parquet_err(&tp))?;
+        let timer_rows = runs(&timer.hash);
+        let hr = PartHrSeconds::from_frame(&counted(&hp, read_parquet(&hp, None)?, hr_rows)?)
+            .map_err(parquet_err(&hp))?;
+        Ok(Some(PartLight {
+            sessions,
+            session_rows,
+            timer,
+            timer_rows,
+            hr,
+        }))
+    }
+
+    /// The activity of `e` without samples, each session with its HR seconds; None when
+    /// its rows cannot stand for the samples (see [`rebuild_light`]).
+    fn light_activity(
+        &self,
+        data: &PartLight,
+        e: &FileEntry,
+    ) -> Result<Option<Activity>, StoreError> {
+        let hash = e.file_hash.unwrap_or(0);
+        let srows =
+            data.session_rows
+                .get(&hash)
+                .cloned()
+                .ok_or_else(|| StoreError::Inconsistent {
+                    path: self.dir.join(manifest::MANIFEST),
+                    message: format!("no sessions rows for {} in part {:?}", e.path, e.part),
+                })?;
+        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
+        rebuild_light(
+            FileMeta {
+                path: &e.path,
+                file_id: e.file_id.clone(),
+                hr_from_strap: e.hr_from_strap as usize,
+            },
+            &data.sessions,
+            srows,
+            &data.timer,
+            trows,
+            &data.hr,
+            hash,
+        )
+        .map_err(parquet_err(&self.dir))
+    }
+
+    /// The activity of `e` with its samples, reading only its rows of the part's samples.
+    fn activity_from_slice(
+        &self,
+        part: &PartMeta,
+        data: &PartLight,
+        e: &FileEntry,
+        cols: SampleColumns,
+    ) -> Result<Activity, StoreError> {
+        let xp = self.part_path(part, "samples");
+        let hash = e.file_hash.unwrap_or(0);
+        let inconsistent = |message: String| StoreError::Inconsistent {
+            path: xp.clone(),
+            message,
+        };
+        let offset = usize::try_from(e.sample_offset).unwrap_or(usize::MAX);
+        let n = usize::try_from(e.sample_rows).unwrap_or(usize::MAX);
+        if offset
+            .checked_add(n)
+            .is_none_or(|end| end as u64 > part.samples)
+        {
+            return Err(inconsistent(format!(
+                "the files table puts {} at sample rows {offset}+{n} of part {}, which has {}",
+                e.path,
+                part.id(),
+                part.samples
+            )));
+        }
+        let f = std::fs::File::open(&xp).map_err(|source| StoreError::Io {
+            path: xp.clone(),
+            source,
+        })?;
+        let df = ParquetReader::new(f)
+            .with_columns(Some(cols.names()))
+            .with_slice(Some((offset, n)))
+            .finish()
+            .map_err(parquet_err(&xp))?;
+        let samples = PartSamples::from_frame(&df, cols).map_err(parquet_err(&xp))?;
+        // The rows read must be exactly the file's (their file_hash says whose they are).
+        let fits = match samples.rows_of.get(&hash) {
+            Some(r) => *r == (0..n) && df.height() == n,
+            None => n == 0,
+        };
+        if !fits {
+            return Err(inconsistent(format!(
+                "sample rows {offset}+{n} of part {} are not all {}'s",
+                part.id(),
+                e.path
+            )));
+        }
+        let srows = data
+            .session_rows
+            .get(&hash)
+            .cloned()
+            .ok_or_else(|| inconsistent(format!("no sessions rows for {}", e.path)))?;
+        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
+        rebuild(
+            FileMeta {
+                path: &e.path,
+                file_id: e.file_id.clone(),
+                hr_from_strap: e.hr_from_strap as usize,
+            },
+            &data.sessions,
+            srows,
+            &data.timer,
+            trows,
+            &samples,
+            0..n,
+        )
+        .map_err(parquet_err(&self.dir))
+    }
+
     fn activity(&self, data: &PartData, e: &FileEntry) -> Result<Activity, StoreError> {
         let path = self.dir.join(manifest::MANIFEST);
         let hash = e.file_hash.unwrap_or(0);
@@ -792,6 +980,57 @@ impl Store {
         F: Fn(&Activity) -> T + Sync,
         S: Fn(&FileEntry) -> bool,
     {
+        self.analyse_with(select, cols, None, show_progress, analyse)
+    }
+
+    /// [`Store::analyse`] for analyses that need only each session's heart rate as
+    /// seconds per bpm (zones, load): activities come without samples, with
+    /// [`Activity::hr_seconds`], wherever `suffices` accepts them
+    /// ([`crate::analysis::hr_seconds_suffice`]); the samples of a part are read only for
+    /// the files it refuses, and for parts written before the `hr_seconds` table.
+    pub fn analyse_hr<T, F, S>(
+        &self,
+        select: S,
+        suffices: Suffices<'_>,
+        show_progress: bool,
+        analyse: F,
+    ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
+    where
+        T: Send,
+        F: Fn(&Activity) -> T + Sync,
+        S: Fn(&FileEntry) -> bool,
+    {
+        self.analyse_with(
+            select,
+            SampleColumns::HeartRate,
+            Some(suffices),
+            show_progress,
+            analyse,
+        )
+    }
+
+    /// Parts written before the `hr_seconds` table, which `analyse_hr` reads samples for.
+    pub fn parts_without_hr_seconds(&self) -> usize {
+        self.manifest
+            .parts
+            .iter()
+            .filter(|p| p.hr_seconds.is_none())
+            .count()
+    }
+
+    fn analyse_with<T, F, S>(
+        &self,
+        select: S,
+        cols: SampleColumns,
+        light: Option<Suffices<'_>>,
+        show_progress: bool,
+        analyse: F,
+    ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
+    where
+        T: Send,
+        F: Fn(&Activity) -> T + Sync,
+        S: Fn(&FileEntry) -> bool,
+    {
         let selected: Vec<&FileEntry> = self.files.iter().filter(|e| select(e)).collect();
         let mut by_part: HashMap<&str, Vec<&FileEntry>> = HashMap::new();
         let mut out: Vec<(FileReport, Option<T>)> = Vec::new();
@@ -825,8 +1064,57 @@ impl Store {
             let analysed: Result<Vec<crate::pipeline::FileResults<T>>, StoreError> = group
                 .par_iter()
                 .map(|(part, entries)| {
+                    let mut out = Vec::new();
+                    let mut entries: Vec<&FileEntry> = entries.clone();
+                    let total = entries.len();
+                    let mut light_data = None;
+                    if let Some(suffices) = light {
+                        if let Some(data) = self.read_part_light(part)? {
+                            let light: Vec<Result<Option<_>, StoreError>> = entries
+                                .par_iter()
+                                .map(|e| {
+                                    let Some(a) = self.light_activity(&data, e)? else {
+                                        return Ok(None);
+                                    };
+                                    if !suffices(&a) {
+                                        return Ok(None);
+                                    }
+                                    let value = analyse(&a);
+                                    pb.inc(1);
+                                    Ok(Some((e.report(), Some(value))))
+                                })
+                                .collect();
+                            let mut rest = Vec::new();
+                            for (e, r) in entries.iter().zip(light) {
+                                match r? {
+                                    Some(done) => out.push(done),
+                                    None => rest.push(*e),
+                                }
+                            }
+                            entries = rest;
+                            light_data = Some(data);
+                        }
+                    }
+                    if entries.is_empty() {
+                        return Ok(out);
+                    }
+                    // A few files refused (HR above the user's cap): read just their
+                    // sample rows, not the part's.
+                    if let Some(data) = light_data.as_ref().filter(|_| entries.len() * 4 <= total) {
+                        let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
+                            .par_iter()
+                            .map(|e| {
+                                let a = self.activity_from_slice(part, data, e, cols)?;
+                                let value = analyse(&a);
+                                pb.inc(1);
+                                Ok((e.report(), Some(value)))
+                            })
+                            .collect();
+                        out.extend(read?);
+                        return Ok(out);
+                    }
                     let data = self.read_part(part, cols)?;
-                    entries
+                    let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
                         .par_iter()
                         .map(|e| {
                             let a = self.activity(&data, e)?;
@@ -834,7 +1122,9 @@ impl Store {
                             pb.inc(1);
                             Ok((e.report(), Some(value)))
                         })
-                        .collect()
+                        .collect();
+                    out.extend(read?);
+                    Ok(out)
                 })
                 .collect();
             out.extend(analysed?.into_iter().flatten());
@@ -868,6 +1158,22 @@ mod tests {
                 "/a/z.zip:b.fit"
             ]
         );
+    }
+
+    #[test]
+    fn only_sample_parts_get_small_row_groups() {
+        let p = |s: &str| row_group_rows(Path::new(s));
+        assert_eq!(
+            p("/s/samples/year=2024/part-g1-a-0000.parquet"),
+            Some(SAMPLE_ROW_GROUP_ROWS)
+        );
+        assert_eq!(
+            p("/s/samples/athlete=x/year=2024/part-g1-a-0000.parquet"),
+            Some(SAMPLE_ROW_GROUP_ROWS)
+        );
+        assert_eq!(p("/s/sessions/year=2024/part-g1-a-0000.parquet"), None);
+        assert_eq!(p("/s/hr_seconds/year=2024/part-g1-a-0000.parquet"), None);
+        assert_eq!(p("/s/files/files-g000001-a.parquet"), None);
     }
 
     #[test]

@@ -172,7 +172,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = super::thresholds::with_archive_estimates(&args.input, zone_settings)?;
 
     // Only the small per-session rows come back from each file, never its samples.
-    let (results, summary) = super::run_inputs(&args.input, |a| {
+    // From a store: each session's HR seconds, not its samples (crate::hr_seconds).
+    let suffices =
+        |a: &crate::activity::Activity| crate::analysis::hr_seconds_suffice(a, &settings);
+    let (results, summary) = super::run_inputs_hr(&args.input, &suffices, |a| {
         let mut rows = load::session_rows(a, &settings);
         // Damage, an accepted CRC mismatch, a rebuilt session, no date: said in the row.
         for (r, s) in rows.iter_mut().zip(&a.sessions) {

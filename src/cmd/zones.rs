@@ -17,7 +17,6 @@ use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
 use crate::notes;
 use crate::profile::Settings;
 use crate::report::{Cell, Table};
-use crate::store::SampleColumns;
 use crate::terminal::{Col, Show};
 use crate::zones::TimeInZoneOptions;
 
@@ -130,9 +129,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         &args.input,
         args.zones.settings_for(&args.input)?,
     )?;
-    let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
-        rows(a, &settings)
-    })?;
+    // From a store: each session's HR seconds, not its samples (crate::hr_seconds).
+    let suffices = |a: &Activity| crate::analysis::hr_seconds_suffice(a, &settings);
+    let (results, summary) = super::run_inputs_hr(&args.input, &suffices, |a| rows(a, &settings))?;
     let all: Vec<Row> = results
         .into_iter()
         .filter_map(|(_, r)| r)

@@ -426,7 +426,7 @@ fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
         rows,
     } = job;
     let path = manifest::part_path("samples", Some(&athlete), year, &name);
-    let (mut samples, mut sessions, mut timer) =
+    let (mut samples, mut sessions, mut timer, mut hr_seconds) =
         rows.into_frames().map_err(parquet_err(&dir.join(&path)))?;
     let meta = PartMeta {
         athlete: Some(athlete),
@@ -437,12 +437,14 @@ fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
         samples: samples.height() as u64,
         timer: timer.height() as u64,
         bytes: 0,
+        hr_seconds: Some(hr_seconds.height() as u64),
     };
     let mut bytes = 0;
     for (table, df) in [
         ("sessions", &mut sessions),
         ("samples", &mut samples),
         ("timer", &mut timer),
+        (manifest::HR_SECONDS, &mut hr_seconds),
     ] {
         bytes += write_parquet(&dir.join(meta.rel_path(table)), df, statistics(table))?;
     }
@@ -793,7 +795,7 @@ where
     // folders, the table folders that may have gained a `year=` folder, and `files/`.
     let mut folders: HashSet<std::path::PathBuf> = HashSet::new();
     for p in &final_parts {
-        for t in PART_TABLES {
+        for t in p.tables() {
             if let Some(parent) = p.rel_path(t).parent() {
                 folders.insert(dir.join(parent));
             }
@@ -916,9 +918,10 @@ fn rewrite_parts(
             samples: 0,
             timer: 0,
             bytes: 0,
+            hr_seconds: None,
         };
         let mut frames = Vec::new();
-        for table in PART_TABLES {
+        for &table in part.tables() {
             let src = dir.join(part.rel_path(table));
             let df = read_parquet(&src, None)?;
             let keep: BooleanChunked = df
@@ -932,6 +935,7 @@ fn rewrite_parts(
             match table {
                 "sessions" => meta.sessions = df.height() as u64,
                 "samples" => meta.samples = df.height() as u64,
+                manifest::HR_SECONDS => meta.hr_seconds = Some(df.height() as u64),
                 _ => meta.timer = df.height() as u64,
             }
             frames.push((table, df));
@@ -971,7 +975,7 @@ pub(super) fn migrate_v1(
         let old_id = part.id();
         let mut moved = part.clone();
         moved.athlete = Some(default.to_string());
-        for t in PART_TABLES {
+        for t in part.tables() {
             let (from, to) = (dir.join(part.rel_path(t)), dir.join(moved.rel_path(t)));
             let io = |source| StoreError::Io {
                 path: to.clone(),

@@ -26,8 +26,11 @@ pub const VERSION: u32 = 2;
 pub const SCHEMA_VERSION: u32 = 1;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
-/// The tables stored in parts (one Parquet file per table per part).
-pub const PART_TABLES: [&str; 3] = ["sessions", "samples", "timer"];
+/// The tables stored in parts (one Parquet file per table per part). Parts written
+/// before the `hr_seconds` table have only the first three ([`PartMeta::tables`]).
+pub const PART_TABLES: [&str; 4] = ["sessions", "samples", "timer", HR_SECONDS];
+/// The per-session heart-rate histogram table (see [`crate::hr_seconds`]).
+pub const HR_SECONDS: &str = "hr_seconds";
 
 /// One part: rows of a batch of files of one athlete and year, in one Parquet file per
 /// table.
@@ -48,8 +51,11 @@ pub struct PartMeta {
     pub samples: u64,
     /// Rows in `timer`.
     pub timer: u64,
-    /// Bytes of the three Parquet files.
+    /// Bytes of the part's Parquet files.
     pub bytes: u64,
+    /// Rows in `hr_seconds`; None for a part written before that table existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hr_seconds: Option<u64>,
 }
 
 impl PartMeta {
@@ -57,6 +63,15 @@ impl PartMeta {
     /// the part.
     pub fn id(&self) -> String {
         part_id(self.athlete.as_deref(), self.year, &self.name)
+    }
+
+    /// The tables this part has a Parquet file for.
+    pub fn tables(&self) -> &'static [&'static str] {
+        if self.hr_seconds.is_some() {
+            &PART_TABLES
+        } else {
+            &PART_TABLES[..3]
+        }
     }
 
     /// Path of the part's file for `table`, relative to the store.
@@ -164,7 +179,7 @@ impl Manifest {
         let mut out: std::collections::HashSet<PathBuf> = self
             .parts
             .iter()
-            .flat_map(|p| PART_TABLES.iter().map(|t| p.rel_path(t)))
+            .flat_map(|p| p.tables().iter().map(|t| p.rel_path(t)))
             .collect();
         if let Some(f) = &self.files_table {
             out.insert(PathBuf::from(f));
@@ -308,6 +323,7 @@ mod tests {
                 samples: 10,
                 timer: 2,
                 bytes: 100,
+                hr_seconds: None,
             }],
             ..Default::default()
         };

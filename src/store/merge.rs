@@ -17,7 +17,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::ingest::{migrate_v1, rewrite_parts_for_merge};
-use super::manifest::{self, Lock, Manifest, PART_TABLES};
+use super::manifest::{self, Lock, Manifest};
 use super::{collect_garbage, parquet_err, read_files_table, statistics, write_parquet};
 use super::{FileEntry, StoreError};
 use crate::pipeline::FileStatus;
@@ -112,7 +112,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, StoreError> {
             if combined.parts.iter().any(|p| p.id() == part.id()) {
                 continue; // merged before (a crash after the commit): already listed
             }
-            for t in PART_TABLES {
+            for t in part.tables() {
                 let (from, to) = (sd.join(part.rel_path(t)), dir.join(part.rel_path(t)));
                 let io = |source| StoreError::Io {
                     path: to.clone(),
@@ -201,7 +201,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, StoreError> {
     let mut df = super::files_frame(&final_files).map_err(parquet_err(&dir.join(&files_rel)))?;
     write_parquet(&dir.join(&files_rel), &mut df, statistics("files"))?;
     for p in &final_parts {
-        for t in PART_TABLES {
+        for t in p.tables() {
             if let Some(parent) = p.rel_path(t).parent() {
                 let _ = manifest::sync_dir(&dir.join(parent));
             }

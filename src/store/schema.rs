@@ -14,6 +14,7 @@ use polars::prelude::*;
 use crate::activity::{Activity, DeviceZones, Interval, Samples, Session};
 use crate::fit::decode::{FileId, HrSettings, RecoveryHrEvent};
 use crate::fit::profile::{self, FIT_EPOCH_UNIX_S};
+use crate::hr_seconds::HrSeconds;
 
 /// Unix milliseconds of the FIT epoch (1989-12-31 00:00 UTC).
 const EPOCH_MS: i64 = FIT_EPOCH_UNIX_S * 1000;
@@ -103,6 +104,9 @@ pub(crate) struct SessionRow {
     pub hr_settings: HrSettings,
     pub workout_names: Vec<String>,
     pub sport_names: Vec<String>,
+    /// The session's heart rate as seconds per bpm (the `hr_seconds` table and the
+    /// sessions' `hr_*` columns).
+    pub hr: HrSeconds,
 }
 
 /// Rows for the `samples`, `sessions` and `timer` tables: of one file, or of many files
@@ -124,6 +128,11 @@ pub(crate) struct Rows {
     pub t_hash: Vec<u64>,
     pub t_start_ms: Vec<i64>,
     pub t_end_ms: Vec<i64>,
+    pub h_hash: Vec<u64>,
+    pub h_session: Vec<u32>,
+    pub h_bpm: Vec<u8>,
+    pub h_secs: Vec<f64>,
+    pub h_samples: Vec<u32>,
 }
 
 impl Rows {
@@ -141,6 +150,21 @@ impl Rows {
             }
         }
         let has_real_dates = a.has_real_dates();
+        // Through the same timeline and HR rule as every analysis (crate::hr_seconds).
+        let mut hr: Vec<HrSeconds> = a
+            .sessions
+            .iter()
+            .map(|s| HrSeconds::of_session(&a, s))
+            .collect();
+        let (mut h_hash, mut h_session, mut h_bpm, mut h_secs, mut h_samples) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+        for (s, h) in a.sessions.iter().zip(&hr) {
+            h_hash.extend(std::iter::repeat_n(file_hash, h.bpm.len()));
+            h_session.extend(std::iter::repeat_n(s.index as u32, h.bpm.len()));
+            h_bpm.extend_from_slice(&h.bpm);
+            h_secs.extend_from_slice(&h.secs);
+            h_samples.extend_from_slice(&h.samples);
+        }
         let Activity {
             source,
             sessions,
@@ -153,7 +177,8 @@ impl Rows {
         } = a;
         let session_rows = sessions
             .into_iter()
-            .map(|session| SessionRow {
+            .zip(hr.iter_mut())
+            .map(|(session, hr)| SessionRow {
                 file_hash,
                 path: source.clone(),
                 session,
@@ -161,6 +186,13 @@ impl Rows {
                 hr_settings: hr_settings.clone(),
                 workout_names: workout_names.clone(),
                 sport_names: sport_names.clone(),
+                // The bins are in the hr_seconds columns already.
+                hr: HrSeconds {
+                    bpm: Vec::new(),
+                    secs: Vec::new(),
+                    samples: Vec::new(),
+                    ..std::mem::take(hr)
+                },
             })
             .collect();
         Rows {
@@ -177,6 +209,11 @@ impl Rows {
             t_hash: vec![file_hash; timer.len()],
             t_start_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.start_s)).collect(),
             t_end_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.end_s)).collect(),
+            h_hash,
+            h_session,
+            h_bpm,
+            h_secs,
+            h_samples,
         }
     }
 
@@ -200,10 +237,15 @@ impl Rows {
         self.t_hash.append(&mut o.t_hash);
         self.t_start_ms.append(&mut o.t_start_ms);
         self.t_end_ms.append(&mut o.t_end_ms);
+        self.h_hash.append(&mut o.h_hash);
+        self.h_session.append(&mut o.h_session);
+        self.h_bpm.append(&mut o.h_bpm);
+        self.h_secs.append(&mut o.h_secs);
+        self.h_samples.append(&mut o.h_samples);
     }
 
-    /// The three tables as data frames: (samples, sessions, timer).
-    pub fn into_frames(self) -> PolarsResult<(DataFrame, DataFrame, DataFrame)> {
+    /// The tables as data frames: (samples, sessions, timer, hr_seconds).
+    pub fn into_frames(self) -> PolarsResult<(DataFrame, DataFrame, DataFrame, DataFrame)> {
         let samples = DataFrame::new_infer_height(vec![
             Column::new(col::FILE_HASH.into(), self.x_hash),
             u32_col(
@@ -229,7 +271,17 @@ impl Rows {
             datetime_col(col::START, self.t_start_ms)?,
             datetime_col(col::END, self.t_end_ms)?,
         ])?;
-        Ok((samples, sessions, timer))
+        let hr_seconds = DataFrame::new_infer_height(vec![
+            Column::new(col::FILE_HASH.into(), self.h_hash),
+            Column::new(col::SESSION.into(), self.h_session),
+            Column::new(
+                col::HR_BPM.into(),
+                self.h_bpm.iter().map(|&h| h as u32).collect::<Vec<u32>>(),
+            ),
+            Column::new("seconds".into(), self.h_secs),
+            Column::new("samples".into(), self.h_samples),
+        ])?;
+        Ok((samples, sessions, timer, hr_seconds))
     }
 }
 
@@ -464,6 +516,29 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
             s().map(|s| s.watch_recovery_hr.map(|e| e.t_s.saturating_sub(s.start_s))),
         )
         .into_column(),
+        // The session's heart rate before and after the HR rule at the physiological cap
+        // (crate::hr_seconds): with the hr_seconds table, what zones and load need.
+        Column::new(
+            "hr_samples".into(),
+            rows.iter().map(|r| r.hr.hr_samples).collect::<Vec<_>>(),
+        ),
+        opt_u8(
+            "hr_max_raw_bpm",
+            rows.iter()
+                .map(|r| Some(r.hr.raw_max_bpm).filter(|&m| m > 0)),
+        ),
+        Column::new(
+            "hr_bridged".into(),
+            rows.iter().map(|r| r.hr.bridged).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "hr_excluded_samples".into(),
+            rows.iter().map(|r| r.hr.excluded_high).collect::<Vec<_>>(),
+        ),
+        Column::new(
+            "hr_excluded_s".into(),
+            rows.iter().map(|r| r.hr.excluded_s).collect::<Vec<_>>(),
+        ),
     ])
 }
 
@@ -821,6 +896,24 @@ impl PartSessions {
         })
     }
 
+    /// The HR-seconds scalars of session row `i` (bins empty); None for a part written
+    /// before the `hr_seconds` table.
+    pub fn hr_stats(&self, i: usize) -> PolarsResult<Option<HrSeconds>> {
+        let Ok(hr_samples) = self.c("hr_samples") else {
+            return Ok(None);
+        };
+        let u32_at =
+            |name: &str| -> PolarsResult<u32> { Ok(self.c(name)?.u32()?.get(i).unwrap_or(0)) };
+        Ok(Some(HrSeconds {
+            hr_samples: hr_samples.u32()?.get(i).unwrap_or(0),
+            raw_max_bpm: get_u8(self.c("hr_max_raw_bpm")?, i)?.unwrap_or(0),
+            bridged: u32_at("hr_bridged")?,
+            excluded_high: u32_at("hr_excluded_samples")?,
+            excluded_s: get_f64(self.c("hr_excluded_s")?, i)?.unwrap_or(0.0),
+            ..Default::default()
+        }))
+    }
+
     /// The file-level values stored on session row `i`.
     pub fn file_level(&self, i: usize) -> PolarsResult<FileLevel> {
         let idx = get_list(self.c("file_hr_zone_index")?, i, u16s)?.unwrap_or_default();
@@ -839,6 +932,67 @@ impl PartSessions {
             workout_names: get_list(self.c("workout_names")?, i, strs)?.unwrap_or_default(),
             sport_names: get_list(self.c("sport_names")?, i, strs)?.unwrap_or_default(),
         })
+    }
+}
+
+/// The `hr_seconds` rows of a part: one per (file, session, bpm).
+#[derive(Debug, Default)]
+pub(crate) struct PartHrSeconds {
+    pub rows_of: std::collections::HashMap<u64, Range<usize>>,
+    pub session: Vec<u32>,
+    pub bpm: Vec<u8>,
+    pub secs: Vec<f64>,
+    pub samples: Vec<u32>,
+}
+
+impl PartHrSeconds {
+    pub fn from_frame(df: &DataFrame) -> PolarsResult<PartHrSeconds> {
+        let hashes: Vec<u64> = df
+            .column(col::FILE_HASH)?
+            .u64()?
+            .iter()
+            .map(|h| h.unwrap_or(0))
+            .collect();
+        let u32s = |name: &str| -> PolarsResult<Vec<u32>> {
+            Ok(df
+                .column(name)?
+                .u32()?
+                .iter()
+                .map(|v| v.unwrap_or(0))
+                .collect())
+        };
+        let bpm = u32s(col::HR_BPM)?
+            .into_iter()
+            .map(|v| u8::try_from(v).unwrap_or(0))
+            .collect();
+        Ok(PartHrSeconds {
+            rows_of: runs(&hashes),
+            session: u32s(col::SESSION)?,
+            bpm,
+            secs: df
+                .column("seconds")?
+                .f64()?
+                .iter()
+                .map(|v| v.unwrap_or(0.0))
+                .collect(),
+            samples: u32s("samples")?,
+        })
+    }
+
+    /// Fills the bins of `stats` (one per session of the file, in order) from the file's
+    /// rows; an error for a row naming a session the file does not have or a bpm of 0.
+    pub fn fill(&self, file_hash: u64, stats: &mut [HrSeconds]) -> PolarsResult<()> {
+        let rows = self.rows_of.get(&file_hash).cloned().unwrap_or(0..0);
+        for i in rows {
+            let (s, b) = (self.session[i] as usize, self.bpm[i]);
+            let Some(h) = stats.get_mut(s).filter(|_| b != 0) else {
+                polars_bail!(ComputeError: "hr_seconds row {i}: session {s}, bpm {b} do not fit the file's {} sessions", stats.len());
+            };
+            h.bpm.push(b);
+            h.secs.push(self.secs[i]);
+            h.samples.push(self.samples[i]);
+        }
+        Ok(())
     }
 }
 
@@ -886,7 +1040,52 @@ pub(crate) fn rebuild(
         sport_names: level.sport_names,
         hr_from_strap: meta.hr_from_strap,
         warnings: Vec::new(),
+        hr_seconds: Vec::new(),
     })
+}
+
+/// Rebuilds an activity without its samples: sessions (their sample ranges empty),
+/// timer, and each session's HR seconds from `hr`. None when the part predates the
+/// `hr_seconds` table or the file's sessions are not numbered 0, 1, ... in order.
+pub(crate) fn rebuild_light(
+    meta: FileMeta<'_>,
+    sessions: &PartSessions,
+    srows: Range<usize>,
+    timer: &PartTimer,
+    trows: Range<usize>,
+    hr: &PartHrSeconds,
+    file_hash: u64,
+) -> PolarsResult<Option<Activity>> {
+    let level = sessions.file_level(srows.start)?;
+    let mut list = Vec::with_capacity(srows.len());
+    let mut stats = Vec::with_capacity(srows.len());
+    for (k, i) in srows.enumerate() {
+        let mut s = sessions.session(i)?;
+        let Some(h) = sessions.hr_stats(i)? else {
+            return Ok(None);
+        };
+        if s.index != k {
+            return Ok(None);
+        }
+        s.samples = 0..0;
+        list.push(s);
+        stats.push(h);
+    }
+    hr.fill(file_hash, &mut stats)?;
+    Ok(Some(Activity {
+        source: meta.path.to_string(),
+        file_id: meta.file_id,
+        sessions: list,
+        laps: Vec::new(),
+        timer: timer.intervals(trows),
+        samples: Samples::default(),
+        hr_settings: level.hr_settings,
+        workout_names: level.workout_names,
+        sport_names: level.sport_names,
+        hr_from_strap: meta.hr_from_strap,
+        warnings: Vec::new(),
+        hr_seconds: stats,
+    }))
 }
 
 #[cfg(test)]
@@ -948,7 +1147,7 @@ mod tests {
         let rows = Rows::from_activity(a, 42);
         // Row 0 and 3 are outside; row 2 is in both sessions and goes to the first.
         assert_eq!(rows.x_session, vec![u16::MAX, 0, 0, u16::MAX]);
-        let (samples, sessions, _) = rows.into_frames().unwrap();
+        let (samples, sessions, _, _) = rows.into_frames().unwrap();
         let sess = samples.column(col::SESSION).unwrap().u32().unwrap();
         assert_eq!(
             sess.iter().collect::<Vec<_>>(),
