@@ -331,6 +331,29 @@ impl Activity {
         }
 
         let mut timer = timer_intervals(&timer_events, &sessions);
+        let session_totals: Vec<(u32, u32, f64)> = sessions
+            .iter()
+            .filter(|s| !s.synthesized)
+            .map(|s| (s.start_s, s.end_s, s.timer_s))
+            .collect();
+        if let Some(by_laps) =
+            timeline::timer_by_laps(&timer_events, &laps, &session_totals, &timer)
+        {
+            for s in sessions.iter_mut() {
+                let (a, b) = (s.start_s as f64, s.end_s as f64);
+                let (was, now) = (
+                    timeline::timed_in(&timer, a, b),
+                    timeline::timed_in(&by_laps, a, b),
+                );
+                if (was - now).abs() >= 1.0 {
+                    s.timeline_notes.push(format!(
+                        "timer events disagree with the laps (auto-pause without start or stop events): the timer follows the laps, {now:.0} s timed instead of {was:.0} s (the session's timer {:.0} s)",
+                        s.timer_s
+                    ));
+                }
+            }
+            timer = by_laps;
+        }
         time_untimed_sessions(&mut sessions, &mut timer);
         note_clock_fixes(&mut sessions, &clock_fixes, &mut merged_at);
         attach_recovery_hr(&mut sessions, &recovery_hr);

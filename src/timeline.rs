@@ -55,7 +55,9 @@
 //!    Windows are then made disjoint (a session ends where the next one starts), so a
 //!    sample belongs to at most one session. When timer events cover less than half of
 //!    a session that has records (multisport legs whose timer was started once), the
-//!    session's span counts as timed.
+//!    session's span counts as timed. When the laps explain the session's timer total
+//!    better than the timer events do (a ski day's runs resumed by a new lap without a
+//!    start event), the timer follows the laps ([`timer_by_laps`]).
 //! 4. **Heart-rate quality** ([`hr_quality`], one rule for zones, load, audit, charts and
 //!    the store): HR 0 is no HR. A *spike* — a run of samples more than 25 bpm away from
 //!    the samples on both sides, in the same direction, the two flanks at most 5 s apart
@@ -69,7 +71,7 @@
 //! The passes that rewrite samples run only when the timestamps need them: a clean file
 //! costs one comparison per sample.
 
-use crate::activity::Samples;
+use crate::activity::{Interval, Samples};
 use crate::fit::decode::{SummaryMsg, TimerEvent};
 use crate::zones::{invalid_mask, SpikeFilter};
 
@@ -482,6 +484,118 @@ pub fn session_window(m: &SummaryMsg) -> Option<(u32, u32, Option<Window>)> {
         }
     }
     Some((start, end, alternative))
+}
+
+/// Timer intervals that follow the laps (rule 3, timer): Garmin's ski auto-pause resumes
+/// a run with a new lap and no timer start event, and ends it at the lap message's own
+/// time with no stop event. So a stop that comes while the events say the timer is
+/// already stopped means it ran from the latest lap start since the previous stop; and
+/// the timer runs only inside a lap, from its `start_time` to its `timestamp`.
+/// `plain` is the timer read from the events alone; the lap reading is returned only
+/// when it brings the timed seconds inside `sessions` (start, end, timer total) closer to
+/// the sessions' timer totals, by more than 1 % and 10 s — the file's own summary is the
+/// evidence, so a file whose events already agree with it is never touched.
+pub fn timer_by_laps(
+    events: &[TimerEvent],
+    laps: &[SummaryMsg],
+    sessions: &[(u32, u32, f64)],
+    plain: &[Interval],
+) -> Option<Vec<Interval>> {
+    if laps.is_empty() || events.is_empty() || sessions.is_empty() {
+        return None;
+    }
+    let mut lap_starts: Vec<u32> = laps.iter().filter_map(|l| l.start_time).collect();
+    lap_starts.sort_unstable();
+    let mut ev: Vec<(u32, bool)> = events.iter().map(|e| (e.t_s, e.start)).collect();
+    ev.sort_by_key(|e| e.0);
+    let mut runs: Vec<Interval> = Vec::new();
+    let mut open: Option<u32> = match ev.first() {
+        Some(&(_, false)) => sessions.iter().map(|s| s.0).min(),
+        _ => None,
+    };
+    let mut last_stop: Option<u32> = None;
+    for &(t, start) in &ev {
+        match (start, open) {
+            (true, None) => open = Some(t),
+            (true, Some(_)) => {}
+            (false, Some(a)) => {
+                runs.push(iv(a, t));
+                open = None;
+                last_stop = Some(t);
+            }
+            (false, None) => {
+                // A stop while stopped: the run began at the latest lap start since.
+                let hi = lap_starts.partition_point(|&x| x < t);
+                let lo = last_stop.map_or(0, |s| lap_starts.partition_point(|&x| x < s));
+                if hi > lo {
+                    runs.push(iv(lap_starts[hi - 1], t));
+                }
+                last_stop = Some(t);
+            }
+        }
+    }
+    if let Some(a) = open {
+        let end = sessions.iter().map(|s| s.1).max().unwrap_or(a);
+        runs.push(iv(a, end.max(a)));
+    }
+    // Inside a lap only.
+    let mut windows: Vec<Interval> = laps
+        .iter()
+        .filter_map(|l| Some(iv(l.start_time?, l.timestamp?.max(l.start_time?))))
+        .collect();
+    windows.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    let windows = union(windows);
+    runs.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+    let runs = union(runs);
+    let mut out = Vec::new();
+    for r in &runs {
+        for w in &windows {
+            let (a, b) = (r.start_s.max(w.start_s), r.end_s.min(w.end_s));
+            if b > a {
+                out.push(Interval {
+                    start_s: a,
+                    end_s: b,
+                });
+            }
+        }
+    }
+    let out = union(out);
+    let off = |timer: &[Interval]| -> f64 {
+        sessions
+            .iter()
+            .map(|&(a, b, want)| (timed_in(timer, a as f64, b as f64) - want).abs())
+            .sum()
+    };
+    let total: f64 = sessions.iter().map(|s| s.2).sum();
+    let (before, after) = (off(plain), off(&out));
+    (before - after > (0.01 * total).max(10.0)).then_some(out)
+}
+
+fn iv(a: u32, b: u32) -> Interval {
+    Interval {
+        start_s: a as f64,
+        end_s: b as f64,
+    }
+}
+
+/// Sorted intervals merged where they touch or overlap.
+fn union(v: Vec<Interval>) -> Vec<Interval> {
+    let mut out: Vec<Interval> = Vec::with_capacity(v.len());
+    for x in v {
+        match out.last_mut() {
+            Some(last) if x.start_s <= last.end_s => last.end_s = last.end_s.max(x.end_s),
+            _ => out.push(x),
+        }
+    }
+    out
+}
+
+/// Seconds of `timer` inside `[a, b]`.
+pub fn timed_in(timer: &[Interval], a: f64, b: f64) -> f64 {
+    timer
+        .iter()
+        .map(|t| (t.end_s.min(b) - t.start_s.max(a)).max(0.0))
+        .sum()
 }
 
 /// What [`hr_quality`] made of a session's heart rate.

@@ -379,7 +379,10 @@ fn expectations() -> Vec<Expect> {
                 0,
                 1200.0,
                 1200.0,
-                [0.0, 360.0, 480.0, 240.0, 120.0, 0.0],
+                // Smart recording: each span split at its middle. A new level starts with
+                // a 1 s gap, so each of the three level changes gives 0.5 s to the level
+                // before (Z1 +0.5, Z2 and Z3 +0.5 −0.5, Z4 −0.5).
+                [0.0, 360.5, 480.0, 240.0, 119.5, 0.0],
                 321,
                 321,
                 Some(3600.0),

@@ -5,9 +5,10 @@
 //! decoder's raw columns (checked against fitparser in `differential.rs`): its own merge
 //! of same-second records (the highest HR of a second), its own reading of timer events
 //! (start opens, any stop closes; none: always running), a session from `start_time` to
-//! the later of `start_time + total_elapsed_time` and its `timestamp`, and each sample
-//! standing for the time since the previous one, timed, inside the session, at most
-//! 300 s, each second once. Files the timeline corrects (clock faults, windows off the
+//! the later of `start_time + total_elapsed_time` and its `timestamp`, and each span
+//! between successive samples (at most 300 s, each second once) given by how the session
+//! was recorded — every second: to the later sample; on change: to the earlier; smart:
+//! half each — timed, inside the session. Files the timeline corrects (clock faults, windows off the
 //! records, untimed multisport legs) are where the two must differ: those sessions are
 //! listed with the reason, and checked by the issue's own numbers below.
 
@@ -90,17 +91,47 @@ fn reference_hr_seconds(data: &FitData) -> Vec<(u32, f64)> {
     sessions
         .iter()
         .map(|&(start, a, b)| {
+            // The session's samples, each later than all before it.
+            let mut kept: Vec<(u32, u8)> = Vec::new();
+            for &(t, h) in &samples {
+                let inside = t as f64 >= a && t as f64 <= b;
+                if inside && kept.last().is_none_or(|k| t > k.0) {
+                    kept.push((t, h));
+                }
+            }
+            // Who a span goes to, by how the session was recorded (README "How time in
+            // zone is counted"): 95 % of steps 1 s → the later sample; median 1 s → the
+            // earlier; else half each.
+            let mut steps: Vec<u32> = kept.windows(2).map(|w| w[1].0 - w[0].0).collect();
+            steps.sort_unstable();
+            let ones = steps.iter().filter(|&&x| x == 1).count();
+            let every_second = 100 * ones >= 95 * steps.len();
+            let median_one = steps.get(steps.len() / 2) == Some(&1);
+            let timed = |x0: f64, x1: f64| -> f64 {
+                timer
+                    .iter()
+                    .map(|&(x, y)| (y.min(x1) - x.max(x0)).max(0.0))
+                    .sum()
+            };
             let mut secs = 0.0;
-            let mut seen = f64::NEG_INFINITY;
-            for w in samples.windows(2) {
-                let (t0, t1, h) = (w[0].0 as f64, w[1].0 as f64, w[1].1);
-                let from = t0.max(seen);
-                seen = seen.max(t1);
-                if h == 0 || t1 <= from || t1 - t0 > 300.0 || t1 < a || t1 > b {
+            for w in kept.windows(2) {
+                let ((t0, h0), (t1, h1)) = (w[0], w[1]);
+                let (x0, x1) = (t0 as f64, t1 as f64);
+                if x1 - x0 > 300.0 {
                     continue;
                 }
-                for &(x, y) in &timer {
-                    secs += (y.min(t1).min(b) - x.max(from).max(a)).max(0.0);
+                let split = if every_second {
+                    x0
+                } else if median_one {
+                    x1
+                } else {
+                    (x0 + x1) / 2.0
+                };
+                if h0 != 0 {
+                    secs += timed(x0, split);
+                }
+                if h1 != 0 {
+                    secs += timed(split, x1);
                 }
             }
             (start, secs)
@@ -110,14 +141,6 @@ fn reference_hr_seconds(data: &FitData) -> Vec<(u32, f64)> {
 
 /// Sessions the timeline deliberately counts differently from the plain reference.
 const EXCEPTIONS: &[(&str, &str)] = &[
-    (
-        "tests__testfiles__fit__Multisession-stop-after-transition.fit#3",
-        "its window ends 2 s into the next leg: the timeline counts those seconds once, there",
-    ),
-    (
-        "GoldenCheetah+GoldenCheetah/test__rides__2013-04-11-17-32-50.fit#0",
-        "a 14-sample clock glitch two years ahead: the reference counts nothing after it",
-    ),
     (
         "tests__files__activity-large-fenxi2-multisport.fit#0",
         "multisport, timer started once for the last leg; start_time 2,715 s after the records",
@@ -147,8 +170,12 @@ const EXCEPTIONS: &[(&str, &str)] = &[
         "two chained recordings whose sessions start in the same second: both count its samples",
     ),
     (
+        "FIT_OUT__83183341.fit#0",
+        "ski day whose runs resume with a new lap and no timer start event: the timer follows the laps (3,428 s; the session's timer 3,441 s), the reference the events (2,768 s)",
+    ),
+    (
         "FIT_OUT__53880309.fit#0",
-        "ski day (auto-pause): ours 2,675 s, the reference 3,375 s, the watch's timer 2,345 s; not explained yet",
+        "Fenix 5 ski day (auto-pause): its timer events run far longer than its session timer (2,345 s) and the laps do not settle it (the lap reading is not taken: it is not closer by 1 %); not explained",
     ),
 ];
 
