@@ -157,6 +157,10 @@ pub struct Activity {
     pub hr_from_strap: usize,
     /// Damage and quirks found while decoding.
     pub warnings: Vec<Warning>,
+    /// The UTC offset the watch was set to (`activity.local_timestamp` − `timestamp`), s.
+    pub utc_offset_s: Option<i32>,
+    /// How local dates are read: the file's offset, or `--tz` (see [`crate::localtime`]).
+    pub time_zone: crate::localtime::TimeZone,
 }
 
 /// What kind of file this is, for files that are not activities.
@@ -189,6 +193,7 @@ impl Activity {
             hr_stream,
             warnings,
             chained_files,
+            utc_offset_s,
             ..
         } = fit;
 
@@ -322,6 +327,8 @@ impl Activity {
             sport_names,
             hr_from_strap,
             warnings,
+            utc_offset_s,
+            time_zone: Default::default(),
         }
     }
 

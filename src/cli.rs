@@ -47,6 +47,10 @@ pub enum Command {
     /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
     /// and aerobic trends per week, month, season or year.
     Summary(cmd::summary::Args),
+    /// Shell completion script for bash, zsh, fish, elvish or PowerShell.
+    Completions(cmd::completions::Args),
+    /// The manual page (roff), or one page per subcommand with --out DIR.
+    Man(cmd::man::Args),
 }
 
 /// Which files to read.
@@ -67,6 +71,46 @@ pub struct InputArgs {
     /// No progress bar (it is only drawn on a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
+    /// Time zone of the local dates (days, weeks, periods, titles, --since/--until): a
+    /// UTC offset (+02:00, -7, UTC) or an IANA name (Europe/Paris: daylight saving
+    /// followed). Default: the offset each file records, else UTC (said in `note`).
+    #[arg(
+        long,
+        visible_alias = "utc-offset",
+        value_name = "ZONE",
+        allow_hyphen_values = true,
+        help_heading = "Dates"
+    )]
+    pub tz: Option<String>,
+    /// Only sessions from this local date on: YYYY-MM-DD, or back from today: 7d, 12w,
+    /// 6m, 2y. Load, summary and audit still count earlier sessions for CTL, ACWR and
+    /// the hard session before.
+    #[arg(long, value_name = "DATE", help_heading = "Dates")]
+    pub since: Option<String>,
+    /// Only sessions up to this local date, inclusive (YYYY-MM-DD, or 7d, 12w, 6m, 2y
+    /// back from today); the load history ends there.
+    #[arg(long, value_name = "DATE", help_heading = "Dates")]
+    pub until: Option<String>,
+}
+
+impl InputArgs {
+    /// The `--tz` setting.
+    pub fn time_zone(&self) -> Result<crate::localtime::TimeZone, crate::localtime::TimeError> {
+        match &self.tz {
+            Some(t) => crate::localtime::TimeZone::parse(t),
+            None => Ok(crate::localtime::TimeZone::FromFile),
+        }
+    }
+
+    /// The `--since`/`--until` window; relative bounds count back from today in the
+    /// `--tz` zone (UTC without one).
+    pub fn window(&self) -> Result<crate::localtime::DateWindow, crate::localtime::TimeError> {
+        crate::localtime::DateWindow::parse(
+            self.since.as_deref(),
+            self.until.as_deref(),
+            self.time_zone()?.today(),
+        )
+    }
 }
 
 /// Zone model and athlete thresholds.

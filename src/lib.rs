@@ -55,6 +55,7 @@ pub mod fit;
 pub mod fsutil;
 pub mod human;
 pub mod load;
+pub mod localtime;
 pub mod notes;
 pub mod parquet_compat;
 pub mod pipeline;

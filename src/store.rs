@@ -587,6 +587,8 @@ pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
     files: Vec<FileEntry>,
+    /// How the activities read back take their local dates (`--tz`).
+    time_zone: crate::localtime::TimeZone,
 }
 
 /// One part's tables, read and converted for rebuilding activities.
@@ -612,7 +614,15 @@ impl Store {
             dir: dir.to_path_buf(),
             manifest,
             files,
+            time_zone: Default::default(),
         })
+    }
+
+    /// Reads local dates of the activities it gives back with `tz` (`--tz`) instead of
+    /// each file's own offset.
+    pub fn with_time_zone(mut self, tz: crate::localtime::TimeZone) -> Store {
+        self.time_zone = tz;
+        self
     }
 
     /// The folder.
@@ -792,7 +802,8 @@ impl Store {
                     entries
                         .par_iter()
                         .map(|e| {
-                            let a = self.activity(&data, e)?;
+                            let mut a = self.activity(&data, e)?;
+                            a.time_zone = self.time_zone;
                             let value = analyse(&a);
                             pb.inc(1);
                             Ok((e.report(), Some(value)))

@@ -61,6 +61,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         policy: Policy {
             accept_bad_crc: args.accept_bad_crc,
             skip_crc: false,
+            ..Default::default()
         },
         show_progress: !args.quiet,
         rehash: args.rehash,

@@ -103,6 +103,7 @@ pub(crate) struct SessionRow {
     pub hr_settings: HrSettings,
     pub workout_names: Vec<String>,
     pub sport_names: Vec<String>,
+    pub utc_offset_s: Option<i32>,
 }
 
 /// Rows for the `samples`, `sessions` and `timer` tables: of one file, or of many files
@@ -141,6 +142,7 @@ impl Rows {
             }
         }
         let has_real_dates = a.has_real_dates();
+        let utc_offset_s = a.utc_offset_s;
         let Activity {
             source,
             sessions,
@@ -161,6 +163,7 @@ impl Rows {
                 hr_settings: hr_settings.clone(),
                 workout_names: workout_names.clone(),
                 sport_names: sport_names.clone(),
+                utc_offset_s,
             })
             .collect();
         Rows {
@@ -453,6 +456,9 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
         list_str("sport_names", rows.iter().map(|r| r.sport_names.as_slice())),
         // What the timeline corrected (crate::timeline), one phrase each.
         list_str("timeline_notes", s().map(|s| s.timeline_notes.as_slice())),
+        // The file's UTC offset (activity.local_timestamp − timestamp), s: local dates.
+        Int32Chunked::from_iter_options("utc_offset_s".into(), rows.iter().map(|r| r.utc_offset_s))
+            .into_column(),
     ])
 }
 
@@ -723,6 +729,7 @@ pub(crate) struct FileLevel {
     pub hr_settings: HrSettings,
     pub workout_names: Vec<String>,
     pub sport_names: Vec<String>,
+    pub utc_offset_s: Option<i32>,
 }
 
 impl PartSessions {
@@ -813,6 +820,11 @@ impl PartSessions {
             },
             workout_names: get_list(self.c("workout_names")?, i, strs)?.unwrap_or_default(),
             sport_names: get_list(self.c("sport_names")?, i, strs)?.unwrap_or_default(),
+            // Absent from stores written before local time was kept: UTC, with the note.
+            utc_offset_s: match self.c("utc_offset_s") {
+                Ok(c) => c.i32()?.get(i),
+                Err(_) => None,
+            },
         })
     }
 }
@@ -861,6 +873,8 @@ pub(crate) fn rebuild(
         sport_names: level.sport_names,
         hr_from_strap: meta.hr_from_strap,
         warnings: Vec::new(),
+        utc_offset_s: level.utc_offset_s,
+        time_zone: Default::default(),
     })
 }
 
