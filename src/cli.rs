@@ -47,10 +47,6 @@ pub enum Command {
     /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
     /// and aerobic trends per week, month, season or year.
     Summary(cmd::summary::Args),
-    /// Shell completion script for bash, zsh, fish, elvish or PowerShell.
-    Completions(cmd::completions::Args),
-    /// The manual page (roff), or one page per subcommand with --out DIR.
-    Man(cmd::man::Args),
 }
 
 /// Which files to read.

@@ -290,7 +290,7 @@ fn parse_bound(flag: &'static str, text: &str, today: NaiveDate) -> Result<Naive
             .and_then(|m| today.checked_sub_months(chrono::Months::new(m))),
         _ => None,
     };
-    back.filter(|d| d.year() >= 1989).ok_or_else(bad)
+    back.filter(|d| d.year() >= 1).ok_or_else(bad)
 }
 
 #[cfg(test)]

@@ -19,8 +19,6 @@ fn main() -> ExitCode {
         Command::Dump(args) => cmd::dump::run(&args),
         Command::Thresholds(args) => cmd::thresholds::run(&args),
         Command::Summary(args) => cmd::summary::run(&args),
-        Command::Completions(args) => cmd::completions::run(&args),
-        Command::Man(args) => cmd::man::run(&args),
     };
     match result {
         Ok(code) => code,

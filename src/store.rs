@@ -804,6 +804,19 @@ impl Store {
                         .map(|e| {
                             let mut a = self.activity(&data, e)?;
                             a.time_zone = self.time_zone;
+                            // The damage ingest recorded goes back into the rows' note.
+                            if e.status == FileStatus::Salvaged {
+                                a.warnings = e
+                                    .messages
+                                    .iter()
+                                    .map(|m| crate::fit::Warning {
+                                        offset: 0,
+                                        kind: crate::fit::WarningKind::Recorded {
+                                            message: m.clone(),
+                                        },
+                                    })
+                                    .collect();
+                            }
                             let value = analyse(&a);
                             pb.inc(1);
                             Ok((e.report(), Some(value)))

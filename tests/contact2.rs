@@ -360,7 +360,7 @@ fn the_store_keeps_the_files_offset() {
     let zones = csv_rows(&["zones", "--store", s, "--max-hr", "190", "--tz", "UTC"]);
     assert_eq!(
         by_file(&zones, "evening_denver.fit")["start"],
-        "2024-05-02T02:00:00+00:00"
+        "2024-05-02T02:00:00Z"
     );
 }
 
@@ -545,73 +545,4 @@ fn one_of_a_kind_is_singular() {
         !err.contains("1 sessions") && !err.contains("1 charts"),
         "{err}"
     );
-}
-
-// Item 18: completions and man pages from the clap definition.
-#[test]
-fn completions_and_man_pages_cover_every_subcommand() {
-    let bash = hrzones().args(["completions", "bash"]).output().unwrap();
-    assert!(bash.status.success());
-    let script = String::from_utf8(bash.stdout).unwrap();
-    for word in ["zones", "audit", "summary", "--since", "--tz", "--store"] {
-        assert!(script.contains(word), "bash completion lacks {word}");
-    }
-    // The script really loads in bash and registers the completion.
-    if std::process::Command::new("bash")
-        .arg("--version")
-        .output()
-        .is_ok()
-    {
-        let dir = tempfile::tempdir().unwrap();
-        let file = dir.path().join("hrzones.bash");
-        std::fs::write(&file, &script).unwrap();
-        let out = std::process::Command::new("bash")
-            .arg("-c")
-            .arg(format!("source {} && complete -p hrzones", file.display()))
-            .output()
-            .unwrap();
-        assert!(
-            String::from_utf8_lossy(&out.stdout).contains("hrzones"),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    for shell in ["zsh", "fish", "elvish", "powershell"] {
-        hrzones().args(["completions", shell]).assert().success();
-    }
-    hrzones().args(["completions", "tcsh"]).assert().code(2);
-
-    let man = hrzones().arg("man").output().unwrap();
-    assert!(man.status.success());
-    let page = String::from_utf8(man.stdout).unwrap();
-    assert!(
-        page.starts_with(".ie") || page.contains(".TH hrzones"),
-        "{}",
-        &page[..200.min(page.len())]
-    );
-    assert!(page.contains("summary") && page.contains("thresholds"));
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("man1");
-    hrzones()
-        .args(["man", "--out", out.to_str().unwrap()])
-        .assert()
-        .success();
-    for sub in [
-        "zones",
-        "audit",
-        "load",
-        "chart",
-        "dump",
-        "ingest",
-        "thresholds",
-        "summary",
-    ] {
-        let p = out.join(format!("hrzones-{sub}.1"));
-        let text = std::fs::read_to_string(&p).unwrap_or_else(|_| panic!("{}", p.display()));
-        assert!(
-            text.contains(&format!("hrzones\\-{sub}")),
-            "{}",
-            p.display()
-        );
-    }
 }

@@ -3,11 +3,9 @@
 
 pub mod audit;
 pub mod chart;
-pub mod completions;
 pub mod dump;
 pub mod ingest;
 pub mod load;
-pub mod man;
 pub mod summary;
 pub mod thresholds;
 pub mod zones;

@@ -95,6 +95,11 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WarningKind {
+    /// Damage recorded when the file was ingested, read back from the store (its text).
+    Recorded {
+        /// The warning as ingest wrote it.
+        message: String,
+    },
     /// The 14-byte header's CRC does not match its first 12 bytes.
     HeaderCrc {
         /// CRC stored in the header.
@@ -192,6 +197,7 @@ impl fmt::Display for Warning {
             WarningKind::BadDefinition { reason } => {
                 write!(f, "bad definition message at byte {at}: {reason}; decoding stopped there")
             }
+            WarningKind::Recorded { message } => write!(f, "{message}"),
             WarningKind::TrailingBytes { count } => {
                 write!(f, "{count} bytes of non-FIT data after byte {at} ignored")
             }
