@@ -189,6 +189,10 @@ pub struct Activity {
     /// activity was read from the store without its samples (`samples` is then empty and
     /// the sessions' sample ranges too); empty otherwise. See [`crate::hr_seconds`].
     pub hr_seconds: Vec<crate::hr_seconds::HrSeconds>,
+    /// The UTC offset the watch was set to (`activity.local_timestamp` − `timestamp`), s.
+    pub utc_offset_s: Option<i32>,
+    /// How local dates are read: the file's offset, or `--tz` (see [`crate::localtime`]).
+    pub time_zone: crate::localtime::TimeZone,
 }
 
 /// What kind of file this is, for files that are not activities.
@@ -222,6 +226,7 @@ impl Activity {
             hr_stream,
             warnings,
             chained_files,
+            utc_offset_s,
             ..
         } = fit;
 
@@ -380,6 +385,8 @@ impl Activity {
             hr_from_strap,
             warnings,
             hr_seconds: Vec::new(),
+            utc_offset_s,
+            time_zone: Default::default(),
         }
     }
 

@@ -27,7 +27,7 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use plotters::style::FontStyle;
 
 use crate::activity::{Activity, Session};
-use crate::analysis::{start_unix_s, SessionAnalysis};
+use crate::analysis::SessionAnalysis;
 use crate::report;
 use crate::zones::ZoneError;
 
@@ -384,12 +384,17 @@ pub fn verdict_rgb(verdict: &str) -> [u8; 3] {
     }
 }
 
-/// "2024-11-22 06:30 UTC", or "date unknown" for files with relative timestamps.
+/// The local start, "2024-11-22 06:30" ("… UTC" when neither the file nor `--tz` gives
+/// an offset, see [`crate::localtime`]), or "date unknown" for files with relative
+/// timestamps.
 fn date_text(a: &Activity, s: &Session) -> String {
-    start_unix_s(a, s)
-        .and_then(|u| chrono::DateTime::from_timestamp(u, 0))
-        .map(|d| d.format("%Y-%m-%d %H:%M UTC").to_string())
-        .unwrap_or_else(|| "date unknown".to_string())
+    match crate::localtime::session_start(a, s) {
+        Some((local, off)) if off.source == crate::localtime::OffsetSource::Unknown => {
+            local.format("%Y-%m-%d %H:%M UTC").to_string()
+        }
+        Some((local, _)) => local.format("%Y-%m-%d %H:%M").to_string(),
+        None => "date unknown".to_string(),
+    }
 }
 
 /// "Running", "Running (trail)", or the watch's own profile name when it has one.

@@ -86,6 +86,26 @@ pub struct InputArgs {
     /// that athlete's stored files (default: every athlete's).
     #[arg(long, value_name = "ID", help_heading = "Athletes")]
     pub athlete: Option<String>,
+    /// Time zone of the local dates (days, weeks, periods, titles, --since/--until): a
+    /// UTC offset (+02:00, -7, UTC) or an IANA name (Europe/Paris: daylight saving
+    /// followed). Default: the offset each file records, else UTC (said in `note`).
+    #[arg(
+        long,
+        visible_alias = "utc-offset",
+        value_name = "ZONE",
+        allow_hyphen_values = true,
+        help_heading = "Dates"
+    )]
+    pub tz: Option<String>,
+    /// Only sessions from this local date on: YYYY-MM-DD, or back from today: 7d, 12w,
+    /// 6m, 2y. Load, summary and audit still count earlier sessions for CTL, ACWR and
+    /// the hard session before.
+    #[arg(long, value_name = "DATE", help_heading = "Dates")]
+    pub since: Option<String>,
+    /// Only sessions up to this local date, inclusive (YYYY-MM-DD, or 7d, 12w, 6m, 2y
+    /// back from today); the load history ends there.
+    #[arg(long, value_name = "DATE", help_heading = "Dates")]
+    pub until: Option<String>,
 }
 
 impl InputArgs {
@@ -111,6 +131,24 @@ impl InputArgs {
         }
         out.roster = None;
         Ok(out)
+    }
+
+    /// The `--tz` setting.
+    pub fn time_zone(&self) -> Result<crate::localtime::TimeZone, crate::localtime::TimeError> {
+        match &self.tz {
+            Some(t) => crate::localtime::TimeZone::parse(t),
+            None => Ok(crate::localtime::TimeZone::FromFile),
+        }
+    }
+
+    /// The `--since`/`--until` window; relative bounds count back from today in the
+    /// `--tz` zone (UTC without one).
+    pub fn window(&self) -> Result<crate::localtime::DateWindow, crate::localtime::TimeError> {
+        crate::localtime::DateWindow::parse(
+            self.since.as_deref(),
+            self.until.as_deref(),
+            self.time_zone()?.today(),
+        )
     }
 }
 

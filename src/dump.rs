@@ -127,6 +127,47 @@ pub fn fitparser_records(bytes: &[u8], opts: DumpOptions) -> Result<Vec<FitDataR
     }
 }
 
+/// A truncated file made whole for fitparser, which refuses any file shorter than its
+/// header says: the messages before the cut (found by hrzones' own decoder, as `zones`
+/// salvages them), with the header's data size and both CRCs rewritten to match. None
+/// when the file is not a single truncated FIT file. The text says what was kept.
+pub fn salvage_truncated(bytes: &[u8]) -> Option<(Vec<u8>, String)> {
+    use crate::fit::WarningKind;
+    let data = crate::fit::decode(bytes, crate::fit::DecodeOptions { skip_crc: true }).ok()?;
+    if data.chained_files > 1 {
+        return None;
+    }
+    let truncated = data
+        .warnings
+        .iter()
+        .find(|w| matches!(w.kind, WarningKind::Truncated { .. }))?;
+    // A message cut by the end starts at its header byte: everything before is whole.
+    let cut = data
+        .warnings
+        .iter()
+        .find(|w| matches!(w.kind, WarningKind::MessageCut { .. }))
+        .map_or(bytes.len() as u64, |w| w.offset);
+    let cut = usize::try_from(cut).ok()?;
+    let header_len = usize::from(*bytes.first()?);
+    if !(12..=cut).contains(&header_len) || cut > bytes.len() || header_len == cut {
+        return None;
+    }
+    let mut whole = bytes[..cut].to_vec();
+    let data_size = u32::try_from(cut - header_len).ok()?;
+    whole[4..8].copy_from_slice(&data_size.to_le_bytes());
+    if header_len >= 14 {
+        let crc = crate::fit::crc::crc16(&whole[..12]);
+        whole[12..14].copy_from_slice(&crc.to_le_bytes());
+    }
+    let crc = crate::fit::crc::crc16(&whole);
+    whole.extend_from_slice(&crc.to_le_bytes());
+    let what = format!(
+        "salvaged: {truncated}; dumped the {} bytes of whole messages before the cut",
+        cut - header_len
+    );
+    Some((whole, what))
+}
+
 /// The whole file as JSON, strict about CRCs; see [`dump_json_with`].
 pub fn dump_json(bytes: &[u8]) -> Result<serde_json::Value, DumpError> {
     dump_json_with(bytes, DumpOptions::default())

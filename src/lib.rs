@@ -56,6 +56,7 @@ pub mod fsutil;
 pub mod hr_seconds;
 pub mod human;
 pub mod load;
+pub mod localtime;
 pub mod notes;
 pub mod parquet_compat;
 pub mod pipeline;

@@ -521,6 +521,9 @@ pub struct SessionRow {
     pub session: u32,
     /// Start, Unix s (None: the file has no real dates).
     pub start_unix_s: Option<i64>,
+    /// Local time minus UTC at the start, s (the file's offset or `--tz`; see
+    /// [`crate::localtime`]); None: the `offset` given to [`sessions_frame`].
+    pub utc_offset_s: Option<i32>,
     /// Sport name.
     pub sport: String,
     /// Sub-sport name.
@@ -557,6 +560,7 @@ impl SessionRow {
             file: a.source.clone(),
             session: s.index as u32,
             start_unix_s: start_unix_s(a, s),
+            utc_offset_s: crate::localtime::session_offset(a, s).map(|o| o.seconds),
             sport: s.sport_name().to_string(),
             sub_sport: s.sub_sport_name().to_string(),
             timer_s: s.timer_s,
@@ -649,12 +653,18 @@ fn week_start_of(name: &str) -> Option<NaiveDate> {
 }
 
 /// The per-session table, one row per session, sorted by start (undated sessions last,
-/// in input order). Columns: file, session, start (Datetime ms UTC), date (the day, at
-/// `offset`), iso_week, sport, sub_sport, timer_s, hr_covered_s, hr_tss, banister_trimp,
+/// in input order). Columns: file, session, start (Datetime ms UTC), date (the local day:
+/// at the row's `utc_offset_s`, else `offset`), start_local (RFC 3339 with that offset),
+/// iso_week, sport, sub_sport, timer_s, hr_covered_s, hr_tss, banister_trimp,
 /// edwards_trimp, device_tss, device_training_effect, sex, sex_source, max_hr,
 /// max_hr_source, resting_hr, resting_hr_source, lthr, lthr_source, zone_model,
 /// zone_floors_bpm, zone_source, z0_s…zN_s (N: the most zones any session has), note.
 pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFrame, LoadError> {
+    let row_offset = |r: &SessionRow| {
+        r.utc_offset_s
+            .and_then(FixedOffset::east_opt)
+            .unwrap_or(offset)
+    };
     let mut order: Vec<usize> = (0..rows.len()).collect();
     order.sort_by_key(|&i| (rows[i].start_unix_s.is_none(), rows[i].start_unix_s));
     let rows: Vec<&SessionRow> = order.iter().map(|&i| &rows[i]).collect();
@@ -668,7 +678,20 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
     };
     let days: Vec<Option<i32>> = rows
         .iter()
-        .map(|r| r.start_unix_s.map(|u| day_number(u, offset)))
+        .map(|r| r.start_unix_s.map(|u| day_number(u, row_offset(r))))
+        .collect();
+    // The start in local time, as RFC 3339 with its offset: what the terminal's clock
+    // column shows (`start` stays a UTC datetime for Parquet readers).
+    let start_local: Vec<Option<String>> = rows
+        .iter()
+        .map(|r| {
+            let u = r.start_unix_s?;
+            let d = chrono::DateTime::from_timestamp(u, 0)?;
+            Some(
+                d.with_timezone(&row_offset(r))
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            )
+        })
         .collect();
     // `into_datetime`, not a cast: without polars' `timezones` feature a cast drops the
     // time zone, and the column is to say UTC (Parquet `isAdjustedToUTC`).
@@ -691,6 +714,7 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         ),
         start,
         date,
+        Column::new("start_local".into(), start_local),
         Column::new("iso_week".into(), iso_week),
         Column::new("sport".into(), strs(&|r| r.sport.clone())),
         Column::new("sub_sport".into(), strs(&|r| r.sub_sport.clone())),
@@ -789,8 +813,11 @@ pub struct PmcOptions {
     pub ctl_days: f64,
     /// ATL time constant, days.
     pub atl_days: f64,
-    /// Run the series through this date (e.g. today) even past the last session.
+    /// Run the series through this date (e.g. today) even past the last session; later
+    /// sessions are left out.
     pub until: Option<NaiveDate>,
+    /// Show the series from this date on (earlier days still build CTL and ATL).
+    pub since: Option<NaiveDate>,
 }
 
 impl Default for PmcOptions {
@@ -799,6 +826,7 @@ impl Default for PmcOptions {
             ctl_days: DEFAULT_CTL_DAYS,
             atl_days: DEFAULT_ATL_DAYS,
             until: None,
+            since: None,
         }
     }
 }
@@ -860,6 +888,10 @@ pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, L
         .zip(tss_col.f64()?.iter())
     {
         let Some(d) = d else { continue };
+        // The series ends at `until` even when later sessions exist (issue 12 item 15).
+        if opts.until.is_some_and(|u| d > day_of_date(u)) {
+            continue;
+        }
         let e = per_day.entry(d).or_insert((0, 0, 0.0, 0.0));
         e.0 += 1;
         match tss {
@@ -892,6 +924,14 @@ pub fn daily_pmc(sessions: &DataFrame, opts: &PmcOptions) -> Result<DataFrame, L
     }
     let Pmc { ctl, atl, tsb } = pmc_series(&d_load, opts.ctl_days, opts.atl_days)?;
     let dates: Vec<i32> = (0..len as i32).map(|k| first + k).collect();
+    // Days before `since` are computed (CTL needs the history) but not shown.
+    let skip = opts.since.map_or(0, |s| {
+        (day_of_date(s) - first).clamp(0, len as i32) as usize
+    });
+    let len = len - skip;
+    let (dates, d_sessions, d_missing) = (&dates[skip..], &d_sessions[skip..], &d_missing[skip..]);
+    let (d_timer, d_load) = (&d_timer[skip..], &d_load[skip..]);
+    let (ctl, atl, tsb) = (&ctl[skip..], &atl[skip..], &tsb[skip..]);
     Ok(DataFrame::new(
         len,
         vec![
@@ -1433,6 +1473,7 @@ mod tests {
             file: file.into(),
             session: 0,
             start_unix_s: start,
+            utc_offset_s: None,
             sport: sport.into(),
             sub_sport: "generic".into(),
             timer_s: 3600.0,
@@ -1508,6 +1549,64 @@ mod tests {
             d.i32().unwrap().get(0),
             Some(day_of_date(NaiveDate::from_ymd_opt(2023, 12, 31).unwrap()))
         );
+    }
+
+    #[test]
+    fn a_rows_own_offset_gives_its_local_day_and_clock() {
+        // 2024-05-02 02:00 UTC, recorded at UTC−7: a 19:00 run on May 1 (issue 12 item 14).
+        let mut r = row("evening.fit", Some(1_714_615_200), "running", Some(40.0));
+        r.utc_offset_s = Some(-25_200);
+        let df = sessions_frame(&[r.clone()], FixedOffset::east_opt(0).unwrap()).unwrap();
+        let d = df.column("date").unwrap().cast(&DataType::Int32).unwrap();
+        let may_1 = day_of_date(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap());
+        assert_eq!(d.i32().unwrap().get(0), Some(may_1));
+        let local = df.column("start_local").unwrap().str().unwrap().get(0);
+        assert_eq!(local, Some("2024-05-01T19:00:00-07:00"));
+        // Without its own offset the row falls back to the given one (UTC: May 2).
+        r.utc_offset_s = None;
+        let df = sessions_frame(&[r], FixedOffset::east_opt(0).unwrap()).unwrap();
+        let d = df.column("date").unwrap().cast(&DataType::Int32).unwrap();
+        assert_eq!(d.i32().unwrap().get(0), Some(may_1 + 1));
+    }
+
+    #[test]
+    fn daily_pmc_ends_at_until_and_shows_from_since_with_the_earlier_history() {
+        let df = sessions_frame(&history(), FixedOffset::east_opt(0).unwrap()).unwrap();
+        let d = |day| NaiveDate::from_ymd_opt(2024, 1, day);
+        let full = daily_pmc(&df, &PmcOptions::default()).unwrap();
+        assert_eq!(
+            full.height(),
+            9,
+            "2024-01-01 … the last session on 2024-01-09"
+        );
+        // --until before the last session: the series stops there.
+        let cut = daily_pmc(
+            &df,
+            &PmcOptions {
+                until: d(5),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(cut.height(), 5);
+        let col = |df: &DataFrame, c: &str| -> Vec<f64> {
+            let c = df.column(c).unwrap().cast(&DataType::Float64).unwrap();
+            c.f64().unwrap().iter().flatten().collect()
+        };
+        assert_eq!(col(&cut, "sessions").iter().sum::<f64>(), 3.0);
+        // --since: shown from day 3, CTL as in the full series (days 1-2 still count).
+        let window = daily_pmc(
+            &df,
+            &PmcOptions {
+                since: d(3),
+                until: d(5),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(window.height(), 3);
+        assert_eq!(col(&window, "ctl"), col(&full, "ctl")[2..5].to_vec());
+        assert!(col(&window, "ctl")[0] > 0.0);
     }
 
     #[test]

@@ -27,6 +27,7 @@ pub fn session_notes(a: &Activity, s: &Session) -> Vec<String> {
     if s.synthesized {
         out.push("no session message in the file: session rebuilt from its records".into());
     }
+    out.extend(crate::localtime::offset_note(a, s));
     if !a.has_real_dates() {
         out.push(format!(
             "no date in the file (its clock counts from power-on): start left empty; the session began {} s after power-on",
@@ -36,12 +37,13 @@ pub fn session_notes(a: &Activity, s: &Session) -> Vec<String> {
     out
 }
 
-/// The session start as RFC 3339 UTC, or None when the file has no real dates (so the
-/// `start` column stays a timestamp column; [`session_notes`] says why it is empty).
+/// The session start as RFC 3339 with its local UTC offset (`2024-05-01T19:00:00-07:00`;
+/// `Z` where the offset is unknown, see [`crate::localtime`]), or None when the file has
+/// no real dates (so the `start` column stays a timestamp column; [`session_notes`] says
+/// why it is empty).
 pub fn start_rfc3339(a: &Activity, s: &Session) -> Option<String> {
-    let unix = start_unix_s(a, s)?;
-    chrono::DateTime::from_timestamp(unix, 0)
-        .map(|d| d.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
+    start_unix_s(a, s)?;
+    crate::localtime::session_start_rfc3339(a, s)
 }
 
 /// Notes joined for one cell; None when there are none.

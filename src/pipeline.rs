@@ -52,6 +52,8 @@ pub struct Policy {
     pub accept_bad_crc: bool,
     /// Skip CRC computation entirely (faster; damage then shows only as structure errors).
     pub skip_crc: bool,
+    /// How local dates are read (`--tz`; default: the file's own offset).
+    pub time_zone: crate::localtime::TimeZone,
 }
 
 /// The outcome for one input.
@@ -109,7 +111,9 @@ pub fn activity_from_bytes(
             return Err(FileError::BadCrc(w.clone()));
         }
     }
-    Ok((Activity::from_fit(data, name), hash))
+    let mut a = Activity::from_fit(data, name);
+    a.time_zone = policy.time_zone;
+    Ok((a, hash))
 }
 
 /// Status and messages for a decoded activity.
@@ -263,6 +267,9 @@ pub struct Summary {
     pub failed: usize,
     /// Other files skipped while walking folders.
     pub skipped: usize,
+    /// Files a store read found recorded as failed at ingest (said once, not an error
+    /// of this run).
+    pub stored_failed: usize,
 }
 
 impl Summary {
@@ -291,14 +298,23 @@ impl Summary {
             format!("{} salvaged", self.salvaged),
             format!("{} failed", self.failed),
         ];
+        if self.stored_failed > 0 {
+            parts.push(format!("{} failed at ingest", self.stored_failed));
+        }
+        let one =
+            |n: usize, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
         if self.not_activity > 0 {
-            parts.push(format!("{} not activities", self.not_activity));
+            parts.push(one(self.not_activity, "not an activity", "not activities"));
         }
         if self.duplicate > 0 {
-            parts.push(format!("{} duplicates", self.duplicate));
+            parts.push(one(self.duplicate, "duplicate", "duplicates"));
         }
         if self.skipped > 0 {
-            parts.push(format!("{} other files skipped", self.skipped));
+            parts.push(one(
+                self.skipped,
+                "other file skipped",
+                "other files skipped",
+            ));
         }
         format!("files: {}", parts.join(", "))
     }

@@ -548,13 +548,10 @@ impl Settings {
     }
 }
 
-/// The UTC date a session started, when the file has real dates.
+/// The local date a session started (the file's UTC offset, or `--tz`; see
+/// [`crate::localtime`]), when the file has real dates.
 pub fn session_date(a: &Activity, s: &Session) -> Option<NaiveDate> {
-    if !a.has_real_dates() {
-        return None;
-    }
-    let unix = crate::activity::fit_to_unix_s(s.start_s as f64) as i64;
-    chrono::DateTime::from_timestamp(unix, 0).map(|d| d.date_naive())
+    crate::localtime::session_date(a, s)
 }
 
 /// The watch's max HR as the file states it, with the message it came from.

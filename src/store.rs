@@ -656,6 +656,8 @@ pub struct Store {
     dir: PathBuf,
     manifest: Manifest,
     files: Vec<FileEntry>,
+    /// How the activities read back take their local dates (`--tz`).
+    time_zone: crate::localtime::TimeZone,
 }
 
 /// One part's tables without its samples: what zones and load need (see
@@ -694,7 +696,15 @@ impl Store {
             dir: dir.to_path_buf(),
             manifest,
             files,
+            time_zone: Default::default(),
         })
+    }
+
+    /// Reads local dates of the activities it gives back with `tz` (`--tz`) instead of
+    /// each file's own offset.
+    pub fn with_time_zone(mut self, tz: crate::localtime::TimeZone) -> Store {
+        self.time_zone = tz;
+        self
     }
 
     /// The folder.
@@ -792,6 +802,22 @@ impl Store {
             timer_rows,
             hr,
         }))
+    }
+
+    /// What every read activity carries besides its rows: the time zone of its local
+    /// dates, and the damage ingest recorded (back into the rows' note).
+    fn as_read(&self, a: &mut Activity, e: &FileEntry) {
+        a.time_zone = self.time_zone;
+        if e.status == FileStatus::Salvaged {
+            a.warnings = e
+                .messages
+                .iter()
+                .map(|m| crate::fit::Warning {
+                    offset: 0,
+                    kind: crate::fit::WarningKind::Recorded { message: m.clone() },
+                })
+                .collect();
+        }
     }
 
     /// The activity of `e` without samples, each session with its HR seconds; None when
@@ -1073,9 +1099,10 @@ impl Store {
                             let light: Vec<Result<Option<_>, StoreError>> = entries
                                 .par_iter()
                                 .map(|e| {
-                                    let Some(a) = self.light_activity(&data, e)? else {
+                                    let Some(mut a) = self.light_activity(&data, e)? else {
                                         return Ok(None);
                                     };
+                                    self.as_read(&mut a, e);
                                     if !suffices(&a) {
                                         return Ok(None);
                                     }
@@ -1104,7 +1131,8 @@ impl Store {
                         let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
                             .par_iter()
                             .map(|e| {
-                                let a = self.activity_from_slice(part, data, e, cols)?;
+                                let mut a = self.activity_from_slice(part, data, e, cols)?;
+                                self.as_read(&mut a, e);
                                 let value = analyse(&a);
                                 pb.inc(1);
                                 Ok((e.report(), Some(value)))
@@ -1117,7 +1145,8 @@ impl Store {
                     let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
                         .par_iter()
                         .map(|e| {
-                            let a = self.activity(&data, e)?;
+                            let mut a = self.activity(&data, e)?;
+                            self.as_read(&mut a, e);
                             let value = analyse(&a);
                             pb.inc(1);
                             Ok((e.report(), Some(value)))

@@ -149,7 +149,7 @@ fn sessions_show_hand_computed_load_and_every_source() {
         .assert()
         .success()
         .stderr(predicate::str::contains(
-            "1 sessions with heart rate have no hrTSS",
+            "1 session with heart rate has no hrTSS",
         ))
         .get_output()
         .stdout

@@ -57,7 +57,7 @@ fn csv_row_per_session_with_watch_numbers() {
     assert_eq!(get("sport"), "running");
     assert_eq!(get("zone_model"), "file");
     assert!(
-        get("start").ends_with('Z'),
+        chrono::DateTime::parse_from_rfc3339(get("start")).is_ok(),
         "RFC 3339 UTC: {}",
         get("start")
     );

@@ -179,7 +179,8 @@ fn garmin_account_export_with_nested_zips_is_read() {
             ) && file.ends_with("_ACTIVITY.fit"),
             "{file}"
         );
-        assert!(r["start"].as_str().unwrap().ends_with('Z'));
+        // RFC 3339 at the file's local offset (issue 12 item 14).
+        assert!(chrono::DateTime::parse_from_rfc3339(r["start"].as_str().unwrap()).is_ok());
     }
     assert!(err.contains("6 ok"), "{err}");
     assert!(err.contains("2 other files skipped"), "{err}");

@@ -51,7 +51,7 @@ fn no_panic(o: &Output) {
 
 fn zones_csv(args: &[&std::ffi::OsStr]) -> Output {
     let o = hrzones()
-        .args(["zones", "-q", "--format", "csv"])
+        .args(["zones", "--format", "csv"])
         .args(args)
         .output()
         .unwrap();
@@ -274,7 +274,7 @@ fn special_files_are_skipped_and_never_replaced() {
     }
     mkfifo(&dir.join("y.zip"));
     let mut child = hrzones()
-        .args(["zones", "-q", "--format", "csv"])
+        .args(["zones", "--format", "csv"])
         .arg(&dir)
         .arg(dir.join("x.fit"))
         .arg("/dev/null")

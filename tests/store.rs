@@ -659,6 +659,7 @@ fn bad_crc_files_fail_and_are_retried_when_accepted() {
         policy: Policy {
             accept_bad_crc: true,
             skip_crc: false,
+            ..Default::default()
         },
         ..quiet()
     };

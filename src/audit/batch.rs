@@ -129,8 +129,10 @@ pub struct RunRecord {
     pub file: String,
     /// Session index in the file.
     pub session: usize,
-    /// Start, RFC 3339 UTC (None: the file has no real date).
+    /// Start, RFC 3339 with the local offset (None: the file has no real date).
     pub start: Option<String>,
+    /// The local date it started (see [`crate::localtime`]).
+    pub date: Option<chrono::NaiveDate>,
     /// How the numbers were obtained (damage, CRC, rebuilt session, no date).
     pub note: Option<String>,
     /// Start, Unix s, when the file has real dates.
@@ -231,6 +233,7 @@ pub fn audit_file(a: &Activity, settings: &Settings, compare_models: bool) -> Fi
             file: a.source.clone(),
             session: s.index,
             start: crate::notes::start_rfc3339(a, s),
+            date: crate::localtime::session_date(a, s),
             note: crate::notes::join(crate::notes::session_notes(a, s)),
             start_unix_s: start_unix_s(a, s),
             stress,
@@ -278,14 +281,25 @@ pub struct AuditOutcome {
     pub labelled_not_runs: BTreeMap<String, usize>,
 }
 
-/// Resolves every run's label under all its file's names, judges the labelled runs (and,
-/// with `candidates`, the unlabelled ones that look like recovery runs) against the
-/// context of the whole batch, and sorts them by start time.
+/// [`assemble_in`] over every date.
 pub fn assemble(
     results: Vec<(FileReport, Option<FileAudit>)>,
     labeller: &Labeller,
     rules: &Rules,
     candidates: bool,
+) -> AuditOutcome {
+    assemble_in(results, labeller, rules, candidates, &Default::default())
+}
+
+/// Resolves every run's label under all its file's names, judges the labelled runs (and,
+/// with `candidates`, the unlabelled ones that look like recovery runs) against the
+/// context of the whole batch, and sorts them by start time.
+pub fn assemble_in(
+    results: Vec<(FileReport, Option<FileAudit>)>,
+    labeller: &Labeller,
+    rules: &Rules,
+    candidates: bool,
+    window: &crate::localtime::DateWindow,
 ) -> AuditOutcome {
     let mut out = AuditOutcome::default();
     let mut stresses = Vec::new();
@@ -310,7 +324,9 @@ pub fn assemble(
             }
         }
     }
-    for run in runs {
+    // Runs outside --since/--until are not audited; every session still counts as the
+    // context (the hard session before) of the runs that are.
+    for run in runs.into_iter().filter(|r| window.contains(r.date)) {
         let context = run
             .stress
             .as_ref()

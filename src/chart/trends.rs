@@ -356,8 +356,7 @@ impl EfInput {
         let mut runs: Vec<(NaiveDate, f64, Option<f64>)> = facts
             .iter()
             .filter_map(|f| {
-                let day =
-                    crate::load::date_of_day(crate::load::day_number(f.start_unix_s?, offset))?;
+                let day = f.day(offset)?;
                 Some((day, f.ef?, f.decoupling_pct))
             })
             .collect();

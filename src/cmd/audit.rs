@@ -330,7 +330,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     for w in &labeller.add_found(&csvs) {
         eprintln!("hrzones: warning: {w}");
     }
-    let outcome = batch::assemble(results, &labeller, &rules, args.candidates);
+    let outcome = batch::assemble_in(
+        results,
+        &labeller,
+        &rules,
+        args.candidates,
+        &args.input.window()?,
+    );
     let (rows, summary, any_finding) = (outcome.rows, outcome.summary, outcome.any_finding);
     let (labels_seen, not_runs) = (outcome.labels_seen, outcome.labelled_not_runs);
     let setup = &labeller;

@@ -17,6 +17,7 @@
 //! a time per thread, and dropped once written, so memory stays flat over any archive.
 
 use std::collections::HashMap;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
@@ -31,6 +32,7 @@ use crate::chart::{
     self, ChartError, ChartFormat, PmcDay, PmcFinding, PmcInput, RunChartInput, WeeklyZonesInput,
 };
 use crate::cli::{InputArgs, ZoneArgs};
+use crate::localtime::DateWindow;
 use crate::profile::{session_date, Settings};
 use crate::source;
 use crate::zones::TimeInZoneOptions;
@@ -109,10 +111,14 @@ fn session_hr_tss(
 /// The CTL/ATL/TSB series over the days of the charted sessions, as `hrzones load
 /// --daily` computes it (hrTSS summed per UTC day, rest days zero, τ 42 and 7 days), with
 /// each recovery-run finding marked on its day.
-fn pmc_input(outcomes: &[&SessionOutcome]) -> Option<PmcInput> {
+///
+/// With `--since`/`--until` the series is computed from every session up to `until`
+/// (CTL needs the history) and drawn from `since`.
+fn pmc_input(outcomes: &[&SessionOutcome], window: &DateWindow) -> Option<PmcInput> {
     let daily: Vec<(NaiveDate, f64)> = outcomes
         .iter()
         .filter_map(|o| Some((o.date?, o.hr_tss?)))
+        .filter(|(d, _)| window.until.is_none_or(|u| *d <= u))
         .collect();
     let first = daily.iter().map(|d| d.0).min()?;
     let last = daily.iter().map(|d| d.0).max()?;
@@ -136,11 +142,18 @@ fn pmc_input(outcomes: &[&SessionOutcome]) -> Option<PmcInput> {
                 tsb: pmc.tsb[i],
             })
         })
-        .collect();
+        .filter(|d: &PmcDay| window.since.is_none_or(|s| d.date >= s))
+        .collect::<Vec<_>>();
+    if days.is_empty() {
+        return None;
+    }
     let findings = outcomes
         .iter()
         .filter_map(|o| {
             let v = o.verdict.as_deref()?;
+            if !window.contains(o.date) {
+                return None;
+            }
             (v != "ok").then(|| {
                 Some(PmcFinding {
                     date: o.date?,
@@ -346,6 +359,7 @@ fn chart_activity(
     verdicts: &HashMap<(String, usize), String>,
     names: &ActivityNames,
     format: ChartFormat,
+    window: &DateWindow,
 ) -> Vec<SessionOutcome> {
     let activity_name = names.of(&a.source);
     a.sessions
@@ -355,7 +369,8 @@ fn chart_activity(
             let hr_tss = session_hr_tss(a, s, &an, settings);
             let has_hr = an.hr_covered_s > 0.0;
             let verdict = verdicts.get(&(a.source.clone(), s.index)).cloned();
-            let drawn = if args.only_recovery && verdict.is_none() {
+            let date = session_date(a, s);
+            let drawn = if (args.only_recovery && verdict.is_none()) || !window.contains(date) {
                 Drawn::NotSelected
             } else if !has_hr {
                 Drawn::NoHeartRate
@@ -378,7 +393,7 @@ fn chart_activity(
                 }
             };
             SessionOutcome {
-                date: session_date(a, s),
+                date,
                 sport: s.sport_name(),
                 secs_in_zone: an.secs_in_zone.filter(|_| has_hr),
                 zone_names: an.zones.as_ref().ok().map(|z| z.names.clone()),
@@ -393,6 +408,7 @@ fn chart_activity(
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let zone_settings = args.zones.settings_for(&args.input)?;
+    let window = args.input.window()?;
     check_out_dir(&args.out, &args.input.resolved()?.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;
@@ -448,6 +464,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             &verdicts,
             &activity_names,
             format,
+            &window,
         )
     })?;
     let outcomes: Vec<SessionOutcome> = results
@@ -461,7 +478,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let mut failed = 0usize;
     let (mut no_hr, mut no_zones) = (0usize, 0usize);
     {
-        use std::io::Write;
         let stdout = std::io::stdout();
         let mut out = stdout.lock();
         for o in &outcomes {
@@ -482,11 +498,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         out.flush()?;
     }
     if no_hr > 0 {
-        eprintln!("hrzones: {no_hr} sessions without heart rate: no chart");
+        eprintln!(
+            "hrzones: {} without heart rate: no chart",
+            super::count(no_hr, "session", "sessions")
+        );
     }
     if no_zones > 0 {
         eprintln!(
-            "hrzones: {no_zones} sessions with heart rate have no zones (their files carry no zones or max HR): set --max-hr, --lthr, --bounds or --profile"
+            "hrzones: {} no zones ({} no zones or max HR): set --max-hr, --lthr, --bounds or --profile", super::count(no_zones, "session with heart rate has", "sessions with heart rate have"), super::plural(no_zones, "its file carries", "their files carry")
         );
     }
     eprintln!(
@@ -498,6 +517,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let weekly = WeeklyZonesInput::from_sessions(
         history
             .iter()
+            .filter(|o| window.contains(o.date))
             .filter_map(|o| Some((o.date?, o.sport, o.secs_in_zone.as_deref()?))),
     )
     .with_zone_names(chart::merged_zone_names(history.iter().filter_map(|o| {
@@ -508,7 +528,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .out
         .join(format!("weekly_zones.{}", format.extension()));
     match chart::render_weekly_zones(&weekly, format, &weekly_path) {
-        Ok(()) => println!("{}", weekly_path.display()),
+        Ok(()) => writeln!(std::io::stdout().lock(), "{}", weekly_path.display())?,
         Err(ChartError::Empty(why)) => {
             eprintln!("hrzones: {} not written: {why}", weekly_path.display())
         }
@@ -518,9 +538,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let pmc_path = args.out.join(format!("pmc.{}", format.extension()));
-    match pmc_input(&history) {
+    match pmc_input(&history, &window) {
         Some(pmc) => match chart::render_pmc(&pmc, format, &pmc_path) {
-            Ok(()) => println!("{}", pmc_path.display()),
+            Ok(()) => writeln!(std::io::stdout().lock(), "{}", pmc_path.display())?,
             Err(e) => {
                 failed += 1;
                 eprintln!("hrzones: {e}");
@@ -533,7 +553,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
 
     if failed > 0 {
-        eprintln!("hrzones: {failed} charts could not be written");
+        eprintln!(
+            "hrzones: {} not be written",
+            super::count(failed, "chart could", "charts could")
+        );
         eprintln!("hrzones: {}", summary.line());
         return Ok(ExitCode::from(2));
     }

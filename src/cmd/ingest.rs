@@ -113,6 +113,7 @@ fn ingest_paths(
         policy: Policy {
             accept_bad_crc: args.accept_bad_crc,
             skip_crc: false,
+            ..Default::default()
         },
         show_progress: !args.quiet,
         rehash: args.rehash,

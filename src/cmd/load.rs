@@ -3,11 +3,11 @@
 //! ```text
 //! hrzones load PATH... [--max-hr N --resting-hr N --lthr N --sex male|female --profile F]
 //!                      [--daily | --weekly] [--ctl-days 42] [--atl-days 7]
-//!                      [--utc-offset +HH:MM] [--until YYYY-MM-DD]
+//!                      [--tz ZONE] [--since DATE] [--until DATE]
 //!                      [--format table|csv|json|parquet] [--output FILE]
 //! ```
 //!
-//! Default: one row per session — file, session, start, date, iso_week, sport,
+//! Default: one row per session — file, session, start, date, start_local, iso_week, sport,
 //! sub_sport, timer_s, hr_covered_s, hr_tss, banister_trimp, edwards_trimp, device_tss,
 //! device_training_effect, sex, max/resting HR and LTHR each with its source, the zone
 //! model and time in zone (z0_s … zN_s), note.
@@ -52,20 +52,6 @@ pub struct Args {
     /// ATL ("fatigue") time constant, days.
     #[arg(long, default_value_t = load::DEFAULT_ATL_DAYS, value_name = "DAYS", help_heading = "History")]
     atl_days: f64,
-    /// The offset at which a session's start gives its day (and ISO week): UTC,
-    /// +02:00, -05:30. A session past midnight counts on the day it started.
-    #[arg(
-        long,
-        default_value = "UTC",
-        value_name = "OFFSET",
-        allow_hyphen_values = true,
-        help_heading = "History"
-    )]
-    utc_offset: String,
-    /// Run the daily series through this date (e.g. today), adding rest days after the
-    /// last session.
-    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "History")]
-    until: Option<NaiveDate>,
     #[command(flatten)]
     output: OutputArgs,
 }
@@ -120,7 +106,7 @@ fn cell_of(v: AnyValue<'_>) -> Cell {
 const SESSION_VIEW: [Col; 8] = [
     Col::new("file", "file", Show::BaseName).shrinkable(10),
     Col::new("date", "date", Show::Plain),
-    Col::new("start", "start", Show::Clock).optional(4),
+    Col::new("start_local", "start", Show::Clock).optional(4),
     Col::new("sport", "sport", Show::Plain)
         .shrinkable(7)
         .optional(3),
@@ -156,14 +142,15 @@ const WEEKLY_VIEW: [Col; 7] = [
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let zone_settings = args.zones.settings_for(&args.input)?;
-    let offset = load::parse_utc_offset(&args.utc_offset)?;
-    if let Some(u) = args.until {
+    let window = args.input.window()?;
+    if let Some(u) = window.until {
         load::check_until(u)?;
     }
     let opts = PmcOptions {
         ctl_days: args.ctl_days,
         atl_days: args.atl_days,
-        until: args.until,
+        until: window.until,
+        since: window.since,
     };
     // Checked before reading anything, so a bad value costs no time.
     load::pmc_series(&[], opts.ctl_days, opts.atl_days)?;
@@ -196,13 +183,23 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .collect();
     report_gaps(&rows);
 
-    let sessions = load::sessions_frame(&rows, offset)?;
+    // Each row carries its local offset (the file's, or --tz); UTC only where neither.
+    let utc = chrono::FixedOffset::east_opt(0).context("UTC offset")?;
     let mut frame = if args.daily {
-        load::daily_pmc(&sessions, &opts)?
-    } else if args.weekly {
-        load::weekly_zones(&sessions)?
+        // The PMC counts every session up to --until: CTL on the first day shown
+        // includes the training before --since.
+        load::daily_pmc(&load::sessions_frame(&rows, utc)?, &opts)?
     } else {
-        sessions
+        let in_window: Vec<SessionRow> = rows
+            .into_iter()
+            .filter(|r| window.is_all() || window.contains(row_date(r)))
+            .collect();
+        let sessions = load::sessions_frame(&in_window, utc)?;
+        if args.weekly {
+            load::weekly_zones(&sessions)?
+        } else {
+            sessions
+        }
     };
     if format == Format::Parquet {
         if let Some(path) = &args.output.output {
@@ -227,6 +224,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(super::finish(&summary))
 }
 
+/// A row's local date (None: no real date).
+fn row_date(r: &SessionRow) -> Option<NaiveDate> {
+    crate::localtime::date_at(r.start_unix_s?, r.utc_offset_s.unwrap_or(0))
+}
+
 /// One stderr line per kind of gap, so a missing number is never silent.
 fn report_gaps(rows: &[SessionRow]) {
     let with_hr: Vec<&SessionRow> = rows
@@ -241,7 +243,13 @@ fn report_gaps(rows: &[SessionRow]) {
     let no_max = with_hr.iter().filter(|r| r.load.max_hr.is_none()).count();
     if no_max > 0 {
         eprintln!(
-            "hrzones: {no_max} sessions with heart rate have no hrTSS: their files carry no max HR; set --max-hr or --profile"
+            "hrzones: {} no hrTSS: {} no max HR; set --max-hr or --profile",
+            super::count(
+                no_max,
+                "session with heart rate has",
+                "sessions with heart rate have"
+            ),
+            super::plural(no_max, "its file carries", "their files carry")
         );
     }
     let other = with_hr
@@ -249,7 +257,11 @@ fn report_gaps(rows: &[SessionRow]) {
         .filter(|r| r.load.max_hr.is_some() && r.load.hr_tss.is_none())
         .count();
     if other > 0 {
-        eprintln!("hrzones: {other} sessions have no hrTSS because their thresholds conflict (see the note column)");
+        eprintln!(
+            "hrzones: {} no hrTSS because {} thresholds conflict (see the note column)",
+            super::count(other, "session has", "sessions have"),
+            super::plural(other, "its", "their")
+        );
     }
     let est_lthr = with_hr
         .iter()
@@ -263,7 +275,7 @@ fn report_gaps(rows: &[SessionRow]) {
         .count();
     if est_lthr > 0 {
         eprintln!(
-            "hrzones: {est_lthr} sessions use an estimated LTHR (resting + 0.85 × (max − resting)); set --lthr or --profile for real hrTSS"
+            "hrzones: {} an estimated LTHR (resting + 0.85 × (max − resting)); set --lthr or --profile for real hrTSS", super::count(est_lthr, "session uses", "sessions use")
         );
     }
     let est_rest = with_hr
@@ -272,7 +284,8 @@ fn report_gaps(rows: &[SessionRow]) {
         .count();
     if est_rest > 0 {
         eprintln!(
-            "hrzones: {est_rest} sessions use the default resting HR {} bpm; set --resting-hr or --profile",
+            "hrzones: {} the default resting HR {} bpm; set --resting-hr or --profile",
+            super::count(est_rest, "session uses", "sessions use"),
             load::DEFAULT_RESTING_HR_BPM
         );
     }
@@ -282,11 +295,11 @@ fn report_gaps(rows: &[SessionRow]) {
         .count();
     if default_sex > 0 {
         eprintln!(
-            "hrzones: {default_sex} sessions use the male TRIMP weighting by default (no sex in the settings or file); set --sex or --profile"
+            "hrzones: {} the male TRIMP weighting by default (no sex in the settings or file); set --sex or --profile", super::count(default_sex, "session uses", "sessions use")
         );
     }
     let undated = rows.iter().filter(|r| r.start_unix_s.is_none()).count();
     if undated > 0 {
-        eprintln!("hrzones: {undated} sessions have no real date (timestamps since power-on) and stay out of the daily and weekly history");
+        eprintln!("hrzones: {} no real date (timestamps since power-on) and {} out of the daily and weekly history", super::count(undated, "session has", "sessions have"), super::plural(undated, "stays", "stay"));
     }
 }

@@ -24,6 +24,21 @@ use crate::report::{self, Format, Table};
 use crate::source;
 use crate::store::{FileEntry, SampleColumns, Store};
 
+/// `-q`: warnings and notes about files, and the summary line of a batch that read
+/// every file, are not printed (errors still are). A process-wide flag, set once from
+/// the arguments, as ripgrep's `messages` module keeps its own.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Sets `-q` for the rest of the run (see [`QUIET`]).
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Whether `-q` was given.
+pub fn quiet() -> bool {
+    QUIET.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Per-file reports with the caller's results, and the counts for the summary line.
 pub type Batch<T> = (Vec<(FileReport, Option<T>)>, Summary);
 
@@ -113,8 +128,11 @@ where
 {
     let resolved = input.resolved()?;
     let input = &resolved;
+    if report {
+        set_quiet(input.quiet);
+    }
     if let Some(dir) = &input.store {
-        let store = Store::open(dir)?;
+        let store = Store::open(dir)?.with_time_zone(input.time_zone()?);
         // PATHs given with --store select the stored files under them.
         let under: Vec<String> = input
             .paths
@@ -170,10 +188,17 @@ where
                 r.aliases = names_of(e).into_iter().filter(|n| *n != r.name).collect();
             }
         }
-        if report {
-            report_files(results.iter().map(|(r, _)| r));
-        }
         let mut summary = Summary::of(results.iter().map(|(r, _)| r), 0);
+        // What went wrong at ingest was said then, and stays in the store (the `files`
+        // table's messages, each row's note): one line here, not one per file on every
+        // read, and no exit 1 for files that failed long ago (issue 12 item 11).
+        if report && !quiet() {
+            let stored = stored_problems_line(&summary);
+            if let Some(line) = stored {
+                eprintln!("hrzones: note: {line}");
+            }
+        }
+        summary.stored_failed = std::mem::take(&mut summary.failed);
         // A PATH that selects nothing is most likely mistyped: say so, and exit 1 as for
         // a path that cannot be read (it used to give empty output and exit 0).
         for (p, u) in input.paths.iter().zip(&under) {
@@ -212,12 +237,13 @@ where
     for e in found.errors.iter().filter(|_| report) {
         eprintln!("hrzones: {e}");
     }
-    for n in found.notes.iter().filter(|_| report) {
+    for n in found.notes.iter().filter(|_| report && !quiet()) {
         eprintln!("hrzones: note: {n}");
     }
     let policy = Policy {
         accept_bad_crc: input.accept_bad_crc,
         skip_crc: false,
+        time_zone: input.time_zone()?,
     };
     let results = pipeline::run(&found.files, policy, !input.quiet, analyse);
     if report {
@@ -282,11 +308,48 @@ fn path_is_under(stored: &str, dir: &str) -> bool {
             .is_some_and(|rest| rest.starts_with('/') || rest.starts_with(':'))
 }
 
-/// One stderr line per failed, salvaged or not-activity file.
+/// The one line a store read says about the problems ingest recorded, if any.
+fn stored_problems_line(summary: &Summary) -> Option<String> {
+    let mut parts = Vec::new();
+    if summary.salvaged > 0 {
+        parts.push(format!(
+            "{} salvaged (their rows' note says how)",
+            count(summary.salvaged, "file", "files")
+        ));
+    }
+    if summary.failed > 0 {
+        parts.push(format!(
+            "{} that could not be read, so not in the store",
+            count(summary.failed, "file", "files")
+        ));
+    }
+    if summary.not_activity > 0 {
+        parts.push(format!(
+            "{} that {} not activities",
+            count(summary.not_activity, "file", "files"),
+            plural(summary.not_activity, "is", "are")
+        ));
+    }
+    (!parts.is_empty()).then(|| {
+        format!(
+            "the store records {} at ingest; `hrzones ingest` named each (the store's files table keeps the reasons)",
+            parts.join(", ")
+        )
+    })
+}
+
+/// "1 file", "3 files".
+pub fn count(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", plural(n, one, many))
+}
+
+/// One stderr line per failed, salvaged or not-activity file (with `-q`: failed only).
 pub fn report_files<'a>(reports: impl IntoIterator<Item = &'a FileReport>) {
+    let quiet = quiet();
     for r in reports {
         match r.status {
             FileStatus::Failed => eprintln!("hrzones: {}: {}", r.name, r.messages.join("; ")),
+            _ if quiet => {}
             FileStatus::Salvaged => {
                 eprintln!("hrzones: warning: {}: {}", r.name, r.messages.join("; "))
             }
@@ -470,7 +533,9 @@ pub fn emit_view_with(
 
 /// Prints the summary line and turns it into the exit code (1 when any file failed).
 pub fn finish(summary: &Summary) -> ExitCode {
-    eprintln!("hrzones: {}", summary.line());
+    if summary.failed > 0 || !quiet() {
+        eprintln!("hrzones: {}", summary.line());
+    }
     if summary.failed > 0 {
         ExitCode::from(1)
     } else {

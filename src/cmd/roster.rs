@@ -166,6 +166,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             quiet: args.quiet,
             roster: None,
             athlete: Some(athlete.id.clone()),
+            // The overview's days are at --utc-offset; the sessions' local dates too.
+            tz: Some(args.utc_offset.clone()),
+            since: None,
+            until: None,
         };
         let missing = if args.store.is_some() {
             0

@@ -6,7 +6,7 @@
 //! ```text
 //! hrzones summary PATH... [--weekly | --monthly | --seasonal | --yearly]
 //!                 [--sport NAME] [--acwr-band 0.8,1.3] [--long-run-min 90]
-//!                 [--utc-offset +HH:MM] [--until YYYY-MM-DD] [--charts DIR]
+//!                 [--tz ZONE] [--since DATE] [--until DATE] [--charts DIR]
 //!                 [--max-hr N --lthr N --profile F ...]
 //!                 [--format table|csv|json|parquet] [--output FILE]
 //! ```
@@ -20,7 +20,6 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use chrono::NaiveDate;
 use polars::prelude::*;
 
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
@@ -76,18 +75,6 @@ pub struct Args {
         help_heading = "Rules"
     )]
     hard_tss: f64,
-    /// The offset at which a session's start gives its day: UTC, +02:00, -05:30.
-    #[arg(
-        long,
-        default_value = "UTC",
-        value_name = "OFFSET",
-        allow_hyphen_values = true,
-        help_heading = "Periods"
-    )]
-    utc_offset: String,
-    /// Run the daily load series through this date (rest days after the last session).
-    #[arg(long, value_name = "YYYY-MM-DD", help_heading = "Periods")]
-    until: Option<NaiveDate>,
     /// Also draw the charts (distribution over time, ACWR, EF trend) into this folder.
     #[arg(long, value_name = "DIR", help_heading = "Charts")]
     charts: Option<PathBuf>,
@@ -112,7 +99,12 @@ impl Args {
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let settings = args.zones.settings_for(&args.input)?;
-    let offset = load::parse_utc_offset(&args.utc_offset)?;
+    let window = args.input.window()?;
+    if let Some(u) = window.until {
+        load::check_until(u)?;
+    }
+    // Sessions carry their own local offset (the file's, or --tz); UTC where neither.
+    let offset = chrono::FixedOffset::east_opt(0).context("UTC offset")?;
     let [low, high] = args.acwr_band[..] else {
         anyhow::bail!(
             "--acwr-band wants two numbers, LOW,HIGH (e.g. 0.8,1.3), got {} values",
@@ -141,7 +133,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let opts = SummaryOptions {
         kind: args.kind(),
         offset,
-        until: args.until,
+        until: window.until,
         band: AcwrBand { low, high },
         discipline,
     };
@@ -158,8 +150,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if let Some(sport) = &args.sport {
         facts.retain(|f| f.sport.eq_ignore_ascii_case(sport));
     }
+    // --until: later sessions are left out; --since: the periods that end before it
+    // are not shown (earlier sessions still count in ACWR, CTL and monotony).
+    if let Some(u) = window.until {
+        facts.retain(|f| f.day(offset).is_none_or(|d| d <= u));
+    }
     report_gaps(&facts);
-    let (rows, series) = periods::summarise(&facts, &opts);
+    let (mut rows, series) = periods::summarise(&facts, &opts);
+    if let Some(since) = window.since {
+        rows.retain(|r| r.end.is_none_or(|end| end >= since));
+    }
 
     if let Some(dir) = &args.charts {
         draw_charts(dir, &rows, &series, &facts, &opts)?;
@@ -190,12 +190,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 fn report_gaps(facts: &[SessionFacts]) {
     let undated = facts.iter().filter(|f| f.start_unix_s.is_none()).count();
     if undated > 0 {
-        eprintln!("hrzones: {undated} sessions have no real date and stay out of the summary");
+        eprintln!(
+            "hrzones: {} no real date and {} out of the summary",
+            super::count(undated, "session has", "sessions have"),
+            super::plural(undated, "stays", "stay")
+        );
     }
     let with_hr = facts.iter().filter(|f| f.hr_covered_s > 0.0);
     let no_zones = with_hr.clone().filter(|f| f.seiler.is_none()).count();
     if no_zones > 0 {
-        eprintln!("hrzones: {no_zones} sessions with heart rate have no Seiler zones (no LTHR or max HR in the settings or file): volume and load only; set --lthr or --max-hr");
+        eprintln!("hrzones: {} no Seiler zones (no LTHR or max HR in the settings or file): volume and load only; set --lthr or --max-hr", super::count(no_zones, "session with heart rate has", "sessions with heart rate have"));
     }
     let by_max = facts
         .iter()
@@ -206,11 +210,19 @@ fn report_gaps(facts: &[SessionFacts]) {
         })
         .count();
     if by_max > 0 {
-        eprintln!("hrzones: {by_max} sessions place Seiler's thresholds at 82/87 % of max HR (no LTHR known); set --lthr for thresholds from LTHR");
+        eprintln!("hrzones: {} Seiler's thresholds at 82/87 % of max HR (no LTHR known); set --lthr for thresholds from LTHR", super::count(by_max, "session places", "sessions place"));
     }
     let no_tss = with_hr.filter(|f| f.hr_tss.is_none()).count();
     if no_tss > 0 {
-        eprintln!("hrzones: {no_tss} sessions with heart rate have no hrTSS (no max HR): they add nothing to load, ACWR and monotony");
+        eprintln!(
+            "hrzones: {} no hrTSS (no max HR): {} nothing to load, ACWR and monotony",
+            super::count(
+                no_tss,
+                "session with heart rate has",
+                "sessions with heart rate have"
+            ),
+            super::plural(no_tss, "it adds", "they add")
+        );
     }
 }
 

@@ -204,13 +204,16 @@ fn text_report(rows: &[PeriodEstimate]) -> std::io::Result<Vec<u8>> {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let window = args.input.window()?;
     let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
         SessionEfforts::of_activity(a)
     })?;
+    // --since/--until: the estimates and their evidence come from those dates only.
     let efforts: Vec<SessionEfforts> = results
         .into_iter()
         .filter_map(|(_, r)| r)
         .flatten()
+        .filter(|e| window.contains(e.date))
         .collect();
     let rows = thresholds::estimate(&efforts, args.period);
 

@@ -14,6 +14,7 @@ use std::process::ExitCode;
 use crate::activity::Activity;
 use crate::analysis::SessionAnalysis;
 use crate::cli::{InputArgs, OutputArgs, ZoneArgs};
+use crate::localtime::DateWindow;
 use crate::notes;
 use crate::profile::Settings;
 use crate::report::{Cell, Table};
@@ -44,9 +45,10 @@ struct Row {
     no_zones: bool,
 }
 
-fn rows(a: &Activity, settings: &Settings) -> Vec<Row> {
+fn rows(a: &Activity, settings: &Settings, window: &DateWindow) -> Vec<Row> {
     a.sessions
         .iter()
+        .filter(|s| window.contains_session(a, s))
         .map(|s| {
             let an = SessionAnalysis::compute(a, s, settings, TimeInZoneOptions::default());
             let hr_samples = a.hr_sample_count(s);
@@ -129,9 +131,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         &args.input,
         args.zones.settings_for(&args.input)?,
     )?;
+    let window = args.input.window()?;
     // From a store: each session's HR seconds, not its samples (crate::hr_seconds).
     let suffices = |a: &Activity| crate::analysis::hr_seconds_suffice(a, &settings);
-    let (results, summary) = super::run_inputs_hr(&args.input, &suffices, |a| rows(a, &settings))?;
+    let (results, summary) =
+        super::run_inputs_hr(&args.input, &suffices, |a| rows(a, &settings, &window))?;
     let all: Vec<Row> = results
         .into_iter()
         .filter_map(|(_, r)| r)
@@ -140,7 +144,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let no_zones = all.iter().filter(|r| r.no_zones).count();
     if no_zones > 0 {
         eprintln!(
-            "hrzones: {no_zones} sessions with heart rate have no zones (their files carry no zones or max HR): set --max-hr, --lthr, --bounds or --profile"
+            "hrzones: {} no zones ({} no zones or max HR): set --max-hr, --lthr, --bounds or --profile", super::count(no_zones, "session with heart rate has", "sessions with heart rate have"), super::plural(no_zones, "its file carries", "their files carry")
         );
     }
     let n = all

@@ -95,6 +95,11 @@ pub struct Warning {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum WarningKind {
+    /// Damage recorded when the file was ingested, read back from the store (its text).
+    Recorded {
+        /// The warning as ingest wrote it.
+        message: String,
+    },
     /// The 14-byte header's CRC does not match its first 12 bytes.
     HeaderCrc {
         /// CRC stored in the header.
@@ -192,6 +197,7 @@ impl fmt::Display for Warning {
             WarningKind::BadDefinition { reason } => {
                 write!(f, "bad definition message at byte {at}: {reason}; decoding stopped there")
             }
+            WarningKind::Recorded { message } => write!(f, "{message}"),
             WarningKind::TrailingBytes { count } => {
                 write!(f, "{count} bytes of non-FIT data after byte {at} ignored")
             }
@@ -414,6 +420,10 @@ pub struct FitData {
     pub hr_stream: Vec<(f64, u8)>,
     /// Number of `activity` messages.
     pub activity_msgs: u32,
+    /// The UTC offset the watch was set to, s: the first `activity` message's
+    /// `local_timestamp` minus its `timestamp`, rounded to the quarter hour; None when
+    /// the file has none, or one beyond ±14 h (no time zone is further from UTC).
+    pub utc_offset_s: Option<i32>,
     /// Number of data messages decoded (all types).
     pub data_messages: u64,
     /// Number of FIT files in the chain.
@@ -739,7 +749,7 @@ fn wanted(kind: Kind, num: u8) -> bool {
     }
     match kind {
         Kind::Skip => false,
-        Kind::Activity => false,
+        Kind::Activity => num == activity::LOCAL_TIMESTAMP,
         Kind::Record => matches!(
             num,
             record::ALTITUDE
@@ -931,6 +941,16 @@ fn u8_of(v: Option<u64>) -> Option<u8> {
 fn u16_of(v: Option<u64>) -> Option<u16> {
     v.and_then(|x| u16::try_from(x).ok())
 }
+/// The UTC offset from an `activity` message's `local_timestamp` and `timestamp`
+/// (both FIT seconds), rounded to the quarter hour (every time zone in use is a whole
+/// number of quarter hours; the two clocks are read a moment apart on some devices).
+fn utc_offset_of(local: u32, utc: u32) -> Option<i32> {
+    const QUARTER_H: i64 = 900;
+    let diff = local as i64 - utc as i64;
+    let rounded = (diff + diff.signum() * QUARTER_H / 2) / QUARTER_H * QUARTER_H;
+    (rounded.abs() <= 14 * 3600).then_some(rounded as i32)
+}
+
 fn u32_of(v: Option<u64>) -> Option<u32> {
     v.and_then(|x| u32::try_from(x).ok())
 }
@@ -1597,7 +1617,18 @@ impl<'a> Decoder<'a> {
                 }
                 self.out.time_in_zone.push(z);
             }
-            Kind::Activity => self.out.activity_msgs += 1,
+            Kind::Activity => {
+                self.out.activity_msgs += 1;
+                let local = m
+                    .def
+                    .fields
+                    .iter()
+                    .find(|f| f.num == activity::LOCAL_TIMESTAMP)
+                    .and_then(|f| u32_of(m.uint(f)));
+                if let (None, Some(local), Some(t)) = (self.out.utc_offset_s, local, ts) {
+                    self.out.utc_offset_s = utc_offset_of(local, t);
+                }
+            }
         }
     }
 

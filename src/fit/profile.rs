@@ -119,6 +119,13 @@ pub mod user_profile {
     pub const DEFAULT_MAX_HEART_RATE: u8 = 11;
 }
 
+/// `activity` fields.
+pub mod activity {
+    /// `local_timestamp` (local_date_time, uint32): the watch's local clock at
+    /// `timestamp`; their difference is the UTC offset where the activity was recorded.
+    pub const LOCAL_TIMESTAMP: u8 = 5;
+}
+
 /// `sport` fields.
 pub mod sport {
     pub const SPORT: u8 = 0;

@@ -107,6 +107,7 @@ pub(crate) struct SessionRow {
     /// The session's heart rate as seconds per bpm (the `hr_seconds` table and the
     /// sessions' `hr_*` columns).
     pub hr: HrSeconds,
+    pub utc_offset_s: Option<i32>,
 }
 
 /// Rows for the `samples`, `sessions` and `timer` tables: of one file, or of many files
@@ -165,6 +166,7 @@ impl Rows {
             h_secs.extend_from_slice(&h.secs);
             h_samples.extend_from_slice(&h.samples);
         }
+        let utc_offset_s = a.utc_offset_s;
         let Activity {
             source,
             sessions,
@@ -193,6 +195,7 @@ impl Rows {
                     samples: Vec::new(),
                     ..std::mem::take(hr)
                 },
+                utc_offset_s,
             })
             .collect();
         Rows {
@@ -539,6 +542,9 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
             "hr_excluded_s".into(),
             rows.iter().map(|r| r.hr.excluded_s).collect::<Vec<_>>(),
         ),
+        // The file's UTC offset (activity.local_timestamp − timestamp), s: local dates.
+        Int32Chunked::from_iter_options("utc_offset_s".into(), rows.iter().map(|r| r.utc_offset_s))
+            .into_column(),
     ])
 }
 
@@ -809,6 +815,7 @@ pub(crate) struct FileLevel {
     pub hr_settings: HrSettings,
     pub workout_names: Vec<String>,
     pub sport_names: Vec<String>,
+    pub utc_offset_s: Option<i32>,
 }
 
 impl PartSessions {
@@ -931,6 +938,11 @@ impl PartSessions {
             },
             workout_names: get_list(self.c("workout_names")?, i, strs)?.unwrap_or_default(),
             sport_names: get_list(self.c("sport_names")?, i, strs)?.unwrap_or_default(),
+            // Absent from stores written before local time was kept: UTC, with the note.
+            utc_offset_s: match self.c("utc_offset_s") {
+                Ok(c) => c.i32()?.get(i),
+                Err(_) => None,
+            },
         })
     }
 }
@@ -1041,6 +1053,8 @@ pub(crate) fn rebuild(
         hr_from_strap: meta.hr_from_strap,
         warnings: Vec::new(),
         hr_seconds: Vec::new(),
+        utc_offset_s: level.utc_offset_s,
+        time_zone: Default::default(),
     })
 }
 
@@ -1085,6 +1099,8 @@ pub(crate) fn rebuild_light(
         hr_from_strap: meta.hr_from_strap,
         warnings: Vec::new(),
         hr_seconds: stats,
+        utc_offset_s: level.utc_offset_s,
+        time_zone: Default::default(),
     }))
 }
 

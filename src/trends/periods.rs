@@ -133,7 +133,7 @@ impl Default for DisciplineRules {
 pub struct SummaryOptions {
     /// Period length.
     pub kind: PeriodKind,
-    /// The offset giving a session's day.
+    /// The offset giving the day of a session that carries none of its own.
     pub offset: FixedOffset,
     /// Run the daily series to this date.
     pub until: Option<NaiveDate>,
@@ -315,13 +315,7 @@ impl DailySeries {
 
 /// The day of each session (None: undated).
 fn session_days(facts: &[SessionFacts], offset: FixedOffset) -> Vec<Option<NaiveDate>> {
-    facts
-        .iter()
-        .map(|f| {
-            f.start_unix_s
-                .and_then(|u| load::date_of_day(load::day_number(u, offset)))
-        })
-        .collect()
+    facts.iter().map(|f| f.day(offset)).collect()
 }
 
 /// The daily load and the series computed from it.

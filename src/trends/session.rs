@@ -102,6 +102,9 @@ pub struct SessionFacts {
     pub session: u32,
     /// Start, Unix s (None: no real dates).
     pub start_unix_s: Option<i64>,
+    /// Local time minus UTC at the start, s (the file's offset or `--tz`, see
+    /// [`crate::localtime`]); None: the caller's fallback offset.
+    pub utc_offset_s: Option<i32>,
     /// End (start + elapsed), Unix s.
     pub end_unix_s: Option<i64>,
     /// Sport name.
@@ -148,6 +151,14 @@ pub struct SessionFacts {
 }
 
 impl SessionFacts {
+    /// The local day the session started: at its own offset, else at `fallback`.
+    pub fn day(&self, fallback: chrono::FixedOffset) -> Option<chrono::NaiveDate> {
+        let offset = self
+            .utc_offset_s
+            .unwrap_or_else(|| fallback.local_minus_utc());
+        crate::localtime::date_at(self.start_unix_s?, offset)
+    }
+
     /// Analyses one session.
     pub fn compute(
         a: &Activity,
@@ -230,6 +241,7 @@ impl SessionFacts {
             file: a.source.clone(),
             session: s.index as u32,
             start_unix_s: start,
+            utc_offset_s: crate::localtime::session_offset(a, s).map(|o| o.seconds),
             end_unix_s: start.map(|u| u.saturating_add(s.elapsed_s.max(0.0).round() as i64)),
             sport: s.sport_name().to_string(),
             sub_sport: s.sub_sport_name().to_string(),
