@@ -47,6 +47,9 @@ pub enum Command {
     /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
     /// and aerobic trends per week, month, season or year.
     Summary(cmd::summary::Args),
+    /// A static HTML report to share: a roster index and one page per athlete (recent
+    /// weeks, recovery-run audit with charts, load, zones); opens from file://.
+    Report(cmd::report_cmd::Args),
 }
 
 /// Which files to read.
