@@ -38,14 +38,14 @@ def main():
 
         for table, n in expect.items():
             got = duckdb.sql(
-                f"select count(*) from read_parquet('{store}/{table}/*/*.parquet', hive_partitioning = true)"
+                f"select count(*) from read_parquet('{store}/{table}/**/*.parquet', hive_partitioning = true)"
             ).fetchall()[0][0]
             check("duckdb", f"{table}: {got} rows (manifest: {n})", got == n)
         print(
             duckdb.sql(
-                f"""select year, count(*) as sessions, round(sum(timer_s) / 3600) as timer_h
-                    from read_parquet('{store}/sessions/*/*.parquet', hive_partitioning = true)
-                    group by year order by year"""
+                f"""select athlete, year, count(*) as sessions, round(sum(timer_s) / 3600) as timer_h
+                    from read_parquet('{store}/sessions/**/*.parquet', hive_partitioning = true)
+                    group by athlete, year order by athlete, year"""
             )
         )
     except ImportError:
@@ -70,14 +70,14 @@ def main():
         import pandas as pd
 
         for table, n in expect.items():
-            parts = glob.glob(os.path.join(store, table, "*", "*.parquet"))
+            parts = glob.glob(os.path.join(store, table, "**", "*.parquet"), recursive=True)
             got = sum(len(pd.read_parquet(p)) for p in parts)
             check("pandas", f"{table}: {got} rows (manifest: {n})", got == n)
         files = glob.glob(os.path.join(store, "files", "*.parquet"))
         df = pd.concat([pd.read_parquet(f) for f in files])
         check("pandas", f"files table: {len(df)} rows, path is text", df["path"].map(type).eq(str).all())
         sessions = pd.concat(
-            [pd.read_parquet(p) for p in glob.glob(os.path.join(store, "sessions", "*", "*.parquet"))]
+            [pd.read_parquet(p) for p in glob.glob(os.path.join(store, "sessions", "**", "*.parquet"), recursive=True)]
         )
         starts = [c for c in sessions.columns if c.startswith("start")]
         typed = all(pd.api.types.is_datetime64_any_dtype(sessions[c]) or pd.api.types.is_numeric_dtype(sessions[c]) for c in starts)

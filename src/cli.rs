@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use crate::cmd;
 use crate::profile::{AthleteProfile, ProfileError, Settings, Sex, Thresholds};
 use crate::report::Format;
+use crate::roster::{Athlete, Roster, RosterError};
 use crate::zones::ZoneModelKind;
 
 /// Time in heart-rate zones, training stress and a recovery-run audit for FIT files.
@@ -50,6 +51,11 @@ pub enum Command {
     /// A static HTML report to share: a roster index and one page per athlete (recent
     /// weeks, recovery-run audit with charts, load, zones); opens from file://.
     Report(cmd::report_cmd::Args),
+    /// A coach's overview: per athlete of a roster over the last 7 or 28 days, sessions,
+    /// load, recovery-run findings and easy-run discipline, most in need of attention first.
+    Roster(cmd::roster::Args),
+    /// Store maintenance: `store merge DIR` commits the shards of `ingest --shard`.
+    Store(cmd::store::Args),
 }
 
 /// Which files to read.
@@ -57,7 +63,7 @@ pub enum Command {
 pub struct InputArgs {
     /// FIT files or folders (walked recursively for .fit, .fit.gz and .zip). With
     /// --store: optional, and selects the stored files under these paths.
-    #[arg(required_unless_present = "store", value_name = "PATH")]
+    #[arg(required_unless_present_any = ["store", "roster"], value_name = "PATH")]
     pub paths: Vec<PathBuf>,
     /// Read the columnar store written by `hrzones ingest` instead of decoding FIT files
     /// (re-analysing a multi-year archive then takes a fraction of a second).
@@ -70,6 +76,59 @@ pub struct InputArgs {
     /// No progress bar (it is only drawn on a terminal anyway).
     #[arg(long, short)]
     pub quiet: bool,
+    /// A coach's roster (roster.toml, see docs/ROSTER.md): with --athlete, read that
+    /// athlete's inputs (when no PATH is given) with their profile.
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "athlete",
+        help_heading = "Athletes"
+    )]
+    pub roster: Option<PathBuf>,
+    /// Athlete id: with --roster, that athlete's inputs and profile; with --store, only
+    /// that athlete's stored files (default: every athlete's).
+    #[arg(long, value_name = "ID", help_heading = "Athletes")]
+    pub athlete: Option<String>,
+}
+
+impl InputArgs {
+    /// The athlete named by `--roster FILE --athlete ID` (None without `--roster`).
+    pub fn roster_athlete(&self) -> Result<Option<Athlete>, RosterError> {
+        if let Some(id) = &self.athlete {
+            check_athlete_id(id)?;
+        }
+        let (Some(path), Some(id)) = (&self.roster, &self.athlete) else {
+            return Ok(None);
+        };
+        Ok(Some(Roster::load(path)?.athlete(id)?.clone()))
+    }
+
+    /// These inputs with the roster resolved: without PATHs, the athlete's inputs (a
+    /// missing one is then reported like a missing PATH); the roster itself is dropped.
+    pub fn resolved(&self) -> Result<InputArgs, RosterError> {
+        let mut out = self.clone();
+        if let Some(athlete) = self.roster_athlete()? {
+            if out.paths.is_empty() && out.store.is_none() {
+                out.paths = athlete.inputs;
+            }
+        }
+        out.roster = None;
+        Ok(out)
+    }
+}
+
+/// `--athlete ID` must be a valid athlete id (it names a store partition).
+pub fn check_athlete_id(id: &str) -> Result<(), RosterError> {
+    if crate::roster::is_valid_id(id) {
+        Ok(())
+    } else {
+        Err(RosterError::Invalid {
+            path: PathBuf::from("--athlete"),
+            message: format!(
+                "{id:?} is not an athlete id: use 1 to 64 of a-z, 0-9, - and _ (not first)"
+            ),
+        })
+    }
 }
 
 /// Zone model and athlete thresholds.
@@ -147,6 +206,16 @@ pub enum SexArg {
 }
 
 impl ZoneArgs {
+    /// [`ZoneArgs::settings`], with the roster athlete's profile (`--roster --athlete`)
+    /// when `--profile` does not name one.
+    pub fn settings_for(&self, input: &InputArgs) -> anyhow::Result<Settings> {
+        let mut zones = self.clone();
+        if zones.profile.is_none() {
+            zones.profile = input.roster_athlete()?.and_then(|a| a.profile_path);
+        }
+        Ok(zones.settings()?)
+    }
+
     /// The validated settings: the profile (if any) with these flags on top.
     pub fn settings(&self) -> Result<Settings, ProfileError> {
         self.check_values()?;

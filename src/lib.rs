@@ -60,6 +60,7 @@ pub mod parquet_compat;
 pub mod pipeline;
 pub mod profile;
 pub mod report;
+pub mod roster;
 pub mod site;
 pub mod source;
 pub mod store;

@@ -9,15 +9,19 @@
 //! # Layout
 //!
 //! ```text
-//! DIR/manifest.json                                          the commit point (see below)
-//! DIR/files/files-g000007-1f2e3d4c.parquet                   one row per input file seen
-//! DIR/sessions/year=2024/part-g000007-1f2e3d4c-0000.parquet  one row per session
-//! DIR/samples/year=2024/part-g000007-1f2e3d4c-0000.parquet   one row per record sample
-//! DIR/timer/year=2024/part-g000007-1f2e3d4c-0000.parquet     one row per timer-running interval
+//! DIR/manifest.json                                 the commit point (see below)
+//! DIR/files/files-g000007-1f2e3d4c.parquet          one row per input file seen
+//! DIR/sessions/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet  sessions
+//! DIR/samples/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet   record samples
+//! DIR/timer/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet     timer intervals
 //! ```
 //!
-//! Rows are partitioned (Hive style) by the UTC year of a file's first session; all rows
-//! of one file live in one *part* — three Parquet files with the same name, one per table.
+//! Rows are partitioned (Hive style) by athlete ([`crate::roster`]; `default` without a
+//! roster) and by the UTC year of a file's first session; all rows of one file live in
+//! one *part* — three Parquet files with the same name, one per table. Paths come from
+//! [`manifest::part_path`]. Version-1 stores (`year=` only) are read as the `default`
+//! athlete's and moved to this layout by the next ingest or [`merge()`]; shards of
+//! `ingest --shard` live in `DIR/_shards/` until [`merge()`] commits them.
 //! An ingest writes one part per year it touches, and starts another when a year's buffer
 //! reaches about half a million samples (≈ 130 hour-long activities), so a 10-year
 //! archive is a few dozen files per table, not thousands of tiny ones. Files whose timestamps are seconds since power-on
@@ -55,11 +59,11 @@
 //! **timer** — `file_hash`, `start`, `end`: when the timer ran (from timer start/stop
 //! events, else each session's span).
 //!
-//! **files** — `path` (absolute, or `archive.zip:entry`), `size_bytes` (on disk; for a zip
+//! **files** — `path` (absolute, or `archive.zip:entry`), `athlete`, `size_bytes` (on disk; for a zip
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
 //! `fit_bytes` (decompressed), `status` (ok, salvaged, not_activity, duplicate, failed),
 //! `messages` list<str> (damage warnings or the error), `duplicate_of`, `ingested_at`,
-//! `year`, `part` (`2024/part-g000007-1f2e3d4c-0000`), `sample_offset` / `sample_rows` (the file's
+//! `year`, `part` (`ana/2024/part-g000007-1f2e3d4c-0000`), `sample_offset` / `sample_rows` (the file's
 //! rows in the part's samples), `sessions`, `hr_from_strap`, `has_real_dates`, and the
 //! `file_id`: `file_type`, `manufacturer`, `product`, `serial_number`, `time_created`.
 //!
@@ -95,6 +99,7 @@
 
 mod ingest;
 pub mod manifest;
+pub mod merge;
 mod schema;
 
 use std::collections::HashMap;
@@ -107,8 +112,9 @@ use crate::activity::Activity;
 use crate::fit::decode::FileId;
 use crate::pipeline::{FileReport, FileStatus};
 
-pub use ingest::{ingest, IngestOptions, IngestSummary};
+pub use ingest::{ingest, IngestOptions, IngestSummary, Shard};
 pub use manifest::{Manifest, PartMeta};
+pub use merge::{merge, MergeSummary};
 pub use schema::SampleColumns;
 
 use manifest::PART_TABLES;
@@ -202,6 +208,8 @@ fn parquet_err(path: &Path) -> impl Fn(PolarsError) -> StoreError + '_ {
 pub struct FileEntry {
     /// Absolute path, or `archive.zip:entry`.
     pub path: String,
+    /// The athlete it belongs to ([`crate::roster::DEFAULT_ATHLETE`] without a roster).
+    pub athlete: String,
     /// Size on disk (zip entry: uncompressed), bytes.
     pub size_bytes: u64,
     /// Modification time, ns since the Unix epoch (plain and gzip files).
@@ -296,6 +304,10 @@ fn files_frame(entries: &[FileEntry]) -> PolarsResult<DataFrame> {
             e().map(|x| x.path.as_str()).collect::<Vec<_>>(),
         ),
         Column::new(
+            "athlete".into(),
+            e().map(|x| x.athlete.as_str()).collect::<Vec<_>>(),
+        ),
+        Column::new(
             "size_bytes".into(),
             e().map(|x| x.size_bytes).collect::<Vec<_>>(),
         ),
@@ -384,6 +396,8 @@ fn files_frame(entries: &[FileEntry]) -> PolarsResult<DataFrame> {
 fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
     let c = |n: &str| df.column(n);
     let path = c("path")?.str()?;
+    // Absent from version-1 stores: every file is the default athlete's.
+    let athlete = df.column("athlete").ok().and_then(|c| c.str().ok());
     let size = c("size_bytes")?.u64()?;
     let mtime = c("mtime")?.datetime()?.physical();
     let crc = c("zip_crc32")?.u32()?;
@@ -413,6 +427,10 @@ fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
         )?;
         out.push(FileEntry {
             path: path.get(i).unwrap_or("").to_string(),
+            athlete: athlete
+                .and_then(|a| a.get(i))
+                .unwrap_or(crate::roster::DEFAULT_ATHLETE)
+                .to_string(),
             size_bytes: size.get(i).unwrap_or(0),
             mtime_ns: mtime.get(i),
             zip_crc32: crc.get(i),
@@ -535,15 +553,34 @@ fn collect_garbage(dir: &Path, keep: &std::collections::HashSet<PathBuf>) {
             || (name.starts_with('.') && name.ends_with(".tmp"))
     };
     let mut folders: Vec<PathBuf> = vec![PathBuf::from("files")];
-    for t in PART_TABLES {
-        if let Ok(rd) = std::fs::read_dir(dir.join(t)) {
+    // `year=` folders of version 1 (`table/year=…`) and 2 (`table/athlete=…/year=…`);
+    // the athlete folders last, so they are removed once their years are.
+    let years_in = |rel: PathBuf, out: &mut Vec<PathBuf>| {
+        if let Ok(rd) = std::fs::read_dir(dir.join(&rel)) {
             for e in rd.flatten() {
                 let name = e.file_name().to_string_lossy().to_string();
                 if name.starts_with("year=") && e.path().is_dir() {
-                    folders.push(PathBuf::from(t).join(name));
+                    out.push(rel.join(name));
                 }
             }
         }
+    };
+    let mut athlete_folders = Vec::new();
+    for t in PART_TABLES {
+        years_in(PathBuf::from(t), &mut folders);
+        if let Ok(rd) = std::fs::read_dir(dir.join(t)) {
+            for e in rd.flatten() {
+                let name = e.file_name().to_string_lossy().to_string();
+                if name.starts_with("athlete=") && e.path().is_dir() {
+                    let rel = PathBuf::from(t).join(name);
+                    years_in(rel.clone(), &mut folders);
+                    athlete_folders.push(rel);
+                }
+            }
+        }
+    }
+    for rel in athlete_folders {
+        folders.push(rel);
     }
     for rel in folders {
         let Ok(rd) = std::fs::read_dir(dir.join(&rel)) else {

@@ -131,12 +131,10 @@ fn overlapping_ingests_never_break_the_store() {
     // Nothing but the manifest's files (and the lock) is left in the store.
     let manifest = std::fs::read_to_string(store.join("manifest.json")).unwrap();
     for table in ["samples", "sessions", "timer"] {
-        for year in std::fs::read_dir(store.join(table)).unwrap().flatten() {
-            for f in std::fs::read_dir(year.path()).unwrap().flatten() {
-                let name = f.file_name().to_string_lossy().to_string();
-                let stem = name.trim_end_matches(".parquet");
-                assert!(manifest.contains(stem), "stray {table} file {name}");
-            }
+        for f in part_files(&store, table) {
+            let name = f.file_name().unwrap().to_string_lossy().to_string();
+            let stem = name.trim_end_matches(".parquet");
+            assert!(manifest.contains(stem), "stray {table} file {name}");
         }
     }
 }
@@ -372,13 +370,19 @@ fn small_store(root: &Path) -> PathBuf {
     store
 }
 
+/// Every file under `table/` (`athlete=…/year=…/part-….parquet`).
 fn part_files(store: &Path, table: &str) -> Vec<PathBuf> {
-    let mut v = Vec::new();
-    for year in std::fs::read_dir(store.join(table)).unwrap().flatten() {
-        for f in std::fs::read_dir(year.path()).unwrap().flatten() {
-            v.push(f.path());
+    fn walk(dir: &Path, out: &mut Vec<PathBuf>) {
+        for e in std::fs::read_dir(dir).unwrap().flatten() {
+            if e.path().is_dir() {
+                walk(&e.path(), out);
+            } else {
+                out.push(e.path());
+            }
         }
     }
+    let mut v = Vec::new();
+    walk(&store.join(table), &mut v);
     v.sort();
     v
 }

@@ -309,7 +309,7 @@ pub fn verdicts(
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check_output(&args.output)?;
-    let zone_settings = args.zones.settings()?;
+    let zone_settings = args.zones.settings_for(&args.input)?;
     let rules = args.rules();
     rules.validate().map_err(anyhow::Error::msg)?;
     let pattern = match &args.label_pattern {

@@ -334,12 +334,12 @@ fn chart_activity(
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let zone_settings = args.zones.settings()?;
-    check_out_dir(&args.out, &args.input.paths)?;
+    let zone_settings = args.zones.settings_for(&args.input)?;
+    check_out_dir(&args.out, &args.input.resolved()?.paths)?;
     std::fs::create_dir_all(&args.out)
         .with_context(|| format!("could not create {}", args.out.display()))?;
     // Again on the folder as it now exists (canonical: symlinks made meanwhile count).
-    check_out_dir(&args.out, &args.input.paths)?;
+    check_out_dir(&args.out, &args.input.resolved()?.paths)?;
     let settings = super::thresholds::with_archive_estimates(&args.input, zone_settings)?;
     chart::ensure_fonts()?;
     let format = if args.svg {
@@ -357,7 +357,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .filter(|e| e.has_rows())
             .map(|e| e.path.clone())
             .collect(),
-        None => source::collect(&args.input.paths)
+        None => source::collect(&args.input.resolved()?.paths)
             .files
             .iter()
             .map(|f| f.name())

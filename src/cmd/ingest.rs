@@ -24,8 +24,21 @@ use crate::store::{self, IngestOptions};
 )]
 pub struct Args {
     /// FIT files or folders (walked recursively for .fit, .fit.gz and .zip).
-    #[arg(required = true, value_name = "PATH")]
+    #[arg(required_unless_present = "roster", value_name = "PATH")]
     paths: Vec<PathBuf>,
+    /// Ingest every athlete of this roster (or only --athlete), each athlete's inputs
+    /// into their own `athlete=ID` partition.
+    #[arg(long, value_name = "FILE", conflicts_with = "paths")]
+    roster: Option<PathBuf>,
+    /// The athlete the PATHs belong to (default: "default"); with --roster, only this
+    /// athlete.
+    #[arg(long, value_name = "ID")]
+    athlete: Option<String>,
+    /// Ingest only the files of shard I of N (1-based; a hash of each file's content
+    /// picks its shard) into DIR/_shards/I-of-N/, for N machines ingesting one archive
+    /// in parallel; `hrzones store merge DIR` then commits every shard into DIR.
+    #[arg(long, value_name = "I/N", value_parser = store::Shard::parse)]
+    shard: Option<store::Shard>,
     /// The store folder (created if missing).
     #[arg(long, value_name = "DIR")]
     store: PathBuf,
@@ -44,9 +57,48 @@ pub struct Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    if let Some(id) = &args.athlete {
+        crate::cli::check_athlete_id(id)?;
+    }
+    let store_dir = match &args.shard {
+        Some(shard) => store::merge::shard_dir(&args.store, shard),
+        None => args.store.clone(),
+    };
+    let Some(roster_path) = &args.roster else {
+        let athlete = args
+            .athlete
+            .clone()
+            .unwrap_or_else(|| crate::roster::DEFAULT_ATHLETE.to_string());
+        return ingest_paths(args, &store_dir, &args.paths, athlete);
+    };
+    let roster = crate::roster::Roster::load(roster_path)?;
+    if let Some(id) = &args.athlete {
+        roster.athlete(id)?;
+    }
+    let mut code = ExitCode::SUCCESS;
+    for athlete in roster
+        .athletes
+        .iter()
+        .filter(|a| args.athlete.as_ref().is_none_or(|id| *id == a.id))
+    {
+        eprintln!("hrzones: athlete {}:", athlete.id);
+        if ingest_paths(args, &store_dir, &athlete.inputs, athlete.id.clone())? != ExitCode::SUCCESS
+        {
+            code = ExitCode::from(1);
+        }
+    }
+    Ok(code)
+}
+
+/// Ingests `paths` as `athlete`'s files.
+fn ingest_paths(
+    args: &Args,
+    store_dir: &std::path::Path,
+    paths: &[PathBuf],
+    athlete: String,
+) -> anyhow::Result<ExitCode> {
     // Absolute paths, so the store recognises files whatever folder it is run from.
-    let paths: Vec<PathBuf> = args
-        .paths
+    let paths: Vec<PathBuf> = paths
         .iter()
         .map(|p| std::fs::canonicalize(p).unwrap_or_else(|_| p.clone()))
         .collect();
@@ -64,10 +116,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         },
         show_progress: !args.quiet,
         rehash: args.rehash,
+        athlete,
+        shard: args.shard,
         ..Default::default()
     };
-    let (summary, results) = store::ingest(&args.store, &found, &opts, |_| ())
-        .with_context(|| format!("could not update the store {}", args.store.display()))?;
+    let (summary, results) = store::ingest(store_dir, &found, &opts, |_| ())
+        .with_context(|| format!("could not update the store {}", store_dir.display()))?;
     super::report_files(results.iter().map(|(r, _)| r));
     eprintln!("hrzones: {}", summary.line());
     Ok(if summary.failed > 0 {

@@ -155,7 +155,7 @@ const WEEKLY_VIEW: [Col; 7] = [
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let zone_settings = args.zones.settings()?;
+    let zone_settings = args.zones.settings_for(&args.input)?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
     if let Some(u) = args.until {
         load::check_until(u)?;

@@ -9,6 +9,8 @@ pub mod load;
 // `hrzones report`; not `report`, which would shadow `crate::report` (the table writers) here.
 #[path = "report.rs"]
 pub mod report_cmd;
+pub mod roster;
+pub mod store;
 pub mod summary;
 pub mod thresholds;
 pub mod zones;
@@ -88,6 +90,8 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
+    let resolved = input.resolved()?;
+    let input = &resolved;
     if let Some(dir) = &input.store {
         let store = Store::open(dir)?;
         // PATHs given with --store select the stored files under them.
@@ -98,12 +102,15 @@ where
             .collect();
         let is_under =
             |path: &str| under.is_empty() || under.iter().any(|u| path_is_under(path, u));
+        // --athlete: only that athlete's files (their names and duplicates included).
+        let athlete = input.athlete.as_deref();
+        let of_athlete = |e: &FileEntry| athlete.is_none_or(|a| e.athlete == a);
         // An activity is its content: every stored path with its bytes is one of its
         // names. It is selected when any of its names is under a PATH (the same run
         // stored first from a Garmin zip is still in the Strava export), and counted as a
         // duplicate only when its first name is selected too.
         let mut names: HashMap<u64, Vec<String>> = HashMap::new();
-        for e in store.files() {
+        for e in store.files().iter().filter(|e| of_athlete(e)) {
             if let (Some(h), true) = (e.file_hash, e.status != FileStatus::Failed) {
                 names.entry(h).or_default().push(e.path.clone());
             }
@@ -114,12 +121,15 @@ where
                 .cloned()
                 .unwrap_or_else(|| vec![e.path.clone()])
         };
-        let select = |e: &FileEntry| match e.status {
-            FileStatus::Duplicate => {
-                is_under(&e.path) && e.duplicate_of.as_deref().is_some_and(&is_under)
-            }
-            FileStatus::Failed => is_under(&e.path),
-            _ => names_of(e).iter().any(|n| is_under(n)),
+        let select = |e: &FileEntry| {
+            of_athlete(e)
+                && match e.status {
+                    FileStatus::Duplicate => {
+                        is_under(&e.path) && e.duplicate_of.as_deref().is_some_and(&is_under)
+                    }
+                    FileStatus::Failed => is_under(&e.path),
+                    _ => names_of(e).iter().any(|n| is_under(n)),
+                }
         };
         let mut results = store
             .analyse(select, cols, !input.quiet, analyse)
@@ -159,10 +169,11 @@ where
             anyhow::bail!(
                 "no activity in the store {}{}",
                 dir.display(),
-                if under.is_empty() {
-                    String::new()
-                } else {
-                    format!(" under {}", under.join(", "))
+                match (under.is_empty(), athlete) {
+                    (true, None) => String::new(),
+                    (true, Some(a)) => format!(" for athlete {a}"),
+                    (false, None) => format!(" under {}", under.join(", ")),
+                    (false, Some(a)) => format!(" for athlete {a} under {}", under.join(", ")),
                 }
             );
         }

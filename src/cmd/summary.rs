@@ -111,7 +111,7 @@ impl Args {
 
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let settings = args.zones.settings()?;
+    let settings = args.zones.settings_for(&args.input)?;
     let offset = load::parse_utc_offset(&args.utc_offset)?;
     let [low, high] = args.acwr_band[..] else {
         anyhow::bail!(

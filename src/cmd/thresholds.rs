@@ -273,6 +273,7 @@ pub fn with_archive_estimates(
     if !settings.profile.is_empty() || !settings.overrides.is_empty() {
         return Ok(settings);
     }
+    let input = &input.resolved()?;
     let archive =
         input.store.is_some() || input.paths.len() > 1 || input.paths.iter().any(|p| p.is_dir());
     if !archive {

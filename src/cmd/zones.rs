@@ -126,7 +126,10 @@ const VIEW: [Col; 8] = [
 /// Runs the command.
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     super::check_output(&args.output)?;
-    let settings = super::thresholds::with_archive_estimates(&args.input, args.zones.settings()?)?;
+    let settings = super::thresholds::with_archive_estimates(
+        &args.input,
+        args.zones.settings_for(&args.input)?,
+    )?;
     let (results, summary) = super::run_inputs_with(&args.input, SampleColumns::HeartRate, |a| {
         rows(a, &settings)
     })?;

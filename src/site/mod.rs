@@ -162,6 +162,11 @@ pub struct AthleteReport {
     pub failed_files: usize,
     /// The batch's summary line ("412 ok, 2 salvaged, 0 failed, …").
     pub files_line: String,
+    /// The coach's overview of the 7 days to the report's end, as `hrzones roster
+    /// --since 7d` computes it.
+    pub overview_7d: crate::roster::AthleteOverview,
+    /// … and of the 28 days.
+    pub overview_28d: crate::roster::AthleteOverview,
 }
 
 impl AthleteReport {
@@ -292,88 +297,6 @@ impl Totals {
     pub fn zone_pct(&self) -> Option<[f64; 5]> {
         let total: f64 = self.zone_s.iter().sum();
         (total > 0.0).then(|| self.zone_s.map(|s| 100.0 * s / total))
-    }
-}
-
-/// One athlete's line on the roster index, over the 7 and 28 days to `end`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Overview {
-    /// Last day counted.
-    pub end: NaiveDate,
-    /// The 7 days to `end`.
-    pub last_7d: Totals,
-    /// The 28 days to `end`.
-    pub last_28d: Totals,
-    /// CTL, ATL, TSB on `end` (None: no hrTSS at all).
-    pub pmc: Option<chart::PmcDay>,
-    /// Recovery runs audited in the 28 days.
-    pub recovery_28d: usize,
-    /// … with a finding (not just a warning).
-    pub findings_28d: usize,
-    /// … whose Zone 1 rule was checked, and of those that stayed in Zone 1.
-    pub z1_checked_28d: usize,
-    /// See `z1_checked_28d`.
-    pub z1_ok_28d: usize,
-    /// Files that could not be read, and other data-quality lines.
-    pub warnings: usize,
-    /// The last session's date.
-    pub last_session: Option<NaiveDate>,
-}
-
-impl Overview {
-    /// The overview of an athlete to `end`.
-    pub fn of(r: &AthleteReport, end: NaiveDate) -> Overview {
-        let back = |days: i64| end - chrono::Duration::days(days - 1);
-        let from_28 = back(28);
-        let mut o = Overview {
-            end,
-            last_7d: Totals::between(&r.sessions, back(7), end),
-            last_28d: Totals::between(&r.sessions, from_28, end),
-            pmc: daily_pmc(&r.sessions, end).last().cloned(),
-            recovery_28d: 0,
-            findings_28d: 0,
-            z1_checked_28d: 0,
-            z1_ok_28d: 0,
-            warnings: r.problems.len(),
-            last_session: r.last_date(),
-        };
-        for row in &r.audit.rows {
-            let in_window = row
-                .run
-                .start_unix_s
-                .and_then(|t| chrono::DateTime::from_timestamp(t, 0))
-                .map(|t| t.date_naive())
-                .is_some_and(|d| d >= from_28 && d <= end);
-            if !in_window || row.run.label.is_none() {
-                continue;
-            }
-            o.recovery_28d += 1;
-            o.findings_28d += usize::from(row.judgement.has_finding());
-            let zone_unchecked = row.judgement.unchecked.iter().any(|u| {
-                matches!(
-                    u,
-                    crate::audit::Unchecked::NoHeartRate | crate::audit::Unchecked::NoZones
-                )
-            });
-            if !zone_unchecked {
-                o.z1_checked_28d += 1;
-                o.z1_ok_28d += usize::from(!row.judgement.has(crate::audit::Verdict::Drifted));
-            }
-        }
-        o
-    }
-
-    /// Sort key: who needs the coach's attention first — findings, then the most
-    /// negative TSB (fatigue), then unreadable files.
-    pub fn attention_key(&self) -> (std::cmp::Reverse<usize>, i64, std::cmp::Reverse<usize>) {
-        (
-            std::cmp::Reverse(self.findings_28d),
-            self.pmc
-                .as_ref()
-                .map(|p| (p.tsb * 10.0).round() as i64)
-                .unwrap_or(i64::MAX),
-            std::cmp::Reverse(self.warnings),
-        )
     }
 }
 

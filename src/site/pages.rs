@@ -11,11 +11,11 @@ use chrono::NaiveDate;
 
 use super::html::{self, card, table, text, Td};
 use super::{
-    daily_pmc, recent_weeks, totals_by_sport, AthleteReport, Overview, SiteOptions, Totals,
-    ZONE_GROUPS,
+    daily_pmc, recent_weeks, totals_by_sport, AthleteReport, SiteOptions, Totals, ZONE_GROUPS,
 };
 use crate::audit::batch::{base_name, AuditRow};
 use crate::chart::{self, ChartError, ChartFormat, PmcFinding, PmcInput, WeeklyZonesInput};
+use crate::roster::{sort_by_attention, AthleteOverview};
 
 /// The PMC chart shows at most this many days before the report's end (the values are
 /// computed from the first session on, so CTL is warmed up).
@@ -30,13 +30,12 @@ pub fn build_site(athletes: &[AthleteReport], opts: &SiteOptions) -> Vec<(String
         .or_else(|| athletes.iter().filter_map(|a| a.last_date()).max())
         .unwrap_or_else(|| NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default());
     let names = page_names(athletes.iter().map(|a| a.athlete.id.as_str()));
-    let overviews: Vec<Overview> = athletes.iter().map(|a| Overview::of(a, end)).collect();
     let mut pages = vec![(
         "index.html".to_string(),
-        index_page(athletes, &overviews, &names, opts, end),
+        index_page(athletes, &names, opts, end),
     )];
-    for ((a, o), name) in athletes.iter().zip(&overviews).zip(&names) {
-        pages.push((name.clone(), athlete_page(a, o, opts, end)));
+    for (a, name) in athletes.iter().zip(&names) {
+        pages.push((name.clone(), athlete_page(a, opts, end)));
     }
     pages
 }
@@ -114,89 +113,97 @@ fn verdict_class(row: &AuditRow) -> &'static str {
 
 fn index_page(
     athletes: &[AthleteReport],
-    overviews: &[Overview],
     names: &[String],
     opts: &SiteOptions,
     end: NaiveDate,
 ) -> String {
-    let mut order: Vec<usize> = (0..athletes.len()).collect();
-    order.sort_by_key(|&i| {
-        (
-            overviews[i].attention_key(),
-            athletes[i].athlete.name.clone(),
-        )
-    });
+    // The order of `hrzones roster --since 7d`: attention reasons, findings, TSB, id.
+    let mut rows7: Vec<AthleteOverview> = athletes.iter().map(|a| a.overview_7d.clone()).collect();
+    sort_by_attention(&mut rows7);
     let headers = [
         ("Athlete", true),
-        ("7 d sessions", false),
-        ("7 d time", false),
-        ("7 d hrTSS", false),
+        ("Sessions", false),
+        ("Hours", false),
+        ("hrTSS", false),
         ("28 d hrTSS", false),
         ("CTL", false),
         ("ATL", false),
         ("TSB", false),
-        ("Recovery runs with findings (28 d)", false),
-        ("Stayed in Z1 (28 d)", false),
+        ("Recovery findings", false),
+        ("Easy runs in Z1", false),
         ("Data warnings", false),
-        ("Last session", false),
     ];
-    let rows: Vec<Vec<Td>> = order
+    let rows: Vec<(Vec<Td>, Option<String>)> = rows7
         .iter()
-        .map(|&i| {
-            let (a, o) = (&athletes[i], &overviews[i]);
+        .filter_map(|o| {
+            let i = athletes
+                .iter()
+                .position(|a| a.overview_7d.athlete == o.athlete)?;
+            let a = &athletes[i];
             let link = format!(
                 "<a href=\"{}\">{}</a>",
                 html::attr(&names[i]),
                 text(&a.athlete.name)
             );
-            let pmc =
-                |f: fn(&chart::PmcDay) -> f64| o.pmc.as_ref().map(|p| f0(f(p))).unwrap_or_default();
+            let opt = |v: Option<f64>| v.map(f0).unwrap_or_default();
             let findings = Td::html(
                 format!(
                     "<span class=\"{}\">{} of {}</span>",
-                    if o.findings_28d > 0 { "bad" } else { "ok" },
-                    o.findings_28d,
-                    o.recovery_28d
+                    if o.recovery_findings > 0 { "bad" } else { "ok" },
+                    o.recovery_findings,
+                    o.recovery_runs
                 ),
                 "",
             );
-            vec![
+            let warnings = o.quality_warnings + o.unreadable_files;
+            let cells = vec![
                 Td::html(link, "t").titled(a.athlete.id.clone()),
-                Td::num(o.last_7d.sessions.to_string()),
-                Td::num(hours(o.last_7d.timer_s)),
-                Td::num(f0(o.last_7d.hr_tss)),
-                Td::num(f0(o.last_28d.hr_tss)),
-                Td::num(pmc(|p| p.ctl)),
-                Td::num(pmc(|p| p.atl)),
-                Td::num(pmc(|p| p.tsb)),
+                Td::num(o.sessions.to_string()),
+                Td::num(format!("{:.1}", o.hours)),
+                Td::num(f0(o.hr_tss)),
+                Td::num(f0(a.overview_28d.hr_tss)),
+                Td::num(opt(o.ctl)),
+                Td::num(opt(o.atl)),
+                Td::num(opt(o.tsb)),
                 findings,
-                Td::num(if o.z1_checked_28d > 0 {
-                    format!("{} of {}", o.z1_ok_28d, o.z1_checked_28d)
-                } else {
-                    "–".into()
+                Td::num(match o.easy_z1_pct {
+                    Some(p) => format!("{} of {} ({} %)", o.easy_in_z1, o.easy_runs, f0(p)),
+                    None => "–".into(),
                 }),
                 Td::html(
                     format!(
                         "<span class=\"{}\">{}</span>",
-                        if o.warnings > 0 { "warn" } else { "muted" },
-                        o.warnings
+                        if warnings > 0 { "warn" } else { "muted" },
+                        warnings
                     ),
                     "",
                 ),
-                Td::num(o.last_session.map(|d| d.to_string()).unwrap_or_default()),
-            ]
+            ];
+            let detail = if o.attention.is_empty() {
+                "<span class=\"ok\">Nothing stands out.</span>".to_string()
+            } else {
+                let mut d = format!(
+                    "<span class=\"warn\">Attention:</span> {}",
+                    text(&o.attention.join("; "))
+                );
+                if !o.findings.is_empty() {
+                    let _ = write!(d, ". Recovery: {}", text(&o.findings.join("; ")));
+                }
+                d
+            };
+            Some((cells, Some(detail)))
         })
         .collect();
     let mut body = String::new();
     let _ = write!(
         body,
-        "<h2 id=\"roster\">Roster</h2>\n<p>{} athlete{}, the 7 and 28 days to {end}, who needs attention first: recovery runs with findings, then the lowest form (TSB), then files that could not be read.</p>\n",
+        "<h2 id=\"roster\">Roster</h2>\n<p>{} athlete{}, the 7 days to {end} (hrTSS also over 28 days); CTL, ATL and TSB on {end}. Who needs attention first: more reasons, then more recovery findings, then the lowest form (TSB) — the order of <code>hrzones roster --since 7d</code>.</p>\n",
         athletes.len(),
         if athletes.len() == 1 { "" } else { "s" },
     );
-    body.push_str(&table("roster", "", &headers, &rows));
+    body.push_str(&html::table_with_details("roster", "", &headers, &rows));
     body.push_str(
-        "<p class=\"note\">hrTSS: 100 = one hour at the lactate threshold heart rate. CTL (fitness) and ATL (fatigue): 42- and 7-day exponential averages of the daily hrTSS; TSB (form) = yesterday's CTL − ATL. A recovery run has a finding when it was too long, drifted out of Zone 1, came without a hard session before it, or went over the distance limit.</p>\n",
+        "<p class=\"note\">hrTSS: 100 = one hour at the lactate threshold heart rate. CTL (fitness) and ATL (fatigue): 42- and 7-day exponential averages of the daily hrTSS; TSB (form) = yesterday's CTL − ATL. A recovery run has a finding when it was too long, drifted out of Zone 1, came without a hard session before it, or went over the distance limit. Easy runs in Z1: easy runs (as <code>hrzones summary</code> classes them) that stayed below the first threshold.</p>\n",
     );
     html::page(
         &opts.title,
@@ -206,39 +213,29 @@ fn index_page(
     )
 }
 
-fn athlete_page(a: &AthleteReport, o: &Overview, opts: &SiteOptions, end: NaiveDate) -> String {
+fn athlete_page(a: &AthleteReport, opts: &SiteOptions, end: NaiveDate) -> String {
+    let (o7, o28) = (&a.overview_7d, &a.overview_28d);
     let mut body = String::new();
     body.push_str(
         "<nav class=\"toc\"><a href=\"index.html\">← Roster</a><a href=\"#weeks\">Recent weeks</a><a href=\"#recovery\">Recovery runs</a><a href=\"#load\">Load</a><a href=\"#zones\">Zones</a><a href=\"#quality\">Data quality</a></nav>\n",
     );
     // Cards.
     body.push_str("<div class=\"cards\">");
-    body.push_str(&card(
-        "Last 7 days",
-        &hours(o.last_7d.timer_s),
-        &format!(
-            "{} sessions · {} hrTSS",
-            o.last_7d.sessions,
-            f0(o.last_7d.hr_tss)
-        ),
-    ));
-    body.push_str(&card(
-        "Last 28 days",
-        &hours(o.last_28d.timer_s),
-        &format!(
-            "{} sessions · {} hrTSS",
-            o.last_28d.sessions,
-            f0(o.last_28d.hr_tss)
-        ),
-    ));
-    if let Some(p) = &o.pmc {
-        body.push_str(&card("Fitness (CTL)", &f0(p.ctl), &format!("on {end}")));
-        body.push_str(&card("Fatigue (ATL)", &f0(p.atl), &format!("on {end}")));
-        body.push_str(&card("Form (TSB)", &f0(p.tsb), "CTL − ATL, the day before"));
+    for (key, o) in [("Last 7 days", o7), ("Last 28 days", o28)] {
+        body.push_str(&card(
+            key,
+            &hours(o.hours * 3600.0),
+            &format!("{} sessions · {} hrTSS", o.sessions, f0(o.hr_tss)),
+        ));
+    }
+    if let (Some(ctl), Some(atl), Some(tsb)) = (o7.ctl, o7.atl, o7.tsb) {
+        body.push_str(&card("Fitness (CTL)", &f0(ctl), &format!("on {end}")));
+        body.push_str(&card("Fatigue (ATL)", &f0(atl), &format!("on {end}")));
+        body.push_str(&card("Form (TSB)", &f0(tsb), "CTL − ATL, the day before"));
     }
     body.push_str(&card(
         "Recovery runs, 28 days",
-        &format!("{} of {}", o.findings_28d, o.recovery_28d),
+        &format!("{} of {}", o28.recovery_findings, o28.recovery_runs),
         "with a finding",
     ));
     body.push_str("</div>\n");

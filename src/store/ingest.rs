@@ -39,9 +39,54 @@ pub struct IngestOptions {
     pub rehash: bool,
     /// Samples buffered per year before a part is written.
     pub part_rows: usize,
+    /// The athlete the inputs belong to: their rows go to the `athlete=` partition.
+    pub athlete: String,
+    /// Ingest only the inputs of this shard (`ingest --shard I/N`).
+    pub shard: Option<Shard>,
     /// Test hook: stop after writing the new parts, before the commit.
     #[doc(hidden)]
     pub fail_before_commit: bool,
+}
+
+/// One slice of the inputs, for N machines ingesting one archive: a file belongs to
+/// shard `xxh3-64(decompressed bytes) mod count`, so the split depends only on content
+/// (not on paths, order or the machine) and every copy of one content lands in the same
+/// shard, where it is deduplicated as usual.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Shard {
+    /// 0-based index.
+    pub index: u32,
+    /// Number of shards (≥ 1).
+    pub count: u32,
+}
+
+impl Shard {
+    /// Parses `I/N` (1-based `I`, as job arrays number their tasks: 1/4 … 4/4).
+    pub fn parse(text: &str) -> Result<Shard, String> {
+        let bad = || format!("--shard {text:?}: want I/N with 1 <= I <= N, e.g. 3/8");
+        let (i, n) = text.split_once('/').ok_or_else(bad)?;
+        let (i, n): (u32, u32) = (
+            i.trim().parse().map_err(|_| bad())?,
+            n.trim().parse().map_err(|_| bad())?,
+        );
+        if n == 0 || i == 0 || i > n {
+            return Err(bad());
+        }
+        Ok(Shard {
+            index: i - 1,
+            count: n,
+        })
+    }
+
+    /// Whether content with this hash belongs to the shard.
+    pub fn owns(&self, hash: u64) -> bool {
+        hash % u64::from(self.count) == u64::from(self.index)
+    }
+
+    /// The shard's folder name, `I-of-N` (1-based).
+    pub fn folder_name(&self) -> String {
+        format!("{}-of-{}", self.index + 1, self.count)
+    }
 }
 
 impl Default for IngestOptions {
@@ -51,6 +96,8 @@ impl Default for IngestOptions {
             show_progress: true,
             rehash: false,
             part_rows: 1 << 19,
+            athlete: crate::roster::DEFAULT_ATHLETE.to_string(),
+            shard: None,
             fail_before_commit: false,
         }
     }
@@ -79,6 +126,10 @@ pub struct IngestSummary {
     pub decoded: usize,
     /// Bytes read (decompressed) in this run.
     pub bytes_read: u64,
+    /// Files left to the other shards (`--shard`).
+    pub other_shards: usize,
+    /// Parts of a version-1 store moved to `athlete=default/` (hard links, no decoding).
+    pub migrated_parts: usize,
     /// Session rows written.
     pub sessions_written: u64,
     /// Sample rows written.
@@ -108,6 +159,15 @@ impl IngestSummary {
         );
         if self.salvaged > 0 {
             s.push_str(&format!(" ({} salvaged from damage)", self.salvaged));
+        }
+        if self.other_shards > 0 {
+            s.push_str(&format!(", {} in other shards", self.other_shards));
+        }
+        if self.migrated_parts > 0 {
+            s.push_str(&format!(
+                "; moved {} parts of the old layout to athlete=default/",
+                self.migrated_parts
+            ));
         }
         if self.committed {
             s.push_str(&format!(
@@ -191,6 +251,8 @@ enum Outcome<T> {
     },
     /// Same bytes as a stored file, or unusable: an entry without rows.
     NoRows(FileEntry),
+    /// Another shard's file (`--shard`): not stored here.
+    OtherShard,
 }
 
 fn now_ms() -> i64 {
@@ -200,9 +262,10 @@ fn now_ms() -> i64 {
         .unwrap_or(0)
 }
 
-fn blank_entry(name: String, stamp: Option<Stamp>, now: i64) -> FileEntry {
+fn blank_entry(name: String, athlete: &str, stamp: Option<Stamp>, now: i64) -> FileEntry {
     let mut e = FileEntry {
         path: name,
+        athlete: athlete.to_string(),
         size_bytes: 0,
         mtime_ns: None,
         zip_crc32: None,
@@ -247,17 +310,21 @@ where
     let stamp = Stamp::of(input, ctx.archives);
     // A stored entry is reusable unless it failed and the user now accepts bad CRCs, or
     // it is a duplicate whose original's rows are gone.
-    let reusable = |e: &FileEntry| match e.status {
-        FileStatus::Failed => !ctx.opts.policy.accept_bad_crc,
-        FileStatus::Duplicate => e.file_hash.is_some_and(|h| ctx.live.contains_key(&h)),
-        _ => true,
+    // A file given for another athlete than before moves to that athlete's partition.
+    let reusable = |e: &FileEntry| {
+        e.athlete == ctx.opts.athlete
+            && match e.status {
+                FileStatus::Failed => !ctx.opts.policy.accept_bad_crc,
+                FileStatus::Duplicate => e.file_hash.is_some_and(|h| ctx.live.contains_key(&h)),
+                _ => true,
+            }
     };
     if let (Some(old), Some(st)) = (old, stamp) {
         if !ctx.opts.rehash && st.matches(old) && reusable(old) {
             return Outcome::Unchanged(old.clone());
         }
     }
-    let mut entry = blank_entry(name.clone(), stamp, ctx.now);
+    let mut entry = blank_entry(name.clone(), &ctx.opts.athlete, stamp, ctx.now);
     let bytes = match input.read_in(ctx.archives) {
         Ok(b) => b,
         Err(e) => {
@@ -268,6 +335,9 @@ where
     ctx.bytes_read
         .fetch_add(bytes.len() as u64, Ordering::Relaxed);
     let hash = xxhash_rust::xxh3::xxh3_64(&bytes);
+    if ctx.opts.shard.is_some_and(|s| !s.owns(hash)) {
+        return Outcome::OtherShard;
+    }
     entry.file_hash = Some(hash);
     entry.fit_bytes = bytes.len() as u64;
     if let Some(old) = old {
@@ -325,7 +395,7 @@ fn part_name(generation: u64, writer: u32, seq: usize) -> String {
 }
 
 /// A tag unique to this writer: a hash of the process id, the thread and the time.
-fn writer_tag() -> u32 {
+pub(super) fn writer_tag() -> u32 {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
@@ -340,6 +410,7 @@ fn writer_tag() -> u32 {
 
 /// A part to write.
 struct Job {
+    athlete: String,
     year: i32,
     name: String,
     files: u64,
@@ -348,15 +419,17 @@ struct Job {
 
 fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
     let Job {
+        athlete,
         year,
         name,
         files,
         rows,
     } = job;
-    let path = manifest::part_path("samples", year, &name);
+    let path = manifest::part_path("samples", Some(&athlete), year, &name);
     let (mut samples, mut sessions, mut timer) =
         rows.into_frames().map_err(parquet_err(&dir.join(&path)))?;
     let meta = PartMeta {
+        athlete: Some(athlete),
         year,
         name,
         files,
@@ -385,6 +458,7 @@ struct Buffer {
 
 /// State of the sequential phase.
 struct Parts {
+    athlete: String,
     generation: u64,
     writer: u32,
     seq: usize,
@@ -431,13 +505,14 @@ impl Parts {
             return;
         }
         let name = self.next_name();
-        let id = format!("{year}/{name}");
+        let id = manifest::part_id(Some(&self.athlete), year, &name);
         for &i in &buf.entries {
             entries[i].part = Some(id.clone());
         }
         if let Some(tx) = &self.tx {
             // A send fails only when the writer has stopped on an error, which it reports.
             let _ = tx.send(Job {
+                athlete: self.athlete.clone(),
                 year,
                 name,
                 files: buf.entries.len() as u64,
@@ -477,19 +552,22 @@ where
         source,
     })?;
     let _lock = Lock::acquire(dir)?;
-    let old_manifest = Manifest::read(dir)?.unwrap_or_default();
-    let old_files = match &old_manifest.files_table {
+    let mut old_manifest = Manifest::read(dir)?.unwrap_or_default();
+    let mut old_files = match &old_manifest.files_table {
         Some(rel) => read_files_table(&dir.join(rel))?,
         None => Vec::new(),
     };
     collect_garbage(dir, &old_manifest.referenced());
+    let migrated = migrate_v1(dir, &mut old_manifest, &mut old_files)?;
     let generation = old_manifest.generation + 1;
     let writer = writer_tag();
 
     let old: HashMap<&str, &FileEntry> = old_files.iter().map(|e| (e.path.as_str(), e)).collect();
+    // Content is deduplicated within an athlete: two athletes' copies of one file (a
+    // group session shared by the coach) are each the athlete's own.
     let live: HashMap<u64, &str> = old_files
         .iter()
-        .filter(|e| e.has_rows())
+        .filter(|e| e.has_rows() && e.athlete == opts.athlete)
         .filter_map(|e| Some((e.file_hash?, e.path.as_str())))
         .collect();
     let archives = ZipArchives::open(&found.files);
@@ -538,6 +616,7 @@ where
         .collect();
     drop(rx);
     let mut parts = Parts {
+        athlete: opts.athlete.clone(),
         generation,
         writer,
         seq: 0,
@@ -579,6 +658,10 @@ where
                     continue;
                 }
                 Outcome::NoRows(e) => (e, None, None),
+                Outcome::OtherShard => {
+                    summary.other_shards += 1;
+                    continue;
+                }
                 Outcome::Decoded { entry, rows, value } => {
                     summary.decoded += 1;
                     (entry, rows, value)
@@ -694,9 +777,10 @@ where
         .chain(rewritten.values().filter_map(|r| r.new.clone()))
         .chain(new_parts)
         .collect();
-    final_parts.sort_by(|a, b| (a.year, &a.name).cmp(&(b.year, &b.name)));
+    final_parts.sort_by(|a, b| (&a.athlete, a.year, &a.name).cmp(&(&b.athlete, b.year, &b.name)));
+    summary.migrated_parts = migrated;
 
-    if final_files == old_files && final_parts == old_manifest.parts {
+    if migrated == 0 && final_files == old_files && final_parts == old_manifest.parts {
         summary.generation = old_manifest.generation;
         return Ok((summary, results));
     }
@@ -762,7 +846,7 @@ where
 }
 
 /// A part rewritten without some files' rows.
-struct Rewrite {
+pub(super) struct Rewrite {
     /// The new part (None when nothing was left).
     new: Option<PartMeta>,
     /// (offset, rows) of the sample runs removed, sorted.
@@ -770,14 +854,31 @@ struct Rewrite {
 }
 
 impl Rewrite {
+    /// The new part (None when nothing was left).
+    pub(super) fn new_part(&self) -> Option<&PartMeta> {
+        self.new.as_ref()
+    }
+
     /// Sample rows removed before `offset`.
-    fn removed_before(&self, offset: u64) -> u64 {
+    pub(super) fn removed_before(&self, offset: u64) -> u64 {
         self.removed
             .iter()
             .filter(|(o, _)| *o < offset)
             .map(|(_, n)| n)
             .sum()
     }
+}
+
+/// [`rewrite_parts`] for `store merge`: the parts of `old` holding rows of `replaced`,
+/// rewritten without them.
+pub(super) fn rewrite_parts_for_merge(
+    dir: &Path,
+    old: &Manifest,
+    replaced: &[FileEntry],
+    tag: (u64, u32),
+    seq: &mut usize,
+) -> Result<HashMap<String, Rewrite>, StoreError> {
+    rewrite_parts(dir, old, replaced, tag, seq)
 }
 
 fn rewrite_parts(
@@ -807,6 +908,7 @@ fn rewrite_parts(
         let name = part_name(generation, writer, *seq);
         *seq += 1;
         let mut meta = PartMeta {
+            athlete: part.athlete.clone(),
             year: part.year,
             name,
             files: part.files.saturating_sub(gone.len() as u64),
@@ -851,4 +953,44 @@ fn rewrite_parts(
         );
     }
     Ok(out)
+}
+
+/// Moves the parts of a version-1 store (`table/year=…/`) to `table/athlete=default/year=…/`
+/// by hard links (a copy where links are refused), and renames them in `manifest` and
+/// `files`. The old names stay until the commit, after which the garbage collection
+/// removes them: a crash before it leaves the version-1 store as it was. Returns the
+/// number of parts moved.
+pub(super) fn migrate_v1(
+    dir: &Path,
+    manifest: &mut Manifest,
+    files: &mut [FileEntry],
+) -> Result<usize, StoreError> {
+    let default = crate::roster::DEFAULT_ATHLETE;
+    let mut renamed: HashMap<String, String> = HashMap::new();
+    for part in manifest.parts.iter_mut().filter(|p| p.athlete.is_none()) {
+        let old_id = part.id();
+        let mut moved = part.clone();
+        moved.athlete = Some(default.to_string());
+        for t in PART_TABLES {
+            let (from, to) = (dir.join(part.rel_path(t)), dir.join(moved.rel_path(t)));
+            let io = |source| StoreError::Io {
+                path: to.clone(),
+                source,
+            };
+            if let Some(parent) = to.parent() {
+                std::fs::create_dir_all(parent).map_err(io)?;
+            }
+            if !to.exists() && std::fs::hard_link(&from, &to).is_err() {
+                std::fs::copy(&from, &to).map_err(io)?;
+            }
+        }
+        renamed.insert(old_id, moved.id());
+        *part = moved;
+    }
+    for e in files.iter_mut() {
+        if let Some(new) = e.part.as_ref().and_then(|p| renamed.get(p)) {
+            e.part = Some(new.clone());
+        }
+    }
+    Ok(renamed.len())
 }

@@ -16,16 +16,26 @@ use super::StoreError;
 
 /// The `format` value of every hrzones store manifest.
 pub const FORMAT: &str = "hrzones-store";
-/// Version of the layout and schema this build reads and writes.
-pub const VERSION: u32 = 1;
+/// Version of the layout (folders, manifest) this build writes: 2 partitions the parts
+/// `athlete=…/year=…` (version 1, `year=…` only, is still read, and migrated by the next
+/// ingest or `hrzones store merge`).
+pub const VERSION: u32 = 2;
+/// Version of the tables' columns (`schema_version` in the manifest). Adding a column
+/// does not change it (readers ignore columns they do not know); renaming, removing or
+/// retyping one does. docs/STORE.md says what may change.
+pub const SCHEMA_VERSION: u32 = 1;
 /// The manifest's file name.
 pub const MANIFEST: &str = "manifest.json";
 /// The tables stored in parts (one Parquet file per table per part).
 pub const PART_TABLES: [&str; 3] = ["sessions", "samples", "timer"];
 
-/// One part: rows of a batch of files of one year, in one Parquet file per table.
+/// One part: rows of a batch of files of one athlete and year, in one Parquet file per
+/// table.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartMeta {
+    /// The athlete partition (None: a part of a version-1 store, with no athlete folder).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub athlete: Option<String>,
     /// The year partition (UTC year of the files' first session).
     pub year: i32,
     /// File stem shared by the part's three Parquet files (`part-g000007-0003`).
@@ -43,21 +53,36 @@ pub struct PartMeta {
 }
 
 impl PartMeta {
-    /// `year/name`: how the `files` table refers to the part.
+    /// `athlete/year/name` (version 1: `year/name`): how the `files` table refers to
+    /// the part.
     pub fn id(&self) -> String {
-        format!("{}/{}", self.year, self.name)
+        part_id(self.athlete.as_deref(), self.year, &self.name)
     }
 
     /// Path of the part's file for `table`, relative to the store.
     pub fn rel_path(&self, table: &str) -> PathBuf {
-        part_path(table, self.year, &self.name)
+        part_path(table, self.athlete.as_deref(), self.year, &self.name)
     }
 }
 
-/// `table/year=YYYY/name.parquet`.
-pub fn part_path(table: &str, year: i32, name: &str) -> PathBuf {
-    PathBuf::from(table)
-        .join(format!("year={year}"))
+/// `athlete/year/name`, or `year/name` for a version-1 part.
+pub fn part_id(athlete: Option<&str>, year: i32, name: &str) -> String {
+    match athlete {
+        Some(a) => format!("{a}/{year}/{name}"),
+        None => format!("{year}/{name}"),
+    }
+}
+
+/// `table/athlete=ID/year=YYYY/name.parquet` (Hive-style partitions: DuckDB, Spark,
+/// Trino and polars read `athlete` and `year` as columns); `table/year=YYYY/name.parquet`
+/// for a version-1 part. Every table of a part (those of [`PART_TABLES`], and any table
+/// added later) lives under this path.
+pub fn part_path(table: &str, athlete: Option<&str>, year: i32, name: &str) -> PathBuf {
+    let mut p = PathBuf::from(table);
+    if let Some(a) = athlete {
+        p.push(format!("athlete={a}"));
+    }
+    p.join(format!("year={year}"))
         .join(format!("{name}.parquet"))
 }
 
@@ -68,6 +93,9 @@ pub struct Manifest {
     pub format: String,
     /// Layout version ([`VERSION`]).
     pub version: u32,
+    /// Column version of the tables ([`SCHEMA_VERSION`]; 1 when absent).
+    #[serde(default = "first_schema")]
+    pub schema_version: u32,
     /// Incremented by each committed ingest; names new parts.
     pub generation: u64,
     /// `hrzones <version>`.
@@ -85,6 +113,7 @@ impl Default for Manifest {
         Manifest {
             format: FORMAT.to_string(),
             version: VERSION,
+            schema_version: SCHEMA_VERSION,
             generation: 0,
             written_by: format!("hrzones {}", env!("CARGO_PKG_VERSION")),
             committed_at: String::new(),
@@ -118,6 +147,13 @@ impl Manifest {
                 path,
                 found: m.version,
                 supported: VERSION,
+            });
+        }
+        if m.schema_version > SCHEMA_VERSION {
+            return Err(StoreError::Version {
+                path,
+                found: m.schema_version,
+                supported: SCHEMA_VERSION,
             });
         }
         Ok(Some(m))
@@ -162,6 +198,10 @@ impl Manifest {
         }
         result.map_err(io)
     }
+}
+
+fn first_schema() -> u32 {
+    1
 }
 
 /// Flushes a folder's entries (new names, renames) to disk. A no-op where folders cannot
@@ -260,6 +300,7 @@ mod tests {
             generation: 3,
             files_table: Some("files/files-g000003.parquet".into()),
             parts: vec![PartMeta {
+                athlete: Some("ana".into()),
                 year: 2024,
                 name: "part-g000003-0000".into(),
                 files: 2,
@@ -273,7 +314,20 @@ mod tests {
         m.commit(dir.path()).unwrap();
         assert_eq!(Manifest::read(dir.path()).unwrap(), Some(m.clone()));
         let refs = m.referenced();
-        assert!(refs.contains(Path::new("samples/year=2024/part-g000003-0000.parquet")));
+        assert!(refs.contains(Path::new(
+            "samples/athlete=ana/year=2024/part-g000003-0000.parquet"
+        )));
+        assert_eq!(m.parts[0].id(), "ana/2024/part-g000003-0000");
+        // A version-1 manifest (no athlete, no schema_version) still reads.
+        let v1 = r#"{"format":"hrzones-store","version":1,"generation":1,"written_by":"x","committed_at":"","files_table":null,"parts":[{"year":2020,"name":"p","files":1,"sessions":1,"samples":1,"timer":1,"bytes":1}]}"#;
+        std::fs::write(dir.path().join(MANIFEST), v1).unwrap();
+        let old = Manifest::read(dir.path()).unwrap().unwrap();
+        assert_eq!((old.version, old.schema_version), (1, 1));
+        assert_eq!(
+            old.parts[0].rel_path("timer"),
+            Path::new("timer/year=2020/p.parquet")
+        );
+        assert_eq!(old.parts[0].id(), "2020/p");
         assert!(refs.contains(Path::new("files/files-g000003.parquet")));
         assert_eq!(refs.len(), 4);
     }
