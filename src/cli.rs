@@ -48,6 +48,9 @@ pub enum Command {
     /// Years at a glance: intensity distribution, easy-run discipline, ACWR, monotony
     /// and aerobic trends per week, month, season or year.
     Summary(cmd::summary::Args),
+    /// A static HTML report to share: a roster index and one page per athlete (recent
+    /// weeks, recovery-run audit with charts, load, zones); opens from file://.
+    Report(cmd::report_cmd::Args),
     /// A coach's overview: per athlete of a roster over the last 7 or 28 days, sessions,
     /// load, recovery-run findings and easy-run discipline, most in need of attention first.
     Roster(cmd::roster::Args),

@@ -63,6 +63,7 @@ pub mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod roster;
+pub mod site;
 pub mod source;
 pub mod store;
 pub mod terminal;

@@ -19,6 +19,7 @@ fn main() -> ExitCode {
         Command::Dump(args) => cmd::dump::run(&args),
         Command::Thresholds(args) => cmd::thresholds::run(&args),
         Command::Summary(args) => cmd::summary::run(&args),
+        Command::Report(args) => cmd::report_cmd::run(&args),
         Command::Roster(args) => cmd::roster::run(&args),
         Command::Store(args) => cmd::store::run(&args),
     };

@@ -6,6 +6,9 @@ pub mod chart;
 pub mod dump;
 pub mod ingest;
 pub mod load;
+// `hrzones report`; not `report`, which would shadow `crate::report` (the table writers) here.
+#[path = "report.rs"]
+pub mod report_cmd;
 pub mod roster;
 pub mod store;
 pub mod summary;
