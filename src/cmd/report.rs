@@ -301,6 +301,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             quiet: args.quiet,
             roster: None,
             athlete: with_roster.then(|| athlete.id.clone()),
+            // The report's weeks and the roster overview's days are UTC days.
+            tz: Some("UTC".to_string()),
+            since: None,
+            until: None,
         };
         for p in &athlete.missing_inputs {
             eprintln!(
