@@ -447,7 +447,13 @@ pub fn overview_file(a: &Activity, settings: &Settings, opts: &OverviewOptions) 
                 Some(RunKind::Easy) => stayed_easy(&f, &opts.discipline),
                 _ => None,
             };
-            let mut quality = crate::notes::session_notes(a, s);
+            // Where the dates' offset came from is not a data problem: left out.
+            let offset_note: Vec<String> =
+                crate::localtime::offset_note(a, s).into_iter().collect();
+            let mut quality: Vec<String> = crate::notes::session_notes(a, s)
+                .into_iter()
+                .filter(|n| !offset_note.contains(n))
+                .collect();
             if f.hr_covered_s <= 0.0 {
                 quality.push("no heart rate".into());
             } else if f.timer_s > 0.0 {

@@ -652,8 +652,10 @@ fn x3cl_years_agree_with_an_independent_implementation() {
             let got = num(row, col).unwrap_or(f64::NAN);
             assert!((got - want).abs() <= tol, "{year} {col}: {got} vs {want}");
         };
+        // The daily loads here are sums of `load`'s hrTSS printed to 0.1, so the ratio
+        // carries their rounding (±0.05 per session) besides the summary's 3 decimals.
         if t + 1 >= 28 && c[t] > 0.0 {
-            close("acwr_ewma", a[t] / c[t], 1e-3);
+            close("acwr_ewma", a[t] / c[t], 2.5e-3);
         }
         close("ctl", ctl[t], 0.06);
         // Foster's monotony over the ISO week holding `as_of`.

@@ -517,13 +517,13 @@ fn an_archive_without_thresholds_uses_its_own_estimates() {
 
     // A single file with nothing known refuses as before.
     let out = hrzones()
-        .args(["zones", "-q", "--format", "json"])
+        .args(["zones", "--format", "json"])
         .arg(tmp.path().join("run_easy_2024_0.fit"))
         .output()
         .unwrap();
     let one: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(one[0]["zone_model"], "none");
-    assert!(String::from_utf8_lossy(&out.stderr).contains("have no zones"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("has no zones"));
 }
 
 #[test]

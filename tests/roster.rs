@@ -508,7 +508,8 @@ fn a_version_1_store_is_read_then_migrated() {
     let before = zones();
     assert!(before.lines().count() > 5);
 
-    // Turn it into the layout and manifest of version 1.
+    // Turn it into the layout and manifest of version 1 (which had no hr_seconds table).
+    std::fs::remove_dir_all(store.join("hr_seconds")).unwrap();
     for t in ["sessions", "samples", "timer"] {
         let from = store.join(t).join("athlete=default");
         for y in std::fs::read_dir(&from).unwrap().flatten() {
@@ -523,6 +524,7 @@ fn a_version_1_store_is_read_then_migrated() {
     m.as_object_mut().unwrap().remove("schema_version");
     for p in m["parts"].as_array_mut().unwrap() {
         p.as_object_mut().unwrap().remove("athlete");
+        p.as_object_mut().unwrap().remove("hr_seconds");
     }
     std::fs::write(&mpath, serde_json::to_string(&m).unwrap()).unwrap();
     let fpath = store.join(m["files_table"].as_str().unwrap());

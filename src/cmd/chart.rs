@@ -350,17 +350,30 @@ fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What every activity's charts share: planned file stems, the audit's verdicts, Strava
+/// names, the image format and the date window.
+struct ChartPlan<'a> {
+    shared: &'a HashMap<String, usize>,
+    verdicts: &'a HashMap<(String, usize), String>,
+    names: &'a ActivityNames,
+    format: ChartFormat,
+    window: &'a DateWindow,
+}
+
 /// Analyses and charts every session of one activity; returns the small outcomes.
 fn chart_activity(
     a: &Activity,
     settings: &Settings,
     args: &Args,
-    shared: &HashMap<String, usize>,
-    verdicts: &HashMap<(String, usize), String>,
-    names: &ActivityNames,
-    format: ChartFormat,
-    window: &DateWindow,
+    plan: &ChartPlan<'_>,
 ) -> Vec<SessionOutcome> {
+    let ChartPlan {
+        shared,
+        verdicts,
+        names,
+        format,
+        window,
+    } = *plan;
     let activity_name = names.of(&a.source);
     a.sessions
         .iter()
@@ -455,18 +468,15 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         args.labels.as_deref(),
         args.strava_export.as_deref(),
     )?;
-    let (results, summary) = super::run_inputs(&args.input, |a| {
-        chart_activity(
-            a,
-            &settings,
-            args,
-            &shared,
-            &verdicts,
-            &activity_names,
-            format,
-            &window,
-        )
-    })?;
+    let plan = ChartPlan {
+        shared: &shared,
+        verdicts: &verdicts,
+        names: &activity_names,
+        format,
+        window: &window,
+    };
+    let (results, summary) =
+        super::run_inputs(&args.input, |a| chart_activity(a, &settings, args, &plan))?;
     let outcomes: Vec<SessionOutcome> = results
         .into_iter()
         .filter_map(|(_, r)| r)
