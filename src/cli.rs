@@ -56,6 +56,10 @@ pub enum Command {
     Roster(cmd::roster::Args),
     /// Store maintenance: `store merge DIR` commits the shards of `ingest --shard`.
     Store(cmd::store::Args),
+    /// Print the shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(cmd::completions::Args),
+    /// Print the manual page (roff), or write one page per command with --out DIR.
+    Man(cmd::man::Args),
 }
 
 /// Which files to read.

@@ -22,6 +22,8 @@ fn main() -> ExitCode {
         Command::Report(args) => cmd::report_cmd::run(&args),
         Command::Roster(args) => cmd::roster::run(&args),
         Command::Store(args) => cmd::store::run(&args),
+        Command::Completions(args) => cmd::completions::run(&args),
+        Command::Man(args) => cmd::man::run(&args),
     };
     match result {
         Ok(code) => code,

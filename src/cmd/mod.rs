@@ -3,9 +3,11 @@
 
 pub mod audit;
 pub mod chart;
+pub mod completions;
 pub mod dump;
 pub mod ingest;
 pub mod load;
+pub mod man;
 // `hrzones report`; not `report`, which would shadow `crate::report` (the table writers) here.
 #[path = "report.rs"]
 pub mod report_cmd;
