@@ -557,3 +557,44 @@ fn fixtures_get_their_known_verdicts() {
     // Unlabelled sessions are not audited.
     assert_eq!(rows.as_array().unwrap().len(), 4);
 }
+
+/// HR coverage is the share of the time the timer ran that heart rate covers: never
+/// above 100 %, also where the watch's own timer total is shorter than its timer events
+/// (a Suunto file without its final lap read 106.7 %, issue 12 item 17).
+#[test]
+fn hr_coverage_never_exceeds_the_timed_time() {
+    let Some(c) = corpus() else { return };
+    let out = hrzones()
+        .arg("audit")
+        .arg(&c)
+        .args([
+            "--label-pattern",
+            ".",
+            "--max-hr",
+            "190",
+            "-f",
+            "json",
+            "-q",
+        ])
+        .output()
+        .unwrap();
+    let rows: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let covered: Vec<f64> = rows
+        .iter()
+        .filter_map(|r| r["hr_coverage_pct"].as_f64())
+        .collect();
+    assert!(covered.len() >= 50, "{}", covered.len());
+    for r in &rows {
+        if let Some(p) = r["hr_coverage_pct"].as_f64() {
+            assert!(p <= 100.0, "{} #{}: {p} %", r["file"], r["session"]);
+        }
+    }
+    // The file that read 106.7 % is among them (its timer events time more than the
+    // watch's own total: coverage is now of the former).
+    assert!(rows.iter().any(|r| {
+        r["file"]
+            .as_str()
+            .is_some_and(|f| f.ends_with("Suunto-Ambit-3-Peak-without-final-lap.fit"))
+            && r["hr_coverage_pct"].as_f64().is_some()
+    }));
+}

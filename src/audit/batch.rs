@@ -127,6 +127,11 @@ pub fn base_name(source: &str) -> &str {
 pub struct RunRecord {
     /// The input (its first name).
     pub file: String,
+    /// Seconds the timer ran inside the session as the timeline reads the file's timer
+    /// events ([`crate::timeline`]): the time heart rate can cover, so the denominator of
+    /// `hr_coverage_pct` (the watch's own timer total may be shorter, e.g. without a final
+    /// lap, which put coverage above 100 %).
+    pub timed_s: f64,
     /// Session index in the file.
     pub session: usize,
     /// Start, RFC 3339 with the local offset (None: the file has no real date).
@@ -230,6 +235,7 @@ pub fn audit_file(a: &Activity, settings: &Settings, compare_models: bool) -> Fi
         });
         out.runs.push(RunRecord {
             models,
+            timed_s: crate::timeline::timed_in(&a.timer, f64::from(s.start_s), f64::from(s.end_s)),
             file: a.source.clone(),
             session: s.index,
             start: crate::notes::start_rfc3339(a, s),

@@ -14,7 +14,7 @@
 //! timer_min, distance_km, avg_hr, max_hr (after the timeline's HR rule), z1_ceiling_bpm
 //! (Zone 2's floor), pct_z1_or_below, pct_above_z1, first_left_z1_min,
 //! longest_excursion_s, hr_drift_pct, decoupling_pct, hr_ignored_s (seconds of
-//! implausible HR excluded; spikes are bridged, see `crate::timeline`), hr_coverage_pct (counted HR time / timer time), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
+//! implausible HR excluded; spikes are bridged, see `crate::timeline`), hr_coverage_pct (counted HR time / the time the timer ran in the session, as the timeline reads it), hr_tss, prior_hardest_file, prior_hardest_hr_tss, prior_hardest_h_before,
 //! zone_source, reason, note (damage, accepted CRC mismatch, rebuilt session, no date).
 //!
 //! Exit codes: 0 all inputs read (findings are output); 1 some input files could not be
@@ -243,8 +243,8 @@ fn cells(row: &AuditRow, rules: &Rules) -> Vec<Cell> {
         Cell::opt_float(ev.and_then(|e| e.decoupling_pct), 1),
         Cell::opt_float(ev.map(|e| e.discarded_s), 0),
         Cell::opt_float(
-            ev.filter(|_| r.facts.timer_s > 0.0)
-                .map(|e| 100.0 * e.counted_s / r.facts.timer_s),
+            ev.filter(|_| r.timed_s > 0.0)
+                .map(|e| 100.0 * e.counted_s / r.timed_s),
             1,
         ),
         Cell::opt_float(r.hr_tss, 0),
