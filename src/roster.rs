@@ -116,6 +116,15 @@ pub struct Athlete {
 }
 
 impl Athlete {
+    /// The athlete's inputs that exist (the others are in [`Athlete::missing_inputs`]).
+    pub fn present_inputs(&self) -> Vec<PathBuf> {
+        self.inputs
+            .iter()
+            .filter(|p| !self.missing_inputs.contains(p))
+            .cloned()
+            .collect()
+    }
+
     /// The athlete's settings: their profile, nothing overridden.
     pub fn settings(&self) -> Settings {
         Settings {

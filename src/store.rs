@@ -560,6 +560,28 @@ fn write_parquet(
     result
 }
 
+/// A part's table as read, if it has the row count the manifest recorded for it: the
+/// store is input like any other (a swapped, truncated or foreign file is an error, never
+/// a wrong number).
+fn counted_rows(
+    part: &PartMeta,
+    path: &Path,
+    df: DataFrame,
+    want: u64,
+) -> Result<DataFrame, StoreError> {
+    if df.height() as u64 != want {
+        return Err(StoreError::Inconsistent {
+            path: path.to_path_buf(),
+            message: format!(
+                "{} rows where manifest.json records {want} for part {}",
+                df.height(),
+                part.id()
+            ),
+        });
+    }
+    Ok(df)
+}
+
 fn read_parquet(path: &Path, columns: Option<Vec<String>>) -> Result<DataFrame, StoreError> {
     let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
         path: path.to_path_buf(),
@@ -734,19 +756,7 @@ impl Store {
         // The store is input like any other: each table's row count must be the one the
         // manifest recorded (a swapped, truncated or foreign file is an error, never a
         // wrong number).
-        let counted = |path: &Path, df: DataFrame, want: u64| -> Result<DataFrame, StoreError> {
-            if df.height() as u64 != want {
-                return Err(StoreError::Inconsistent {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "{} rows where manifest.json records {want} for part {}",
-                        df.height(),
-                        part.id()
-                    ),
-                });
-            }
-            Ok(df)
-        };
+        let counted = |path: &Path, df: DataFrame, want: u64| counted_rows(part, path, df, want);
         let x = counted(&xp, read_parquet(&xp, Some(cols.names()))?, part.samples)?;
         let samples = PartSamples::from_frame(&x, cols).map_err(parquet_err(&xp))?;
         drop(x);
@@ -771,19 +781,7 @@ impl Store {
         let Some(hr_rows) = part.hr_seconds else {
             return Ok(None);
         };
-        let counted = |path: &Path, df: DataFrame, want: u64| -> Result<DataFrame, StoreError> {
-            if df.height() as u64 != want {
-                return Err(StoreError::Inconsistent {
-                    path: path.to_path_buf(),
-                    message: format!(
-                        "{} rows where manifest.json records {want} for part {}",
-                        df.height(),
-                        part.id()
-                    ),
-                });
-            }
-            Ok(df)
-        };
+        let counted = |path: &Path, df: DataFrame, want: u64| counted_rows(part, path, df, want);
         let sp = self.part_path(part, "sessions");
         let tp = self.part_path(part, "timer");
         let hp = self.part_path(part, manifest::HR_SECONDS);

@@ -289,12 +289,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             paths: if with_roster && args.store.is_some() {
                 Vec::new()
             } else {
-                athlete
-                    .inputs
-                    .iter()
-                    .filter(|p| !athlete.missing_inputs.contains(p))
-                    .cloned()
-                    .collect()
+                athlete.present_inputs()
             },
             store: args.store.clone(),
             accept_bad_crc: args.accept_bad_crc,

@@ -154,12 +154,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             paths: if args.store.is_some() {
                 Vec::new()
             } else {
-                athlete
-                    .inputs
-                    .iter()
-                    .filter(|p| !athlete.missing_inputs.contains(p))
-                    .cloned()
-                    .collect()
+                athlete.present_inputs()
             },
             store: args.store.clone(),
             accept_bad_crc: args.accept_bad_crc,
