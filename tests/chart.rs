@@ -5,7 +5,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use hrzones::activity::Activity;
 use hrzones::analysis::SessionAnalysis;
 use hrzones::chart::{
@@ -17,6 +16,9 @@ use hrzones::fit::decode::{FitData, RecordColumns, SummaryMsg, TimerEvent};
 use hrzones::profile::{AthleteProfile, Settings, Thresholds};
 use hrzones::zones::TimeInZoneOptions;
 use image::RgbImage;
+
+mod common;
+use common::{corpus, hrzones};
 
 /// 2024-11-08 11:33:20 UTC (FIT seconds since 1989-12-31 00:00 UTC; Unix 1,731,065,600).
 const T0: u32 = 1_100_000_000;
@@ -886,20 +888,6 @@ fn a_ten_year_pmc_is_drawn_from_monthly_means_with_year_ticks() {
 // ---------------------------------------------------------------------------------------
 // The command
 // ---------------------------------------------------------------------------------------
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fit-corpus");
-    if p.join("MANIFEST.csv").exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: FIT corpus not found at {}", p.display());
-        None
-    }
-}
-
-fn hrzones() -> Command {
-    Command::cargo_bin("hrzones").unwrap()
-}
 
 #[test]
 fn cli_charts_a_corpus_run_into_the_out_folder() {

@@ -6,22 +6,10 @@
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fit-corpus");
-    if p.join("MANIFEST.csv").exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: FIT corpus not found at {}", p.display());
-        None
-    }
-}
-
-fn hrzones() -> Command {
-    Command::cargo_bin("hrzones").unwrap()
-}
+mod common;
+use common::{corpus, hrzones};
 
 const COROS: &str = "mwheeler235+coros-run-metrics/fit_files__BoulderTrailRun";
 const LONG_RUN: &str = "20241124062708.fit"; // 2 h, hard
@@ -509,8 +497,7 @@ fn corpus_runs_get_verdicts_that_match_the_watch_summary() {
 #[test]
 fn fixtures_get_their_known_verdicts() {
     let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures");
-    let out = Command::cargo_bin("hrzones")
-        .unwrap()
+    let out = hrzones()
         .args(["audit", "--format", "json"])
         .arg(&fixtures)
         .assert()

@@ -1,24 +1,12 @@
 //! `hrzones ingest` and `--store` through the binary: the summary line, the exit codes,
 //! and `zones --store` printing exactly what `zones PATH` prints.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use predicates::prelude::*;
 
-fn corpus() -> Option<PathBuf> {
-    let d = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fit-corpus");
-    if d.join("MANIFEST.csv").is_file() {
-        Some(d)
-    } else {
-        eprintln!("skipping: the FIT corpus {} is absent", d.display());
-        None
-    }
-}
-
-fn hrzones() -> Command {
-    Command::cargo_bin("hrzones").unwrap()
-}
+mod common;
+use common::{corpus, hrzones};
 
 /// A folder of a few running/cycling files (and one not-activity file).
 fn sample_folder(corpus: &Path, to: &Path) {

@@ -12,16 +12,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use hrzones::fit::encode::{file_type, FileIdMsg, FitWriter, RecordMsg, SessionMsg};
 use serde_json::Value;
 
-fn hrzones() -> Command {
-    Command::cargo_bin("hrzones").unwrap()
-}
+mod common;
+use common::{hrzones, SyntheticRun};
 
-/// FIT seconds of 2024-01-01 00:00 UTC, a Monday.
-const JAN1_FIT_S: u32 = 1_704_067_200 - 631_065_600;
+/// Unix seconds of 2024-01-01 00:00 UTC, a Monday.
+const JAN1_UNIX: i64 = 1_704_067_200;
 const EASY: u8 = 130;
 const GREY: u8 = 160;
 const HARD: u8 = 175;
@@ -109,53 +106,15 @@ const CLASSES: [&str; 12] = [
     "base",
 ];
 
-/// One run as a FIT file: records at 1 Hz (record k carries the HR of second (k-1, k]),
-/// constant speed, the timer running throughout.
+/// One run as a FIT file at 08:00 UTC of `day` (from January 1): records at 1 Hz (record
+/// k carries the HR of second (k-1, k]), constant speed, the timer running throughout,
+/// and the watch's recovery HR two minutes after the stop, 25 bpm below the last HR.
 fn write_run(path: &Path, day: u32, segs: &[(u32, u8)]) {
-    let t0 = JAN1_FIT_S + day * 86_400 + 8 * 3600;
-    let n: u32 = segs.iter().map(|s| s.0 * 60).sum();
-    let mut hr = Vec::with_capacity(n as usize + 1);
-    hr.push(segs[0].1);
-    for &(min, bpm) in segs {
-        hr.extend(std::iter::repeat_n(bpm, (min * 60) as usize));
-    }
-    let mut w = FitWriter::new();
-    w.file_id(&FileIdMsg {
-        file_type: file_type::ACTIVITY,
-        manufacturer: 255,
-        product: 1,
-        serial_number: Some(1),
-        time_created: Some(t0),
-    })
-    .unwrap();
-    w.timer_start(t0).unwrap();
-    for (k, &h) in hr.iter().enumerate() {
-        w.record(&RecordMsg {
-            t_s: t0 + k as u32,
-            hr_bpm: Some(h),
-            distance_m: Some(SPEED_MPS * k as f64),
-            speed_mps: Some(SPEED_MPS),
-            ..Default::default()
-        })
-        .unwrap();
-    }
-    w.timer_stop_all(t0 + n).unwrap();
-    // The watch's recovery HR, two minutes after the stop: 25 bpm below the last HR.
-    w.recovery_hr(t0 + n + 120, hr[hr.len() - 1] - 25).unwrap();
-    w.session(&SessionMsg {
-        message_index: 0,
-        t_s: t0 + n,
-        start_s: t0,
-        sport: 1,
-        sub_sport: 0,
-        elapsed_s: n as f64,
-        timer_s: n as f64,
-        distance_m: Some(SPEED_MPS * n as f64),
-        ..Default::default()
-    })
-    .unwrap();
-    w.activity(t0 + n, n as f64, 1).unwrap();
-    std::fs::write(path, w.finish()).unwrap();
+    let start = JAN1_UNIX + i64::from(day) * 86_400 + 8 * 3600;
+    let mut run = SyntheticRun::of_segments(start, segs);
+    run.speed_mps = SPEED_MPS;
+    run.recovery_hr_drop = Some(25);
+    run.write(path);
 }
 
 /// Banister TRIMP per minute (male: 0.64, 1.92; Morton, Fitz-Clarke & Banister 1990).
@@ -500,35 +459,11 @@ fn parquet_has_the_full_table() {
 
 /// The x3cl archive in the second corpus.
 fn x3cl() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fit-corpus2/x3cl+running_page");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("x3cl: skipped, {} is absent", p.display());
-        None
-    }
+    common::corpus2().map(|c| c.join("x3cl+running_page"))
 }
 
 fn csv_rows(out: &[u8]) -> Vec<BTreeMap<String, String>> {
-    let text = String::from_utf8_lossy(out);
-    let mut lines = text.lines();
-    let header: Vec<String> = lines
-        .next()
-        .unwrap_or("")
-        .split(',')
-        .map(String::from)
-        .collect();
-    // Only the numeric columns up to the first text field that may hold commas matter
-    // here; the notes are last.
-    lines
-        .map(|l| {
-            header
-                .iter()
-                .cloned()
-                .zip(l.split(',').map(String::from))
-                .collect()
-        })
-        .collect()
+    common::csv_rows(&String::from_utf8_lossy(out))
 }
 
 #[test]

@@ -5,20 +5,11 @@
 //! The runs are written here with known start instants and offsets, so every expected
 //! date is known by construction: a run at 19:00 in UTC−7 is 02:00 UTC the next day.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
-use hrzones::fit::encode::{file_type, Field, FileIdMsg, FitWriter, RecordMsg, SessionMsg, Value};
-use hrzones::fit::profile::{mesg, FIELD_TIMESTAMP, FIT_EPOCH_UNIX_S};
-
-fn hrzones() -> Command {
-    Command::cargo_bin("hrzones").unwrap()
-}
-
-/// FIT seconds of a Unix time.
-fn fit_s(unix: i64) -> u32 {
-    (unix - FIT_EPOCH_UNIX_S) as u32
-}
+mod common;
+use common::{csv_of as csv_rows, hrzones, SyntheticRun};
 
 /// Unix seconds of a UTC date and time.
 fn unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
@@ -30,98 +21,14 @@ fn unix(y: i32, m: u32, d: u32, h: u32, min: u32) -> i64 {
         .timestamp()
 }
 
-/// A 30-minute run at 1 Hz starting at `start_unix` (UTC), HR 140, max HR 190 in the
-/// file's zones; the `activity` message carries `local_timestamp` when `offset_s` is set.
+/// A 30-minute run at 1 Hz starting at `start_unix` (UTC), HR 140 (the session's
+/// average and maximum too); the `activity` message carries `local_timestamp` when
+/// `offset_s` is set.
 fn write_run(path: &Path, start_unix: i64, offset_s: Option<i32>) {
-    let t0 = fit_s(start_unix);
-    let n = 1800u32;
-    let mut w = FitWriter::new();
-    w.file_id(&FileIdMsg {
-        file_type: file_type::ACTIVITY,
-        manufacturer: 255,
-        product: 1,
-        serial_number: Some(1),
-        time_created: Some(t0),
-    })
-    .unwrap();
-    w.timer_start(t0).unwrap();
-    for k in 0..=n {
-        w.record(&RecordMsg {
-            t_s: t0 + k,
-            hr_bpm: Some(140),
-            distance_m: Some(3.0 * k as f64),
-            speed_mps: Some(3.0),
-            ..Default::default()
-        })
-        .unwrap();
-    }
-    w.timer_stop_all(t0 + n).unwrap();
-    w.session(&SessionMsg {
-        message_index: 0,
-        t_s: t0 + n,
-        start_s: t0,
-        sport: 1,
-        sub_sport: 0,
-        elapsed_s: n as f64,
-        timer_s: n as f64,
-        distance_m: Some(3.0 * n as f64),
-        avg_hr: Some(140),
-        max_hr: Some(140),
-        ..Default::default()
-    })
-    .unwrap();
-    let end = t0 + n;
-    let mut fields = vec![
-        Field::new(FIELD_TIMESTAMP, Value::U32(end)),
-        Field::new(0, Value::U32(n * 1000)),
-        Field::new(1, Value::U16(1)),
-    ];
-    if let Some(off) = offset_s {
-        // activity.local_timestamp (field 5): the watch's local clock at `timestamp`.
-        fields.push(Field::new(5, Value::U32((end as i64 + off as i64) as u32)));
-    }
-    w.message(mesg::ACTIVITY, &fields).unwrap();
-    std::fs::write(path, w.finish()).unwrap();
-}
-
-/// CSV output of a command as rows of (column → value).
-fn csv_rows(args: &[&str]) -> Vec<std::collections::HashMap<String, String>> {
-    let out = hrzones()
-        .args(args)
-        .arg("--format")
-        .arg("csv")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let text = String::from_utf8(out.stdout).unwrap();
-    let mut lines = text.lines();
-    let header: Vec<String> = split_csv(lines.next().unwrap_or(""));
-    lines
-        .map(|l| header.iter().cloned().zip(split_csv(l)).collect())
-        .collect()
-}
-
-/// Splits one CSV line (quotes honoured; enough for these tables).
-fn split_csv(line: &str) -> Vec<String> {
-    let mut out = vec![String::new()];
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                out.last_mut().unwrap().push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(String::new()),
-            c => out.last_mut().unwrap().push(c),
-        }
-    }
-    out
+    let mut run = SyntheticRun::new(start_unix, vec![140; 1801]);
+    run.session_hr = Some((140, 140));
+    run.utc_offset_s = offset_s;
+    run.write(path);
 }
 
 struct Runs {
@@ -155,10 +62,7 @@ fn runs() -> Runs {
     Runs { _dir: dir, folder }
 }
 
-fn by_file<'a>(
-    rows: &'a [std::collections::HashMap<String, String>],
-    name: &str,
-) -> &'a std::collections::HashMap<String, String> {
+fn by_file<'a>(rows: &'a [BTreeMap<String, String>], name: &str) -> &'a BTreeMap<String, String> {
     rows.iter()
         .find(|r| r["file"].ends_with(name))
         .unwrap_or_else(|| panic!("no row for {name}"))

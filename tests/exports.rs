@@ -6,10 +6,12 @@
 //! test skips with a message when `../shared/fit-corpus` is absent.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
+use common::corpus;
 
 /// Single-session corpus runs with heart rate and real dates (MANIFEST.csv: sport
 /// running, CRC valid), small enough to keep the test fast.
@@ -32,18 +34,8 @@ const NAMES: [&str; 6] = [
     "Evening Run",
 ];
 
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/fit-corpus");
-    if p.join("MANIFEST.csv").exists() {
-        Some(p)
-    } else {
-        eprintln!("skipping: FIT corpus not found at {}", p.display());
-        None
-    }
-}
-
-fn hrzones() -> Command {
-    let mut c = Command::cargo_bin("hrzones").unwrap();
+fn hrzones() -> assert_cmd::Command {
+    let mut c = common::hrzones();
     c.env("NO_COLOR", "1");
     c
 }

@@ -12,9 +12,11 @@
 //!   are missing; `.ci/run` installs them. Screenshots stay in
 //!   `target/report-site/screenshots/`.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+
+mod common;
+use common::csv_rows;
 
 fn hrzones() -> Command {
     Command::new(env!("CARGO_BIN_EXE_hrzones"))
@@ -34,37 +36,6 @@ fn run(args: &[&str], code: i32) -> String {
         String::from_utf8_lossy(&out.stderr)
     );
     String::from_utf8(out.stdout).unwrap()
-}
-
-/// Minimal CSV rows (quoted fields with commas and doubled quotes) as header → value.
-fn csv_rows(text: &str) -> Vec<BTreeMap<String, String>> {
-    let mut lines = text.lines();
-    let Some(header) = lines.next() else {
-        return Vec::new();
-    };
-    let header = split_csv(header);
-    lines
-        .filter(|l| !l.is_empty())
-        .map(|l| header.iter().cloned().zip(split_csv(l)).collect())
-        .collect()
-}
-
-fn split_csv(line: &str) -> Vec<String> {
-    let (mut out, mut cur, mut quoted) = (Vec::new(), String::new(), false);
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => out.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    out.push(cur);
-    out
 }
 
 fn read(p: &Path) -> String {
