@@ -7,7 +7,7 @@
 
 use std::fs::File;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 /// What a file system object is, in words, for messages (`a FIFO`, `a character device`).
 pub fn kind_of(ty: &std::fs::FileType) -> &'static str {
@@ -138,6 +138,57 @@ pub fn human_bytes(n: u64) -> String {
     }
 }
 
+/// `p` made absolute with symlinks resolved as far as it exists, and `.`/`..` in the part
+/// that does not exist yet applied lexically (`out/nothere/../../in` is `in`:
+/// `create_dir_all` walks it that way; it was a way to write into an input folder).
+pub fn resolved(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut existing = abs.clone();
+    let mut rest = Vec::new();
+    let base = loop {
+        if let Ok(c) = existing.canonicalize() {
+            break c;
+        }
+        match (existing.parent(), existing.file_name()) {
+            (Some(parent), Some(name)) => {
+                rest.push(name.to_os_string());
+                existing = parent.to_path_buf();
+            }
+            _ => break abs.clone(),
+        }
+    };
+    let joined = rest.iter().rev().fold(base, |acc, part| acc.join(part));
+    let mut out = PathBuf::new();
+    for c in joined.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// The input an output folder would write into: an input folder that is `out` or holds
+/// it, or an input file whose folder is `out`. Inputs that do not exist are skipped (the
+/// pipeline reports them). An output folder must never be one of these: hrzones never
+/// writes into the user's archive.
+pub fn input_holding<'a>(out: &Path, inputs: &'a [PathBuf]) -> Option<&'a PathBuf> {
+    let out_r = resolved(out);
+    inputs.iter().find(|input| {
+        let Ok(inp) = input.canonicalize() else {
+            return false;
+        };
+        if inp.is_dir() {
+            out_r.starts_with(&inp)
+        } else {
+            inp.parent().is_some_and(|p| out_r == p)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -172,6 +223,29 @@ mod tests {
     fn devices_are_refused_without_reading() {
         let e = read_capped(Path::new("/dev/zero"), 1 << 20).unwrap_err();
         assert!(e.to_string().contains("character device"), "{e}");
+    }
+
+    #[test]
+    fn an_output_folder_inside_an_input_is_found_through_dot_dot_and_symlinks() {
+        let dir = tempfile::tempdir().unwrap();
+        let inp = dir.path().join("in");
+        std::fs::create_dir(&inp).unwrap();
+        let file = inp.join("run.fit");
+        std::fs::write(&file, b"x").unwrap();
+        let inputs = [inp.clone()];
+        assert_eq!(input_holding(&inp.join("charts"), &inputs), Some(&inp));
+        // Through a folder that does not exist yet and back up: still the input.
+        let sneaky = dir.path().join("out/nothere/../../in/x");
+        assert_eq!(input_holding(&sneaky, &inputs), Some(&inp));
+        assert_eq!(input_holding(&dir.path().join("out"), &inputs), None);
+        // A symlink to the input folder is the input folder.
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&inp, &link).unwrap();
+        assert_eq!(input_holding(&link.join("c"), &inputs), Some(&inp));
+        // An input file: its own folder is refused, a sibling folder is not.
+        let files = [file.clone()];
+        assert_eq!(input_holding(&inp, &files), Some(&file));
+        assert_eq!(input_holding(&inp.join("sub"), &files), None);
     }
 
     #[test]

@@ -315,27 +315,18 @@ pub fn resolve_thresholds(
         (None, Some(1)) => (Sex::Male, "file user_profile".to_string()),
         _ => (Sex::Male, "default (not set)".to_string()),
     };
-    let max_hr = t
-        .max_hr
-        .map(|v| {
+    // A value set in the settings, said with where it came from (flag or profile).
+    let from_settings = |v: Option<u8>, flag: &str, get: fn(&Thresholds) -> bool| {
+        v.map(|v| {
             sourced(
                 v as f64,
-                settings_source(settings, s.sport_name(), date, "--max-hr", |t| {
-                    t.max_hr.is_some()
-                }),
+                settings_source(settings, s.sport_name(), date, flag, get),
             )
         })
+    };
+    let max_hr = from_settings(t.max_hr, "--max-hr", |t| t.max_hr.is_some())
         .or_else(|| profile::file_max_hr(a, s).map(|(v, src)| sourced(v as f64, src)));
-    let resting_hr = t
-        .resting_hr
-        .map(|v| {
-            sourced(
-                v as f64,
-                settings_source(settings, s.sport_name(), date, "--resting-hr", |t| {
-                    t.resting_hr.is_some()
-                }),
-            )
-        })
+    let resting_hr = from_settings(t.resting_hr, "--resting-hr", |t| t.resting_hr.is_some())
         .or_else(|| profile::file_resting_hr(a, s).map(|(v, src)| sourced(v as f64, src)))
         .unwrap_or_else(|| {
             sourced(
@@ -343,16 +334,7 @@ pub fn resolve_thresholds(
                 format!("estimate: default {DEFAULT_RESTING_HR_BPM} bpm (Elevate's default)"),
             )
         });
-    let lthr = t
-        .lthr
-        .map(|v| {
-            sourced(
-                v as f64,
-                settings_source(settings, s.sport_name(), date, "--lthr", |t| {
-                    t.lthr.is_some()
-                }),
-            )
-        })
+    let lthr = from_settings(t.lthr, "--lthr", |t| t.lthr.is_some())
         .or_else(|| profile::file_lthr(a, s).map(|(v, src)| sourced(v as f64, src)))
         .or_else(|| {
             max_hr.as_ref().map(|m| {

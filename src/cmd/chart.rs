@@ -283,71 +283,23 @@ impl ActivityNames {
     }
 }
 
-/// `p` made absolute with symlinks resolved as far as it exists, and `.`/`..` in the part
-/// that does not exist yet applied (`out/nothere/../../in` is `in`: create_dir_all walks
-/// it that way; it was a way to write into an input folder).
-fn resolved(p: &Path) -> PathBuf {
-    normalised(&resolved_prefix(p))
-}
-
-/// Applies `.` and `..` lexically (the path's existing prefix is already canonical).
-fn normalised(p: &Path) -> PathBuf {
-    use std::path::Component;
-    let mut out = PathBuf::new();
-    for c in p.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
-fn resolved_prefix(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.clone();
-    let mut rest = Vec::new();
-    loop {
-        if let Ok(c) = existing.canonicalize() {
-            return rest.iter().rev().fold(c, |acc, part| acc.join(part));
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => return abs,
-        }
-    }
-}
-
 /// Refuses an output folder that would write into the archive.
 fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> anyhow::Result<()> {
-    let out_r = resolved(out);
-    for input in inputs {
-        let Ok(inp) = input.canonicalize() else {
-            continue; // reported as unreadable by the pipeline
-        };
-        if inp.is_dir() {
-            if out_r.starts_with(&inp) {
-                anyhow::bail!(
-                    "--out {} is inside the input folder {}: charts are never written into the archive; choose a folder outside it",
-                    out.display(),
-                    input.display()
-                );
-            }
-        } else if inp.parent().is_some_and(|p| p == out_r) {
-            anyhow::bail!(
-                "--out {} is the folder of the input {}: charts are never written next to the inputs; choose another folder",
-                out.display(),
-                input.display()
-            );
-        }
+    let Some(input) = crate::fsutil::input_holding(out, inputs) else {
+        return Ok(());
+    };
+    if input.is_dir() {
+        anyhow::bail!(
+            "--out {} is inside the input folder {}: charts are never written into the archive; choose a folder outside it",
+            out.display(),
+            input.display()
+        );
     }
-    Ok(())
+    anyhow::bail!(
+        "--out {} is the folder of the input {}: charts are never written next to the inputs; choose another folder",
+        out.display(),
+        input.display()
+    )
 }
 
 /// What every activity's charts share: planned file stems, the audit's verdicts, Strava

@@ -39,58 +39,16 @@ pub enum SiteError {
     },
 }
 
-/// `p` absolute, symlinks resolved as far as it exists, `.` and `..` of the rest applied
-/// lexically (`out/nothere/../../in` is `in`).
-fn resolved(p: &Path) -> PathBuf {
-    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
-    let mut existing = abs.clone();
-    let mut rest = Vec::new();
-    let base = loop {
-        if let Ok(c) = existing.canonicalize() {
-            break c;
-        }
-        match (existing.parent(), existing.file_name()) {
-            (Some(parent), Some(name)) => {
-                rest.push(name.to_os_string());
-                existing = parent.to_path_buf();
-            }
-            _ => break abs.clone(),
-        }
-    };
-    let joined = rest.iter().rev().fold(base, |acc, part| acc.join(part));
-    let mut out = PathBuf::new();
-    for c in joined.components() {
-        match c {
-            Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 /// Refuses an output folder inside (or equal to) an input folder or the store, or the
 /// folder of an input file.
 pub fn check_out_dir(out: &Path, inputs: &[PathBuf]) -> Result<(), SiteError> {
-    let out_r = resolved(out);
-    for input in inputs {
-        let Ok(inp) = input.canonicalize() else {
-            continue; // reported as unreadable by the pipeline
-        };
-        let contains = if inp.is_dir() {
-            out_r.starts_with(&inp)
-        } else {
-            inp.parent().is_some_and(|p| out_r == p)
-        };
-        if contains {
-            return Err(SiteError::InsideInput {
-                out: out.to_path_buf(),
-                input: input.clone(),
-            });
-        }
+    if let Some(input) = crate::fsutil::input_holding(out, inputs) {
+        return Err(SiteError::InsideInput {
+            out: out.to_path_buf(),
+            input: input.clone(),
+        });
     }
+    let out_r = crate::fsutil::resolved(out);
     if out_r.exists() && !is_replaceable(&out_r) {
         return Err(SiteError::NotAReport(out.to_path_buf()));
     }
