@@ -158,7 +158,9 @@ pub fn progress_bar(total_files: usize, show: bool) -> indicatif::ProgressBar {
     }
     let pb = indicatif::ProgressBar::new(total_files as u64);
     let style = indicatif::ProgressStyle::with_template(
-        "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} files  {msg}  ETA {eta}",
+        // `wide_bar` takes what the terminal's width leaves: the line never wraps at 80
+        // columns (a wrapped bar redraws as a new line each tick).
+        "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} files  {msg}  ETA {eta}",
     )
     .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
     pb.set_style(style);

@@ -348,12 +348,20 @@ pub fn wrap_indented(text: &str, width: usize, indent: usize) -> Vec<String> {
     out
 }
 
-/// The terminal's width: `COLUMNS` when set (shells export it), else 100.
+/// The width to lay tables out for: `COLUMNS` when set (an explicit choice; tests use
+/// it), else the width of the terminal standard output is on (shells do not export
+/// `COLUMNS` to programs, so this is what a user at an 80-column terminal gets), else
+/// 100 (output into a pipe or a file).
 pub fn width() -> usize {
     std::env::var("COLUMNS")
         .ok()
         .and_then(|c| c.trim().parse::<usize>().ok())
         .filter(|&w| w >= 20)
+        .or_else(|| {
+            terminal_size::terminal_size_of(std::io::stdout())
+                .map(|(w, _)| usize::from(w.0))
+                .filter(|&w| w >= 20)
+        })
         .unwrap_or(100)
 }
 

@@ -585,3 +585,36 @@ fn hr_coverage_never_exceeds_the_timed_time() {
             && r["hr_coverage_pct"].as_f64().is_some()
     }));
 }
+
+/// A folder without a run labelled recovery: no lone table header on the terminal view,
+/// and stderr says how runs are found (names, Strava, --labels, --candidates).
+#[test]
+fn no_labelled_run_says_how_runs_are_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = common::SyntheticRun::new(1_704_099_600, vec![140; 1801]);
+    run.write(&dir.path().join("easy_run.fit"));
+    let out = hrzones()
+        .args(["audit", "--max-hr", "190", "--format", "table"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stdout.starts_with("rules:"),
+        "no table header first: {stdout}"
+    );
+    assert!(stdout.contains("labelled recovery runs: 0"), "{stdout}");
+    assert!(stderr.contains("no run is labelled recovery"), "{stderr}");
+    assert!(stderr.contains("--candidates also lists"), "{stderr}");
+    // CSV keeps its header for programs.
+    let csv = hrzones()
+        .args(["audit", "--max-hr", "190", "--format", "csv"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.starts_with("file,"), "{text}");
+    assert_eq!(text.lines().count(), 1, "{text}");
+}

@@ -341,6 +341,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let (labels_seen, not_runs) = (outcome.labels_seen, outcome.labelled_not_runs);
     let setup = &labeller;
     notes(setup, &labels_seen, &not_runs, &rows);
+    if rows.is_empty() {
+        let candidates = if args.candidates {
+            "no unlabelled run looked like one either (--candidates: mostly Zone 1, short, after a hard session)"
+        } else {
+            "--candidates also lists unlabelled runs that look like recovery"
+        };
+        eprintln!(
+            "hrzones: no run is labelled recovery: recovery runs are found by the words in their file, activity or workout names, in Strava's activities.csv (--strava-export) or in a --labels file; {candidates}"
+        );
+    }
     if args.compare_models {
         compare_report(&rows, &rules, &args.output)?;
         return Ok(super::finish(&file_summary));
@@ -364,8 +374,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             for (n, row) in rows.iter().enumerate() {
                 trailer.push(format!("{:>4}  {}", n + 1, row.judgement.reason));
             }
+            trailer.push(String::new());
         }
-        trailer.push(String::new());
         trailer.extend(tail);
         super::emit_view_with(&table, &args.output, &VIEW, &trailer)?;
     } else {

@@ -484,12 +484,16 @@ pub fn emit_view_with(
                     terminal::width()
                 };
                 let color = out.output.is_none() && terminal::use_color();
-                let text = terminal::render(&term, width, &|h, c| {
-                    (color && h == "verdict")
-                        .then(|| terminal::verdict_color(c))
-                        .flatten()
-                });
-                w.write_all(text.as_bytes())?;
+                // No rows: no lone header on the terminal (the trailer and stderr say
+                // why); CSV, JSON and Parquet keep their header for programs.
+                if !table.rows.is_empty() {
+                    let text = terminal::render(&term, width, &|h, c| {
+                        (color && h == "verdict")
+                            .then(|| terminal::verdict_color(c))
+                            .flatten()
+                    });
+                    w.write_all(text.as_bytes())?;
+                }
                 let shows_notes = term.headers.iter().any(|h| h == "note");
                 let notes = terminal::notes(table);
                 if !shows_notes && !notes.is_empty() {
