@@ -450,3 +450,40 @@ fn one_of_a_kind_is_singular() {
         "{err}"
     );
 }
+
+/// A window with no session: stderr says so (with the window), a bad bound fails before
+/// any file is read (no archive-estimates note first).
+#[test]
+fn an_empty_window_is_said_and_a_bad_bound_fails_first() {
+    let r = runs();
+    let p = r.folder.to_str().unwrap();
+    for (args, what) in [
+        (vec!["zones", p, "--max-hr", "190"], "no sessions"),
+        (vec!["load", p, "--max-hr", "190"], "no sessions"),
+        (
+            vec!["load", p, "--max-hr", "190", "--weekly"],
+            "no days with sessions",
+        ),
+    ] {
+        let out = hrzones()
+            .args(&args)
+            .args(["--since", "2030-01-01", "--format", "table"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert!(
+            stderr.contains(&format!("{what} in the date window (from 2030-01-01)")),
+            "{args:?}: {stderr}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}: no lone header");
+    }
+    let out = hrzones()
+        .args(["zones", p, "--since", "yesterday"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(!stderr.contains("archive"), "{stderr}");
+    assert!(stderr.contains("--since \"yesterday\""), "{stderr}");
+}

@@ -221,6 +221,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         };
         super::emit_view(&frame_to_table(&frame)?, &args.output, view)?;
     }
+    let what = if args.daily || args.weekly {
+        "days with sessions"
+    } else {
+        "sessions"
+    };
+    super::say_if_none(frame.height(), what, &window);
     Ok(super::finish(&summary))
 }
 

@@ -452,6 +452,19 @@ pub fn emit_view(
     emit_view_with(table, out, view, &[])
 }
 
+/// Says on stderr that nothing came out (the terminal shows no lone header): "no
+/// sessions", with the date window when one was given.
+pub fn say_if_none(rows: usize, what: &str, window: &crate::localtime::DateWindow) {
+    match (rows, window.is_all()) {
+        (0, true) => eprintln!("hrzones: no {what}"),
+        (0, false) => eprintln!(
+            "hrzones: no {what} in the date window ({})",
+            window.describe()
+        ),
+        _ => {}
+    }
+}
+
 /// [`emit_view`], with `trailer` lines after a table (wrapped to the terminal's width,
 /// continuation lines indented by 6); other formats do not carry them.
 pub fn emit_view_with(

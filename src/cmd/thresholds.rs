@@ -273,6 +273,8 @@ pub fn with_archive_estimates(
     input: &InputArgs,
     mut settings: crate::profile::Settings,
 ) -> anyhow::Result<crate::profile::Settings> {
+    // A bad --since/--until fails before the archive is read for the estimates.
+    input.window()?;
     if !settings.profile.is_empty() || !settings.overrides.is_empty() {
         return Ok(settings);
     }

@@ -186,6 +186,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         cells.push(Cell::opt_str(r.note));
         table.push(cells);
     }
+    super::say_if_none(table.rows.len(), "sessions", &window);
     super::emit_view(&table, &args.output, &VIEW)?;
     Ok(super::finish(&summary))
 }
