@@ -132,9 +132,21 @@ impl InputArgs {
     pub fn resolved(&self) -> Result<InputArgs, RosterError> {
         let mut out = self.clone();
         if let Some(athlete) = self.roster_athlete()? {
-            if out.paths.is_empty() && out.store.is_none() {
-                out.paths = athlete.inputs;
+            if out.store.is_none() {
+                if out.paths.is_empty() {
+                    out.paths = athlete.inputs;
+                }
+                // The files read are the athlete's own: nothing left to select.
+                out.athlete = None;
             }
+        } else if let (Some(id), None) = (&self.athlete, &self.store) {
+            // Files read directly have no athlete: the flag would be silently ignored.
+            return Err(RosterError::Invalid {
+                path: PathBuf::from("--athlete"),
+                message: format!(
+                    "--athlete {id} needs --roster FILE (that athlete's inputs and profile) or --store DIR (that athlete's stored files)"
+                ),
+            });
         }
         out.roster = None;
         Ok(out)

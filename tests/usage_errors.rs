@@ -38,3 +38,17 @@ fn bad_threshold_values_name_the_flag_and_the_range() {
         assert!(err.contains(expect), "{args:?}: {err}");
     }
 }
+
+/// `--athlete` on files read directly (no roster, no store) would be ignored: a usage
+/// error naming what it needs.
+#[test]
+fn athlete_without_roster_or_store_is_a_usage_error() {
+    for cmd in ["zones", "load", "audit"] {
+        let (code, err) = run(&[cmd, "--athlete", "bob"]);
+        assert_eq!(code, Some(2), "{cmd}: {err}");
+        assert!(
+            err.contains("--athlete bob needs --roster FILE"),
+            "{cmd}: {err}"
+        );
+    }
+}

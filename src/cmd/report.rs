@@ -295,7 +295,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             accept_bad_crc: args.accept_bad_crc,
             quiet: args.quiet,
             roster: None,
-            athlete: with_roster.then(|| athlete.id.clone()),
+            // Selects the athlete's stored files; files read directly are theirs already.
+            athlete: (with_roster && args.store.is_some()).then(|| athlete.id.clone()),
             // The report's weeks and the roster overview's days are UTC days.
             tz: Some("UTC".to_string()),
             since: None,

@@ -160,7 +160,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             accept_bad_crc: args.accept_bad_crc,
             quiet: args.quiet,
             roster: None,
-            athlete: Some(athlete.id.clone()),
+            // Selects the athlete's stored files; files read directly are theirs already.
+            athlete: args.store.as_ref().map(|_| athlete.id.clone()),
             // The overview's days are at --utc-offset; the sessions' local dates too.
             tz: Some(args.utc_offset.clone()),
             since: None,
