@@ -146,6 +146,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             eprintln!("hrzones: {line}");
         }
     }
+    if let Some(dir) = &args.store {
+        stale_facts_notes(dir, &args.roster, &athletes);
+    }
 
     let mut total = Summary::default();
     let mut rows = Vec::with_capacity(athletes.len());
@@ -249,6 +252,33 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("hrzones: {header}");
     }
     Ok(super::finish(&total))
+}
+
+/// The SQL form of the overview (docs/STORE.md) reads the store's roster facts: say on
+/// stderr when an athlete's are missing or stale, never silently.
+fn stale_facts_notes(
+    dir: &std::path::Path,
+    roster: &std::path::Path,
+    athletes: &[&roster::Athlete],
+) {
+    let Ok(store) = crate::store::Store::open(dir) else {
+        return; // the read itself reports it
+    };
+    let generation = store.manifest().generation;
+    for a in athletes {
+        let now = roster::facts::Stamp {
+            generation,
+            profile_hash: roster::facts::profile_hash(a.profile_path.as_deref()),
+        };
+        if let Some(why) = roster::facts::check(dir, &a.id, &now) {
+            eprintln!(
+                "hrzones: note: athlete {}: {why}; SQL over the store (docs/STORE.md) needs `hrzones store facts {} --roster {}`",
+                a.id,
+                dir.display(),
+                roster.display()
+            );
+        }
+    }
 }
 
 fn add(total: &mut Summary, s: &Summary) {
