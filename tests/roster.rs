@@ -815,3 +815,31 @@ fn athletes_share_a_store_but_not_their_files() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the store holds 2 athletes"), "{err}");
 }
+
+/// docs/STORE.md shows the query scripts/roster_duckdb.py runs (the placeholders filled
+/// in with DIR and the test's window): the documented query is the tested one.
+#[test]
+fn the_documented_sql_is_the_tested_query() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("scripts/roster_duckdb.py")).unwrap();
+    let docs = std::fs::read_to_string(root.join("docs/STORE.md")).unwrap();
+    let query = script
+        .split("QUERY = \"\"\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\"\"\"").next())
+        .expect("QUERY in the script")
+        .trim_matches('\n')
+        .replace("{store}", "DIR")
+        .replace("{first}", FIRST)
+        .replace("{last}", UNTIL)
+        // Python's escaped backslashes, as SQL receives them.
+        .replace(r"\\\\", r"\\");
+    let section = docs
+        .split("### The query")
+        .nth(1)
+        .expect("docs/STORE.md has \"### The query\"");
+    assert!(
+        section.contains(&format!("```sql\n{query}\n```")),
+        "docs/STORE.md's query differs from scripts/roster_duckdb.py's"
+    );
+}
