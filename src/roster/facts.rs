@@ -492,6 +492,116 @@ mod tests {
         best.max(cur.unwrap_or(0.0))
     }
 
+    /// A 30-minute run at 1 Hz: easy, two surges (one of 90 s, one of 40 s), a dropout
+    /// and 30 s at 215 bpm (above the cap of max HR 190 + 10: excluded for this athlete,
+    /// kept by the store's settings-free `hr_seconds`).
+    fn surging_run() -> Activity {
+        use crate::fit::decode::{FitData, SummaryMsg};
+        let start = 1_100_000_000u32;
+        let dur = 1800u32;
+        let mut fit = FitData::default();
+        fit.sessions.push(SummaryMsg {
+            start_time: Some(start),
+            timestamp: Some(start + dur),
+            sport: Some(1),
+            elapsed_s: Some(dur as f64),
+            timer_s: Some(dur as f64),
+            distance_m: Some(5400.0),
+            ..Default::default()
+        });
+        for i in 0..=dur {
+            let hr = match i {
+                300..=389 => 165,
+                600..=639 => 168,
+                900..=919 => 0,
+                1200..=1229 => 215,
+                _ => 125 + (i % 7) as u8,
+            };
+            let r = &mut fit.records;
+            r.t_s.push(start + i);
+            r.hr_bpm.push(hr);
+            r.distance_m.push(i as f64 * 3.0);
+            r.speed_mps.push(3.0);
+            r.altitude_m.push(f32::NAN);
+            r.cadence_rpm.push(f32::NAN);
+            r.power_w.push(f32::NAN);
+        }
+        Activity::from_fit(fit, "surges.fit")
+    }
+
+    /// The facts' rows give what the sample path gives: hrTSS as `Σ seconds · TRIMP per
+    /// minute` equals the load module's, and the excursion and time at or above the Zone 1
+    /// ceiling and Seiler's T1 equal the audit's evidence from the samples.
+    #[test]
+    fn facts_rows_give_the_sample_paths_numbers() {
+        use crate::audit::{hr_evidence, SampleSlices};
+        use crate::profile::Thresholds;
+        let a = surging_run();
+        let st = Settings {
+            overrides: Thresholds {
+                max_hr: Some(190),
+                resting_hr: Some(50),
+                lthr: Some(170),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let day = chrono::NaiveDate::default();
+        let opts = OverviewOptions::new(super::super::Window {
+            first: day,
+            last: day,
+        });
+        let facts = file_facts(&a, &st, &opts);
+        assert_eq!(facts.len(), 1);
+        let (row, hr) = &facts[0];
+        let s = &a.sessions[0];
+        let an = SessionAnalysis::compute(&a, s, &st, TimeInZoneOptions::default());
+        let load = SessionLoad::compute(&a, s, &an, &st);
+        assert_eq!(
+            (row.max_hr_bpm, row.resting_hr_bpm, row.lthr_bpm, row.sex),
+            (Some(190.0), Some(50.0), Some(170.0), Some("male"))
+        );
+        assert!(
+            hr.iter().all(|r| r.hr_bpm <= 200),
+            "the athlete's cap applies"
+        );
+        let p = crate::load::TrimpParams {
+            resting_hr_bpm: 50.0,
+            max_hr_bpm: 190.0,
+            sex: Sex::Male,
+        };
+        let trimp: f64 = hr
+            .iter()
+            .map(|r| r.seconds * p.per_minute(r.hr_bpm as f64))
+            .sum::<f64>()
+            / 60.0;
+        let tss = 100.0 * trimp / (60.0 * p.per_minute(170.0));
+        let want = load.hr_tss.unwrap();
+        assert!((tss - want).abs() < 1e-9, "{tss} vs {want}");
+        for ceiling in [row.z1_ceiling_bpm.unwrap(), row.seiler_t1_bpm.unwrap()] {
+            let ev = hr_evidence(&SampleSlices::of(&a, s, &an), Some(ceiling));
+            let above: f64 = hr
+                .iter()
+                .filter(|r| r.hr_bpm >= ceiling)
+                .map(|r| r.seconds)
+                .sum();
+            let longest = hr
+                .iter()
+                .filter(|r| r.hr_bpm >= ceiling)
+                .map(|r| r.longest_s)
+                .fold(0.0, f64::max);
+            let counted: f64 = hr.iter().map(|r| r.seconds).sum();
+            assert!((above - ev.above_z1_s).abs() < 1e-9, "{ceiling}");
+            assert!((counted - ev.counted_s).abs() < 1e-9, "{ceiling}");
+            assert_eq!(longest, ev.longest_excursion_s, "{ceiling}");
+        }
+        // The 90 s surge is the longest excursion at 165 bpm and above.
+        assert!(
+            (hr.iter().find(|r| r.hr_bpm == 165).unwrap().longest_s - 90.0).abs() <= 1.0,
+            "{hr:?}"
+        );
+    }
+
     #[test]
     fn longest_excursion_curve_equals_a_walk_per_ceiling() {
         // A small deterministic generator: HR wandering 90..200 with gaps and stops.
