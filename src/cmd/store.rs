@@ -40,7 +40,7 @@ enum Action {
     /// Write each athlete's roster facts (the thresholds, recovery labels, quality notes
     /// and heart rate the overview judges their sessions with) for SQL over the store.
     #[command(
-        after_help = "Run after each ingest (and after a profile changes); `hrzones roster --store` warns when\nthe facts are missing or stale. Examples:\n  hrzones ingest --roster roster.toml --store st && hrzones store facts st --roster roster.toml\n  python3 scripts/roster_duckdb.py st 2024-05-06 2024-05-12"
+        after_help = "Run it after each ingest or merge, and after a profile changes: `hrzones roster\n--store` says when an athlete's facts are missing or stale. The query and the\ntables: docs/STORE.md, \"The roster overview in SQL\".\n\nExamples:\n  hrzones ingest --roster roster.toml --store st\n  hrzones store facts st --roster roster.toml\n  python3 scripts/roster_duckdb.py st 2024-05-06 2024-05-12"
     )]
     Facts {
         /// The store folder.
