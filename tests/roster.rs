@@ -306,28 +306,66 @@ fn sql_overview_equals_roster(tmp: &Path, store_s: &str) {
         ],
         1,
     );
-    let overview = |since: &str| {
-        run_err(
-            &[
-                "roster", "--roster", roster_s, "--store", store_s, "--since", since, "--until",
-                UNTIL, "-q", "--format", "csv",
-            ],
-            0,
-        )
-    };
-    // The facts predate the extra files (or are missing): roster --store says so.
-    let (csv7, err) = overview("7d");
-    assert!(
-        err.contains("athlete x3cl:") && err.contains("needs `hrzones store facts"),
-        "{err}"
-    );
+    // The two windows' overviews, read at once (each reads the whole store), while the
+    // facts predate the extra files (or are missing): roster --store says so.
+    let children: Vec<_> = ["7d", "28d"]
+        .iter()
+        .map(|since| {
+            hrzones()
+                .args([
+                    "roster", "--roster", roster_s, "--store", store_s, "--since", since,
+                    "--until", UNTIL, "-q", "--format", "csv",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut csvs = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains("athlete x3cl:") && err.contains("needs `hrzones store facts"),
+            "{err}"
+        );
+        csvs.push(String::from_utf8(out.stdout).unwrap());
+    }
+    let csv28 = csvs.pop().unwrap();
+    let csv7 = csvs.pop().unwrap();
     let (_, err) = run_err(&["store", "facts", store_s, "--roster", roster_s, "-q"], 0);
     assert!(
         err.contains("store facts: athlete coros: 5 sessions"),
         "{err}"
     );
-    let (csv28, err) = overview("28d");
-    assert!(!err.contains("store facts"), "fresh facts: {err}");
+    // Now fresh: the check behind roster's note finds nothing to say.
+    let store_path = Path::new(store_s);
+    let generation = hrzones::store::Store::open(store_path)
+        .unwrap()
+        .manifest()
+        .generation;
+    for (id, profile) in [
+        ("x3cl", None),
+        ("shaonianche", None),
+        ("coros", Some(root.join("examples/profiles/coros.toml"))),
+    ] {
+        let now = hrzones::roster::facts::Stamp {
+            generation,
+            profile_hash: hrzones::roster::facts::profile_hash(profile.as_deref()),
+        };
+        assert_eq!(
+            hrzones::roster::facts::check(store_path, id, &now),
+            None,
+            "{id}"
+        );
+        let other = hrzones::roster::facts::Stamp {
+            generation: generation + 1,
+            ..now
+        };
+        assert!(hrzones::roster::facts::check(store_path, id, &other).is_some());
+    }
     // Every column has something to disagree on in the 28 days.
     let x3cl = &csv_rows(&csv28)["x3cl"];
     for col in [
