@@ -254,30 +254,38 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(super::finish(&total))
 }
 
-/// The SQL form of the overview (docs/STORE.md) reads the store's roster facts: say on
-/// stderr when an athlete's are missing or stale, never silently.
+/// The SQL form of the overview (docs/STORE.md) reads the store's roster facts: once a
+/// store has them, say on stderr (one line) which athletes' are missing or stale, never
+/// silently. A store that never had facts (no SQL use) gets no note.
 fn stale_facts_notes(
     dir: &std::path::Path,
     roster: &std::path::Path,
     athletes: &[&roster::Athlete],
 ) {
+    if !dir.join(roster::facts::FACTS_DIR).is_dir() {
+        return;
+    }
     let Ok(store) = crate::store::Store::open(dir) else {
         return; // the read itself reports it
     };
     let generation = store.manifest().generation;
-    for a in athletes {
-        let now = roster::facts::Stamp {
-            generation,
-            profile_hash: roster::facts::profile_hash(a.profile_path.as_deref()),
-        };
-        if let Some(why) = roster::facts::check(dir, &a.id, &now) {
-            eprintln!(
-                "hrzones: note: athlete {}: {why}; SQL over the store (docs/STORE.md) needs `hrzones store facts {} --roster {}`",
-                a.id,
-                dir.display(),
-                roster.display()
-            );
-        }
+    let stale: Vec<String> = athletes
+        .iter()
+        .filter_map(|a| {
+            let now = roster::facts::Stamp {
+                generation,
+                profile_hash: roster::facts::profile_hash(a.profile_path.as_deref()),
+            };
+            roster::facts::check(dir, &a.id, &now).map(|why| format!("{} ({why})", a.id))
+        })
+        .collect();
+    if !stale.is_empty() {
+        eprintln!(
+            "hrzones: note: the store's roster facts (SQL over the store, docs/STORE.md) are missing or stale for {}: run `hrzones store facts {} --roster {}`",
+            stale.join(", "),
+            dir.display(),
+            roster.display()
+        );
     }
 }
 
