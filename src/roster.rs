@@ -43,6 +43,8 @@ use crate::report::{Cell, Table};
 use crate::trends::periods::{run_kind, stayed_easy, DisciplineRules, RunKind};
 use crate::trends::session::{SessionFacts, SteadyFilter};
 
+pub mod facts;
+
 /// The athlete of files read without a roster: single users see no change, and their
 /// store rows land in `athlete=default`.
 pub const DEFAULT_ATHLETE: &str = "default";
@@ -456,21 +458,7 @@ pub fn overview_file(a: &Activity, settings: &Settings, opts: &OverviewOptions) 
                 Some(RunKind::Easy) => stayed_easy(&f, &opts.discipline),
                 _ => None,
             };
-            // Where the dates' offset came from is not a data problem: left out.
-            let offset_note: Vec<String> =
-                crate::localtime::offset_note(a, s).into_iter().collect();
-            let mut quality: Vec<String> = crate::notes::session_notes(a, s)
-                .into_iter()
-                .filter(|n| !offset_note.contains(n))
-                .collect();
-            if f.hr_covered_s <= 0.0 {
-                quality.push("no heart rate".into());
-            } else if f.timer_s > 0.0 {
-                let pct = 100.0 * f.hr_covered_s / f.timer_s;
-                if pct < opts.min_hr_coverage_pct {
-                    quality.push(format!("heart rate over only {pct:.0} % of the timer time"));
-                }
-            }
+            let quality = session_quality(a, s, f.hr_covered_s, f.timer_s, opts);
             SessionBrief {
                 start_unix_s: f.start_unix_s,
                 timer_s: f.timer_s,
@@ -484,6 +472,33 @@ pub fn overview_file(a: &Activity, settings: &Settings, opts: &OverviewOptions) 
         audit: batch::audit_file(a, settings, false),
         sessions,
     }
+}
+
+/// A session's data-quality problems as the overview lists them: the session's notes
+/// (damage, accepted CRC mismatch, rebuilt session; where the dates' offset came from is
+/// not a data problem and is left out), then missing heart rate or heart rate over less
+/// than `opts.min_hr_coverage_pct` of the timer time.
+pub fn session_quality(
+    a: &Activity,
+    s: &crate::activity::Session,
+    hr_covered_s: f64,
+    timer_s: f64,
+    opts: &OverviewOptions,
+) -> Vec<String> {
+    let offset_note: Vec<String> = crate::localtime::offset_note(a, s).into_iter().collect();
+    let mut quality: Vec<String> = crate::notes::session_notes(a, s)
+        .into_iter()
+        .filter(|n| !offset_note.contains(n))
+        .collect();
+    if hr_covered_s <= 0.0 {
+        quality.push("no heart rate".into());
+    } else if timer_s > 0.0 {
+        let pct = 100.0 * hr_covered_s / timer_s;
+        if pct < opts.min_hr_coverage_pct {
+            quality.push(format!("heart rate over only {pct:.0} % of the timer time"));
+        }
+    }
+    quality
 }
 
 /// One athlete's row of the overview.

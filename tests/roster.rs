@@ -227,30 +227,165 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
         "the store gives the FIT files' overview"
     );
 
-    // DuckDB: the documented query over the store equals `hrzones roster`.
-    let loads = tmp.path().join("loads");
-    for id in overview.keys() {
-        let out = loads.join(format!("athlete={id}")).join("load.parquet");
-        run(
-            &[
-                "load",
-                "--store",
-                store_s,
-                "--roster",
-                ROSTER,
-                "--athlete",
-                id,
-                "-q",
-                "--format",
-                "parquet",
-                "--output",
-                out.to_str().unwrap(),
-            ],
-            0,
+    // SQL: the documented query over the store equals `hrzones roster`.
+    sql_overview_equals_roster(tmp.path(), store_s);
+}
+
+/// Copies `name` of the x3cl archive to `dir/to`, its first `keep` tenths only when
+/// given (a truncated file: salvaged, with a rebuilt session).
+fn copy_x3cl(dir: &Path, name: &str, to: &str, keep: Option<usize>) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/fit-corpus2/x3cl+running_page")
+        .join(name);
+    let bytes = std::fs::read(&from).unwrap();
+    let n = keep.map_or(bytes.len(), |k| bytes.len() * k / 10);
+    std::fs::write(dir.join(to), &bytes[..n]).unwrap();
+}
+
+/// Runs hrzones, asserts the exit code, returns (stdout, stderr).
+fn run_err(args: &[&str], code: i32) -> (String, String) {
+    let out = hrzones().args(args).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    (String::from_utf8(out.stdout).unwrap(), err)
+}
+
+/// The roster overview as the one DuckDB query of docs/STORE.md (scripts/roster_duckdb.py)
+/// over `store` (the example roster ingested) equals `hrzones roster --store`, column by
+/// column and the findings' text, for a 7-day and a 28-day window. So that every column
+/// can disagree, x3cl also gets a folder with four of their February 2026 runs under
+/// names that label them recovery (content already stored: the names are aliases), a
+/// truncated copy of a fifth (salvaged, quality warning, a recovery run of its own) and a
+/// file that is not FIT (unreadable).
+fn sql_overview_equals_roster(tmp: &Path, store_s: &str) {
+    let extra = tmp.join("extra");
+    std::fs::create_dir_all(&extra).unwrap();
+    for id in ["564741461", "565542113", "567834583", "568941018"] {
+        copy_x3cl(
+            &extra,
+            &format!("FIT_OUT__{id}.fit"),
+            &format!("recovery-{id}.fit"),
+            None,
         );
     }
-    let csv_path = tmp.path().join("roster.csv");
-    std::fs::write(&csv_path, from_store_csv).unwrap();
+    copy_x3cl(
+        &extra,
+        "FIT_OUT__566297041.fit",
+        "recovery-truncated.fit",
+        Some(6),
+    );
+    std::fs::write(extra.join("broken.fit"), b"not a FIT file at all").unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let shared = root.join("..").join("shared").canonicalize().unwrap();
+    let roster = tmp.join("roster.toml");
+    let q = |p: &Path| format!("{:?}", p.to_str().unwrap());
+    std::fs::write(
+        &roster,
+        format!(
+            "[[athlete]]\nid = \"x3cl\"\nname = \"x3cl (running_page archive, Garmin)\"\ninputs = [{}, {}]\n\n\
+             [[athlete]]\nid = \"shaonianche\"\nname = \"shaonianche (Apple Watch archive)\"\ninputs = [{}]\n\n\
+             [[athlete]]\nid = \"coros\"\nname = \"mwheeler235 (COROS runs)\"\ninputs = [{}]\nprofile = {}\n",
+            q(&shared.join("fit-corpus2/x3cl+running_page")),
+            q(&extra),
+            q(&shared.join("fit-corpus2/shaonianche+running-data-sync")),
+            q(&shared.join("fit-corpus/mwheeler235+coros-run-metrics")),
+            q(&root.join("examples/profiles/coros.toml")),
+        ),
+    )
+    .unwrap();
+    let roster_s = roster.to_str().unwrap();
+    run(
+        &[
+            "ingest",
+            extra.to_str().unwrap(),
+            "--store",
+            store_s,
+            "--athlete",
+            "x3cl",
+            "-q",
+        ],
+        1,
+    );
+    // The two windows' overviews, read at once (each reads the whole store), while the
+    // facts are missing: roster --store says so once the store has a facts folder (a
+    // store that never had facts gets no note).
+    std::fs::create_dir_all(Path::new(store_s).join("roster_facts")).unwrap();
+    let children: Vec<_> = ["7d", "28d"]
+        .iter()
+        .map(|since| {
+            hrzones()
+                .args([
+                    "roster", "--roster", roster_s, "--store", store_s, "--since", since,
+                    "--until", UNTIL, "-q", "--format", "csv",
+                ])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    let mut csvs = Vec::new();
+    for c in children {
+        let out = c.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr).to_string();
+        assert_eq!(out.status.code(), Some(0), "{err}");
+        assert!(
+            err.contains("missing or stale for x3cl (no roster facts), shaonianche")
+                && err.contains("run `hrzones store facts"),
+            "{err}"
+        );
+        csvs.push(String::from_utf8(out.stdout).unwrap());
+    }
+    let csv28 = csvs.pop().unwrap();
+    let csv7 = csvs.pop().unwrap();
+    let (_, err) = run_err(&["store", "facts", store_s, "--roster", roster_s, "-q"], 0);
+    assert!(
+        err.contains("store facts: athlete coros: 5 sessions"),
+        "{err}"
+    );
+    // Now fresh: the check behind roster's note finds nothing to say.
+    let store_path = Path::new(store_s);
+    let generation = hrzones::store::Store::open(store_path)
+        .unwrap()
+        .manifest()
+        .generation;
+    for (id, profile) in [
+        ("x3cl", None),
+        ("shaonianche", None),
+        ("coros", Some(root.join("examples/profiles/coros.toml"))),
+    ] {
+        let now = hrzones::roster::facts::Stamp {
+            generation,
+            profile_hash: hrzones::roster::facts::profile_hash(profile.as_deref()),
+        };
+        assert_eq!(
+            hrzones::roster::facts::check(store_path, id, &now),
+            None,
+            "{id}"
+        );
+        let other = hrzones::roster::facts::Stamp {
+            generation: generation + 1,
+            ..now
+        };
+        assert!(hrzones::roster::facts::check(store_path, id, &other).is_some());
+    }
+    // Every column has something to disagree on in the 28 days.
+    let x3cl = &csv_rows(&csv28)["x3cl"];
+    for col in [
+        "recovery_runs",
+        "recovery_findings",
+        "easy_runs",
+        "easy_in_z1",
+        "quality_warnings",
+        "unreadable_files",
+    ] {
+        assert!(num(x3cl, col) >= 1.0, "{col}: {x3cl:?}");
+    }
+    assert!(
+        x3cl["findings"].contains("recovery-truncated.fit: too long"),
+        "{x3cl:?}"
+    );
+
     let Some(python) = python_with_duckdb() else {
         // CI sets HRZONES_REQUIRE_DUCKDB (.ci/run, which makes target/py-venv): never a
         // silent skip there.
@@ -263,26 +398,24 @@ fn example_roster_overview_agrees_with_load_and_the_store() {
         );
         return;
     };
-    let out = Command::new(python)
-        .arg("scripts/roster_duckdb.py")
-        .args([
-            store_s,
-            loads.to_str().unwrap(),
-            FIRST,
-            UNTIL,
-            csv_path.to_str().unwrap(),
-        ])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    let text = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{text}\n{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(text.contains("the query equals hrzones roster"), "{text}");
+    for (first, csv) in [("2026-02-22", csv7), (FIRST, csv28)] {
+        let csv_path = tmp.join(format!("roster-{first}.csv"));
+        std::fs::write(&csv_path, csv).unwrap();
+        let out = Command::new(&python)
+            .arg("scripts/roster_duckdb.py")
+            .args([store_s, first, UNTIL, csv_path.to_str().unwrap()])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{first}: {text}\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(text.contains("the query equals hrzones roster"), "{text}");
+    }
 }
 
 /// A python that imports duckdb: $HRZONES_PYTHON, CI's venv (target/py-venv, made by
@@ -722,4 +855,32 @@ fn athletes_share_a_store_but_not_their_files() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("the store holds 2 athletes"), "{err}");
+}
+
+/// docs/STORE.md shows the query scripts/roster_duckdb.py runs (the placeholders filled
+/// in with DIR and the test's window): the documented query is the tested one.
+#[test]
+fn the_documented_sql_is_the_tested_query() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let script = std::fs::read_to_string(root.join("scripts/roster_duckdb.py")).unwrap();
+    let docs = std::fs::read_to_string(root.join("docs/STORE.md")).unwrap();
+    let query = script
+        .split("QUERY = \"\"\"")
+        .nth(1)
+        .and_then(|rest| rest.split("\"\"\"").next())
+        .expect("QUERY in the script")
+        .trim_matches('\n')
+        .replace("{store}", "DIR")
+        .replace("{first}", FIRST)
+        .replace("{last}", UNTIL)
+        // Python's escaped backslashes, as SQL receives them.
+        .replace(r"\\\\", r"\\");
+    let section = docs
+        .split("### The query")
+        .nth(1)
+        .expect("docs/STORE.md has \"### The query\"");
+    assert!(
+        section.contains(&format!("```sql\n{query}\n```")),
+        "docs/STORE.md's query differs from scripts/roster_duckdb.py's"
+    );
 }

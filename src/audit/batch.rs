@@ -179,7 +179,7 @@ pub struct FileAudit {
 }
 
 /// Label texts inside the FIT file for a session: workout names, then the sport names.
-fn fit_texts(a: &Activity, s: &Session) -> Vec<(LabelSource, String)> {
+pub fn fit_texts(a: &Activity, s: &Session) -> Vec<(LabelSource, String)> {
     let mut texts = Vec::new();
     for w in &a.workout_names {
         texts.push((LabelSource::FitWorkoutName, w.clone()));

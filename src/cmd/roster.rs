@@ -146,6 +146,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             eprintln!("hrzones: {line}");
         }
     }
+    if let Some(dir) = &args.store {
+        stale_facts_notes(dir, &args.roster, &athletes);
+    }
 
     let mut total = Summary::default();
     let mut rows = Vec::with_capacity(athletes.len());
@@ -250,6 +253,41 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         eprintln!("hrzones: {header}");
     }
     Ok(super::finish(&total))
+}
+
+/// The SQL form of the overview (docs/STORE.md) reads the store's roster facts: once a
+/// store has them, say on stderr (one line) which athletes' are missing or stale, never
+/// silently. A store that never had facts (no SQL use) gets no note.
+fn stale_facts_notes(
+    dir: &std::path::Path,
+    roster: &std::path::Path,
+    athletes: &[&roster::Athlete],
+) {
+    if !dir.join(roster::facts::FACTS_DIR).is_dir() {
+        return;
+    }
+    let Ok(store) = crate::store::Store::open(dir) else {
+        return; // the read itself reports it
+    };
+    let generation = store.manifest().generation;
+    let stale: Vec<String> = athletes
+        .iter()
+        .filter_map(|a| {
+            let now = roster::facts::Stamp {
+                generation,
+                profile_hash: roster::facts::profile_hash(a.profile_path.as_deref()),
+            };
+            roster::facts::check(dir, &a.id, &now).map(|why| format!("{} ({why})", a.id))
+        })
+        .collect();
+    if !stale.is_empty() {
+        eprintln!(
+            "hrzones: note: the store's roster facts (SQL over the store, docs/STORE.md) are missing or stale for {}: run `hrzones store facts {} --roster {}`",
+            stale.join(", "),
+            dir.display(),
+            roster.display()
+        );
+    }
 }
 
 fn add(total: &mut Summary, s: &Summary) {
