@@ -364,7 +364,7 @@ impl Activity {
         attach_recovery_hr(&mut sessions, &recovery_hr);
         let sport_names = sports.iter().filter_map(|s| s.name.clone()).collect();
 
-        Activity {
+        let mut activity = Activity {
             source: source.into(),
             file_id,
             sessions,
@@ -387,7 +387,9 @@ impl Activity {
             hr_seconds: Vec::new(),
             utc_offset_s,
             time_zone: Default::default(),
-        }
+        };
+        timeline::note_flat_lines(&mut activity);
+        activity
     }
 
     /// Whether the file holds anything to analyse.
