@@ -57,7 +57,9 @@
 //!    a session that has records (multisport legs whose timer was started once), the
 //!    session's span counts as timed. When the laps explain the session's timer total
 //!    better than the timer events do (a ski day's runs resumed by a new lap without a
-//!    start event), the timer follows the laps ([`timer_by_laps`]).
+//!    start event), the timer follows the laps ([`timer_by_laps`]); whether a session
+//!    runs past start + elapsed to its end time is then judged with the laps' reading
+//!    too (a Fenix 5 ski day's elapsed total leaves out a 55-minute stop).
 //! 4. **Heart-rate quality** ([`hr_quality`], one rule for zones, load, audit, charts and
 //!    the store): HR 0 is no HR. A *spike* — a run of samples more than 25 bpm away from
 //!    the samples on both sides, in the same direction, the two flanks at most 5 s apart
