@@ -260,7 +260,23 @@ impl Activity {
         let t_sorted = records.t_s.windows(2).all(|w| w[0] <= w[1]);
         choose_windows(&mut sessions, &alternatives, &records.t_s, t_sorted);
         let prelim_timer = timer_intervals(&timer_events, &sessions);
-        extend_to_end_times(&mut sessions, &end_times, &prelim_timer);
+        // Whether a session runs past start + elapsed to its end time is judged by the
+        // timer; where the laps explain the timer better than the events over those
+        // windows (ski auto-pause, `timeline::timer_by_laps`), by the laps' reading — a
+        // Fenix 5 ski day's elapsed total leaves out a 55-minute stop, and its last hour
+        // of runs is after start + elapsed.
+        let to_end_times: Vec<(u32, u32, f64)> = sessions
+            .iter()
+            .zip(&end_times)
+            .map(|(s, e)| (s.start_s, e.unwrap_or(s.end_s).max(s.end_s), s.timer_s))
+            .collect();
+        let prelim_by_laps =
+            timeline::timer_by_laps(&timer_events, &laps, &to_end_times, &prelim_timer);
+        extend_to_end_times(
+            &mut sessions,
+            &end_times,
+            prelim_by_laps.as_deref().unwrap_or(&prelim_timer),
+        );
         if sessions.is_empty() && !records.is_empty() {
             sessions.push(synthesize_session(&records, &timer_events, &sports));
         }
@@ -364,7 +380,7 @@ impl Activity {
         attach_recovery_hr(&mut sessions, &recovery_hr);
         let sport_names = sports.iter().filter_map(|s| s.name.clone()).collect();
 
-        Activity {
+        let mut activity = Activity {
             source: source.into(),
             file_id,
             sessions,
@@ -387,7 +403,9 @@ impl Activity {
             hr_seconds: Vec::new(),
             utc_offset_s,
             time_zone: Default::default(),
-        }
+        };
+        timeline::note_flat_lines(&mut activity);
+        activity
     }
 
     /// Whether the file holds anything to analyse.

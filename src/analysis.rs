@@ -145,10 +145,29 @@ impl HrSeries {
         let mut weights_s = zones::session_weights(a, s, opts);
         let r = s.samples.clone();
         let q = timeline::hr_quality(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r], max_hr);
+        // Samples without HR already weigh 0: what is zeroed here is what the rule
+        // excluded, as implausible (counted in `excluded_s`) or flat-lined (said in the
+        // session's timeline note, `timeline::note_flat_lines`).
+        let mut flat = vec![
+            false;
+            if q.flat.is_empty() {
+                0
+            } else {
+                weights_s.len()
+            }
+        ];
+        for f in &q.flat {
+            flat.get_mut(f.samples.clone())
+                .into_iter()
+                .flatten()
+                .for_each(|x| *x = true);
+        }
         let mut excluded_s = 0.0;
-        for (w, &h) in weights_s.iter_mut().zip(&q.hr_bpm) {
+        for (i, (w, &h)) in weights_s.iter_mut().zip(&q.hr_bpm).enumerate() {
             if h == 0 {
-                excluded_s += *w;
+                if !flat.get(i).copied().unwrap_or(false) {
+                    excluded_s += *w;
+                }
                 *w = 0.0;
             }
         }

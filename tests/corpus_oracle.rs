@@ -34,16 +34,19 @@ struct Case {
     timer_s: f64,
     error: f64,
     /// The error under each candidate convention of [`CONVENTIONS`], computed here.
-    by_convention: [f64; 4],
+    by_convention: [f64; 5],
 }
 
 /// The candidate sample-weight conventions, reimplemented here on the session's samples
 /// (after the heart-rate quality rule), its timer intervals and the watch's boundaries.
-const CONVENTIONS: [&str; 4] = [
+const CONVENTIONS: [&str; 5] = [
     "since previous",
     "until next",
     "nearest sample",
     "linear interpolation",
+    // Not a rule: for each session the best of the four above, chosen with the watch's
+    // answer — how far a rule that knew which convention fits each session could go.
+    "best of the four, per session",
 ];
 
 /// Seconds per zone (index 0 below Z1) under convention `c`: each span between successive
@@ -179,11 +182,18 @@ fn cases_in(dir: &Path, quiet: bool) -> Vec<Case> {
                 .map(|iv| (iv.start_s, iv.end_s))
                 .collect();
             let t = &a.samples.t_s[s.samples.clone()];
-            let by_convention: [f64; 4] = std::array::from_fn(|c| {
+            let mut by_convention: [f64; 5] = std::array::from_fn(|c| {
+                if c == 4 {
+                    return f64::INFINITY;
+                }
                 let secs = convention_secs(c, t, &an.hr_bpm, &timer, &dz.high_bounds_bpm);
                 let d: f64 = secs.iter().zip(&watch).map(|(a, b)| (a - b).abs()).sum();
                 d / total
             });
+            by_convention[4] = by_convention[..4]
+                .iter()
+                .copied()
+                .fold(f64::INFINITY, f64::min);
             if !quiet {
                 println!(
                 "{:7.3}%  {:<18} {:>8.0}s  {file}#{}\n          ours  {:?}\n          watch {:?}",
@@ -342,6 +352,28 @@ fn time_in_zone_per_recording_interval_on_both_corpora() {
                 }
             }
         }
+    }
+    // Smart recording by median gap: what is lost between samples grows with the gap.
+    let mut gaps: Vec<u32> = all
+        .iter()
+        .filter(|(_, c)| c.median_gap_s >= 2.0)
+        .map(|(_, c)| c.median_gap_s as u32)
+        .collect();
+    gaps.sort_unstable();
+    gaps.dedup();
+    for g in gaps {
+        let mut errs: Vec<f64> = all
+            .iter()
+            .filter(|(_, c)| c.median_gap_s as u32 == g)
+            .map(|(_, c)| 100.0 * c.error)
+            .collect();
+        errs.sort_by(f64::total_cmp);
+        println!(
+            "| hrzones | smart, median gap {g} s | both | {} | {:.3} % | {:.3} % |",
+            errs.len(),
+            quantile(&errs, 0.5),
+            quantile(&errs, 0.9)
+        );
     }
     for (file, c) in all.iter().filter(|(_, c)| c.error > 0.05) {
         println!(

@@ -569,6 +569,21 @@ fn expectations() -> Vec<Expect> {
                 Some(3600.0),
             ),
         ),
+        one(
+            "timeline_flat_hr.fit",
+            1201,
+            // Raw: the 600 s stuck at 165 bpm sit in Z4; SessionAnalysis excludes them.
+            run(
+                Utc(2025, 4, 8, 7, 0),
+                0,
+                1200.0,
+                1200.0,
+                [0.0, 0.0, 0.0, 600.0, 600.0, 0.0],
+                1201,
+                1201,
+                Some(3600.0),
+            ),
+        ),
     ]
 }
 

@@ -111,8 +111,10 @@ fn rows(a: &Activity, settings: &Settings, window: &DateWindow) -> Vec<Row> {
         .collect()
 }
 
-/// The terminal view: file, date, start (local clock), timer time, km, pace, average
-/// HR and the share of HR time in each zone; notes under the table.
+/// The terminal view: file, date, start (local clock), timer time, km, pace, the
+/// watch's session average HR (`avg_hr`, headed "watch bpm": it is the file's number, not
+/// the one counted here, and empty where the watch wrote none) and the share of HR time
+/// in each zone; notes under the table.
 const VIEW: [Col; 8] = [
     Col::new("file", "file", Show::BaseName).shrinkable(10),
     Col::new("start", "date", Show::Date),
@@ -120,7 +122,7 @@ const VIEW: [Col; 8] = [
     Col::new("timer_s", "timer", Show::Seconds),
     Col::new("distance_m", "km", Show::Metres).optional(2),
     Col::new("distance_m", "min/km", Show::Pace).optional(3),
-    Col::new("avg_hr", "bpm", Show::Plain),
+    Col::new("avg_hr", "watch bpm", Show::Plain),
     Col::new("", "", Show::ZoneShares),
 ];
 

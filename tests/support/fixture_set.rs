@@ -1057,6 +1057,22 @@ fn timeline_implausible_hr() -> Result<Vec<u8>, EncodeError> {
     build(&spec)
 }
 
+/// HR stuck at 165 bpm (Z4) for records 301..=900 of a 1,200 s run whose HR otherwise
+/// moves every second through 136..146 bpm (Z3): a flat line, excluded.
+fn timeline_flat_hr() -> Result<Vec<u8>, EncodeError> {
+    let t0 = fit_time(2025, 4, 8, 7, 0);
+    let mut spec = simple_run(t0, 140, &[seg(1200, 140, 3000)]);
+    const WANDER: [i16; 10] = [0, 2, 4, 6, 4, 2, 0, -2, -4, -2];
+    for (k, r) in spec.records.iter_mut().enumerate().skip(1) {
+        r.hr_bpm = Some(if (301..=900).contains(&k) {
+            165
+        } else {
+            (140 + WANDER[k % WANDER.len()]) as u8
+        });
+    }
+    build(&spec)
+}
+
 /// Every fixture: (file name, bytes), in the order of `fixtures/README.md`.
 pub fn all() -> Result<Vec<(&'static str, Vec<u8>)>, EncodeError> {
     Ok(vec![
@@ -1090,5 +1106,6 @@ pub fn all() -> Result<Vec<(&'static str, Vec<u8>)>, EncodeError> {
         ),
         ("timeline_window_off.fit", timeline_window_off()?),
         ("timeline_implausible_hr.fit", timeline_implausible_hr()?),
+        ("timeline_flat_hr.fit", timeline_flat_hr()?),
     ])
 }
