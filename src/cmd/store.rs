@@ -117,15 +117,27 @@ fn facts(
             since: None,
             until: None,
         };
-        let settings = super::thresholds::with_archive_estimates(&input, athlete.settings())?;
-        let ((results, summary), csvs) =
-            super::run_inputs_labelled(&input, true, |a| facts::file_facts(a, &settings, &opts))?;
-        let mut labeller = crate::audit::batch::Labeller::default();
-        for w in labeller.add_found(&csvs) {
-            eprintln!("hrzones: warning: athlete {}: {w}", athlete.id);
-        }
-        total.failed += summary.failed;
-        let (sessions, hr) = facts::assemble(results, &labeller);
+        let read = (|| {
+            let settings = super::thresholds::with_archive_estimates(&input, athlete.settings())?;
+            super::run_inputs_labelled(&input, true, |a| facts::file_facts(a, &settings, &opts))
+        })();
+        // One athlete that cannot be read (none of their files stored) never stops the
+        // others; their facts are empty, as their overview row is.
+        let (sessions, hr) = match read {
+            Ok(((results, summary), csvs)) => {
+                let mut labeller = crate::audit::batch::Labeller::default();
+                for w in labeller.add_found(&csvs) {
+                    eprintln!("hrzones: warning: athlete {}: {w}", athlete.id);
+                }
+                total.failed += summary.failed;
+                facts::assemble(results, &labeller)
+            }
+            Err(e) => {
+                eprintln!("hrzones: athlete {}: {e:#}", athlete.id);
+                total.failed += 1;
+                (Vec::new(), Vec::new())
+            }
+        };
         let stamp = facts::Stamp {
             generation,
             profile_hash: facts::profile_hash(athlete.profile_path.as_deref()),
