@@ -514,7 +514,7 @@ fn a_ski_day_whose_elapsed_total_leaves_out_a_stop_runs_to_its_end_time() {
     assert!(notes.contains("the timer follows the laps"), "{notes}");
 }
 
-/// The terminal view of `zones` heads the watch's session average "watch bpm": on a file
+/// The terminal view of `zones` heads the watch's session average "watch" (not "bpm"): on a file
 /// whose session message has no average HR the cell is empty while the zones are full,
 /// and the heading says whose number it is (issue 18). (A column empty on every row is
 /// left out, so the file is shown beside one whose watch wrote an average.)
@@ -533,8 +533,8 @@ fn the_terminal_view_says_the_average_is_the_watchs() {
     let text = String::from_utf8_lossy(&out.stdout);
     let mut lines = text.lines();
     let head = lines.next().unwrap_or_default();
-    assert!(head.contains("watch bpm"), "{text}");
-    let row = lines.find(|l| l.contains("ckward.fit")).unwrap_or_default();
+    assert!(head.contains("  watch  "), "{text}");
+    let row = lines.find(|l| l.contains("kward.fit")).unwrap_or_default();
     assert!(
         row.trim_end().ends_with("  0    0    0  100    0    0"),
         "{text}"

@@ -122,7 +122,7 @@ const VIEW: [Col; 8] = [
     Col::new("timer_s", "timer", Show::Seconds),
     Col::new("distance_m", "km", Show::Metres).optional(2),
     Col::new("distance_m", "min/km", Show::Pace).optional(3),
-    Col::new("avg_hr", "watch bpm", Show::Plain),
+    Col::new("avg_hr", "watch", Show::Plain),
     Col::new("", "", Show::ZoneShares),
 ];
 
