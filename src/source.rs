@@ -27,6 +27,49 @@ pub const MAX_NESTED_ZIP_BYTES: u64 = 2 << 30;
 /// nest cannot multiply the work).
 pub const MAX_ZIP_DEPTH: usize = 2;
 
+/// Plain files at least this large are memory-mapped by [`InputFile::read_mapped_in`];
+/// smaller ones are read (a mapping costs a few system calls and page faults, which a
+/// copy of a few KB undercuts). See [`InputBytes`] and BENCHMARKS.md "Decoder throughput".
+pub const MAP_MIN_BYTES: u64 = 64 << 10;
+
+/// The bytes of one input: read into memory, or a plain file mapped into memory.
+///
+/// Speed: mapping a file lets the decoder read the page cache in place; reading it makes
+/// the kernel copy every byte into a fresh buffer first, which was a fifth of the CPU
+/// time of `zones DIR` (issue 14).
+///
+/// The risk of a mapping, and what is done about it: a mapped file that another program
+/// truncates while it is mapped makes the next read of a page past the new end fault
+/// (SIGBUS), which would kill the process. Files are mapped read-only and privately, one
+/// at a time per thread, and only for as long as one file takes to decode (milliseconds:
+/// the decoder reads each byte once, front to back); small files, most of an archive's
+/// count, are never mapped. A file being written while hrzones reads it is not a
+/// supported input in any case (its CRC does not match), but truncating one at that
+/// moment is the one way left to stop a batch, and `HRZONES_NO_MMAP=1` turns mapping off.
+#[derive(Debug)]
+pub enum InputBytes {
+    /// Read (and decompressed) into memory.
+    Read(Vec<u8>),
+    /// A plain file mapped into memory.
+    Mapped(memmap2::Mmap),
+}
+
+impl std::ops::Deref for InputBytes {
+    type Target = [u8];
+    fn deref(&self) -> &[u8] {
+        match self {
+            InputBytes::Read(v) => v,
+            InputBytes::Mapped(m) => m,
+        }
+    }
+}
+
+impl AsRef<[u8]> for InputBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
 /// Where an input's bytes are.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Location {
@@ -153,20 +196,7 @@ impl InputFile {
                     let hint = gzip_size_hint(&f, len);
                     self.gunzip(BufReader::new(f), hint)
                 } else {
-                    if len > MAX_FILE_BYTES {
-                        return Err(InputError::TooLarge {
-                            name: self.name(),
-                            limit: MAX_FILE_BYTES,
-                        });
-                    }
-                    let mut buf = Vec::with_capacity(len as usize);
-                    f.take(MAX_FILE_BYTES)
-                        .read_to_end(&mut buf)
-                        .map_err(|source| InputError::Io {
-                            path: p.clone(),
-                            source,
-                        })?;
-                    Ok(buf)
+                    self.read_plain(f, len, p)
                 }
             }
             Location::ZipEntry { zip, .. } => {
@@ -181,6 +211,55 @@ impl InputFile {
                 self.read_entry(&mut inner)
             }
         }
+    }
+
+    /// A plain file's bytes, `len` long by `fstat` (a limit, not a promise: the file may
+    /// change under us).
+    fn read_plain(&self, f: File, len: u64, p: &Path) -> Result<Vec<u8>, InputError> {
+        if len > MAX_FILE_BYTES {
+            return Err(InputError::TooLarge {
+                name: self.name(),
+                limit: MAX_FILE_BYTES,
+            });
+        }
+        let mut buf = Vec::with_capacity(len as usize);
+        f.take(MAX_FILE_BYTES)
+            .read_to_end(&mut buf)
+            .map_err(|source| InputError::Io {
+                path: p.to_path_buf(),
+                source,
+            })?;
+        Ok(buf)
+    }
+
+    /// The bytes like [`InputFile::read_in`], with plain `.fit` files of at least
+    /// [`MAP_MIN_BYTES`] memory-mapped rather than copied (see [`InputBytes`]).
+    pub fn read_mapped_in(&self, archives: &ZipArchives) -> Result<InputBytes, InputError> {
+        let Location::File(p) = &self.location else {
+            return self.read_in(archives).map(InputBytes::Read);
+        };
+        if self.gz {
+            return self.read().map(InputBytes::Read);
+        }
+        let f = crate::fsutil::open_regular(p).map_err(|source| InputError::Io {
+            path: p.clone(),
+            source,
+        })?;
+        let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+        if (MAP_MIN_BYTES..=MAX_FILE_BYTES).contains(&len) {
+            // SAFETY: see `InputBytes`: the mapping is read-only and private, and lives
+            // no longer than the decode of this one file. A failed mapping (a file
+            // system without mmap) falls back to reading.
+            if let Ok(map) = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) } {
+                return Ok(InputBytes::Mapped(map));
+            }
+        }
+        self.read_plain(f, len, p).map(InputBytes::Read)
+    }
+
+    /// [`InputFile::read_mapped_in`] without pre-opened zip archives.
+    pub fn read_mapped(&self) -> Result<InputBytes, InputError> {
+        self.read_mapped_in(&ZipArchives::default())
     }
 
     /// Reads the bytes like [`InputFile::read`], taking zip archives from `archives`

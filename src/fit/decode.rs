@@ -575,6 +575,67 @@ struct RecordSlots {
     /// Every slot lies in the first [`WINDOW`] bytes of the message and holds at most 4
     /// bytes: records of such definitions are read through [`push_record_window`].
     fits_window: bool,
+    /// For a window definition, the same slots without their `Option`s, for runs of
+    /// records read by [`record_run`].
+    plan: RecordPlan,
+}
+
+/// A window definition's record fields as [`Lane`]s: an absent field is a lane that
+/// always reads as invalid, so a row is read without a branch per field.
+#[derive(Debug, Clone, Copy, Default)]
+struct RecordPlan {
+    timestamp: Lane,
+    heart_rate: Lane,
+    distance: Lane,
+    speed: Lane,
+    enhanced_speed: Lane,
+    altitude: Lane,
+    enhanced_altitude: Lane,
+    cadence: Lane,
+    power: Lane,
+}
+
+/// One field of a window definition (see [`Slot`]): an 8-byte load at `at`, byte-swapped
+/// and shifted for big endian, masked to the element; valid when not `invalid`. The
+/// default (mask 0, invalid 0) is an absent field.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lane {
+    at: u8,
+    shift: u8,
+    mask: u64,
+    invalid: u64,
+}
+
+impl Lane {
+    fn of(slot: Option<Slot>) -> Lane {
+        match slot {
+            Some(s) => Lane {
+                at: s.offset.min((WINDOW - 8) as u16) as u8,
+                shift: s.be_shift,
+                mask: s.mask,
+                invalid: s.invalid,
+            },
+            None => Lane::default(),
+        }
+    }
+
+    /// The value ([`Slot::read_window`]'s, as 32 bits) and whether it is valid.
+    #[inline(always)]
+    fn get<const BE: bool>(self, w: &[u8; WINDOW]) -> (u32, bool) {
+        // `min` is a no-op (`at` is at most WINDOW - 8); it lets the compiler drop the
+        // bounds check.
+        let at = (self.at as usize).min(WINDOW - 8);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&w[at..at + 8]);
+        let raw = u64::from_le_bytes(b);
+        let v = if BE {
+            (raw.swap_bytes() >> self.shift) & self.mask
+        } else {
+            raw & self.mask
+        };
+        // A window field holds at most 4 bytes: the value fits in 32 bits.
+        (v as u32, v != self.invalid)
+    }
 }
 
 /// Bytes of a record that the window path copies out of the data: a fixed-size array,
@@ -736,6 +797,19 @@ fn msg_path(kind: Kind, fields: &[FieldPlan]) -> MsgPath {
             .iter()
             .flatten()
             .all(|f| f.elem <= 4 && f.offset as usize + 8 <= WINDOW);
+            if s.fits_window {
+                s.plan = RecordPlan {
+                    timestamp: Lane::of(s.timestamp),
+                    heart_rate: Lane::of(s.heart_rate),
+                    distance: Lane::of(s.distance),
+                    speed: Lane::of(s.speed),
+                    enhanced_speed: Lane::of(s.enhanced_speed),
+                    altitude: Lane::of(s.altitude),
+                    enhanced_altitude: Lane::of(s.enhanced_altitude),
+                    cadence: Lane::of(s.cadence),
+                    power: Lane::of(s.power),
+                };
+            }
             MsgPath::Record(Box::new(s))
         }
         _ => MsgPath::General,
@@ -1144,19 +1218,49 @@ impl<'a> Decoder<'a> {
                     None => return,
                 }
             } else {
-                // Speed: a message we do not read (and without a timestamp) is stepped
-                // over right here, without the call; files have tens of thousands.
-                if let Some(Definition {
-                    path: MsgPath::Nothing,
-                    size,
-                    ..
-                }) = &self.defs[(h & 0x0F) as usize]
-                {
-                    if let Some(next) = p.checked_add(*size).filter(|&n| n <= data.len()) {
-                        self.out.data_messages += 1;
-                        p = next;
-                        continue;
+                match &self.defs[(h & 0x0F) as usize] {
+                    // Speed: a message we do not read (and without a timestamp) is stepped
+                    // over right here, without the call; files have tens of thousands.
+                    Some(Definition {
+                        path: MsgPath::Nothing,
+                        size,
+                        ..
+                    }) => {
+                        if let Some(next) = p.checked_add(*size).filter(|&n| n <= data.len()) {
+                            self.out.data_messages += 1;
+                            p = next;
+                            continue;
+                        }
                     }
+                    // Speed: records come in runs (one a second between the odd event or
+                    // lap); a run of one window definition is read in one tight loop.
+                    Some(Definition {
+                        path: MsgPath::Record(slots),
+                        size,
+                        big_endian,
+                        ..
+                    }) if slots.fits_window => {
+                        let max = MessageLimits::RECORDS.saturating_sub(self.kept.records);
+                        let run = RecordRun {
+                            plan: &slots.plan,
+                            size: *size,
+                            header: h,
+                            max,
+                        };
+                        let records = &mut self.out.records;
+                        let last_ts = &mut self.last_ts;
+                        let (next, n) = match big_endian {
+                            true => record_run::<true>(run, data, p - 1, records, last_ts),
+                            false => record_run::<false>(run, data, p - 1, records, last_ts),
+                        };
+                        if n > 0 {
+                            self.kept.records += n;
+                            self.out.data_messages += n;
+                            p = next;
+                            continue;
+                        }
+                    }
+                    _ => {}
                 }
                 match self.data_message(h & 0x0F, &data[p..], at, None) {
                     Some(n) => p += n,
@@ -1715,6 +1819,84 @@ fn record_from_slots(
     }
 }
 
+/// What [`record_run`] needs of a window definition.
+#[derive(Clone, Copy)]
+struct RecordRun<'a> {
+    plan: &'a RecordPlan,
+    /// Message size without the header byte.
+    size: usize,
+    /// The normal header byte of the definition's data messages.
+    header: u8,
+    /// Messages the per-file record limit still allows.
+    max: u64,
+}
+
+/// Reads the run of record messages whose header byte is `run.header` from `data[p]` on:
+/// the same rows [`push_record_window`] makes one message at a time (`tests` check this),
+/// with the definition's lanes held in registers and no dispatch per message. Stops at
+/// another header, a message whose window would run past the data (left to the general
+/// path), or `run.max` messages. Returns the position after the run and its length.
+#[inline(never)]
+fn record_run<const BE: bool>(
+    run: RecordRun<'_>,
+    data: &[u8],
+    mut p: usize,
+    c: &mut RecordColumns,
+    last_ts: &mut Option<u32>,
+) -> (usize, u64) {
+    let l = *run.plan;
+    let mut n = 0u64;
+    while n < run.max && data.get(p) == Some(&run.header) {
+        let body = p + 1;
+        let Some(w) = data.get(body..).and_then(|d| d.first_chunk::<WINDOW>()) else {
+            break;
+        };
+        if data.len() - body < run.size {
+            break;
+        }
+        n += 1;
+        p = body + run.size;
+        let (t, t_ok) = l.timestamp.get::<BE>(w);
+        if !t_ok {
+            // A record without a timestamp (normal header) makes no row.
+            continue;
+        }
+        *last_ts = Some(t);
+        let (hr, hr_ok) = l.heart_rate.get::<BE>(w);
+        let (dist, dist_ok) = l.distance.get::<BE>(w);
+        let (es, es_ok) = l.enhanced_speed.get::<BE>(w);
+        let (sp, sp_ok) = l.speed.get::<BE>(w);
+        let (ea, ea_ok) = l.enhanced_altitude.get::<BE>(w);
+        let (al, al_ok) = l.altitude.get::<BE>(w);
+        let (cad, cad_ok) = l.cadence.get::<BE>(w);
+        let (pw, pw_ok) = l.power.get::<BE>(w);
+        let speed = if es_ok { es } else { sp };
+        let alt = if ea_ok { ea } else { al };
+        c.push(RecordRow {
+            t_s: t,
+            hr_bpm: if hr_ok {
+                u8::try_from(hr).unwrap_or(0)
+            } else {
+                0
+            },
+            distance_m: if dist_ok { f64::from(dist) } else { f64::NAN },
+            speed_mps: if es_ok || sp_ok {
+                (f64::from(speed) / 1000.0) as f32
+            } else {
+                f32::NAN
+            },
+            altitude_m: if ea_ok || al_ok {
+                (f64::from(alt) / 5.0 - 500.0) as f32
+            } else {
+                f32::NAN
+            },
+            cadence_rpm: if cad_ok { cad as f32 } else { f32::NAN },
+            power_w: if pw_ok { pw as f32 } else { f32::NAN },
+        });
+    }
+    (p, n)
+}
+
 /// [`push_record`] for a window definition: the same row (values of at most 32 bits
 /// convert exactly either way).
 #[inline(always)]
@@ -2085,6 +2267,115 @@ mod tests {
             windows > 3000 && rows > 6000,
             "{windows} window definitions"
         );
+    }
+
+    /// Runs of records (`record_run`) against the slot path one message at a time, on
+    /// random window definitions in both byte orders: long runs, runs broken by another
+    /// definition's records and by compressed-timestamp headers, records without a
+    /// timestamp, and the last records of the data (fewer than a window left).
+    #[test]
+    fn record_runs_match_the_slot_path_message_by_message() {
+        let mut rnd = crate::testing::rng(0x9E37_79B9_7F4A_7C15u64);
+        let nums = [253u8, 3, 5, 6, 73, 2, 78, 4, 7];
+        let bases = [0x00u8, 0x02, 0x84, 0x86, 0x83, 0x85, 0x8B, 0x8C];
+        let mut runs_seen = 0;
+        for case in 0..300 {
+            let be = case % 2 == 1;
+            // Two record definitions (locals 0 and 1), each field possibly absent.
+            let mut data = Vec::new();
+            let mut defs = Vec::new();
+            for local in 0..2u8 {
+                let mut fields = Vec::new();
+                let mut plans = Vec::new();
+                let mut offset = 0u16;
+                for &num in &nums {
+                    if num != 253 && rnd(3) == 0 {
+                        continue;
+                    }
+                    let base = if num == 253 {
+                        0x86
+                    } else {
+                        bases[rnd(bases.len() as u64) as usize]
+                    };
+                    let (size, class) = base_type_info(base);
+                    fields.push((num, size, base));
+                    plans.push(FieldPlan {
+                        num,
+                        offset,
+                        size,
+                        elem: size,
+                        class,
+                    });
+                    offset += size as u16;
+                }
+                data.extend(definition(local, be, mesg::RECORD, &fields));
+                let MsgPath::Record(slots) = msg_path(Kind::Record, &plans) else {
+                    panic!("a record definition without repeats takes the record path")
+                };
+                assert!(slots.fits_window);
+                defs.push((slots, offset as usize));
+            }
+            let mut expected = RecordColumns::default();
+            let mut last_ts: Option<u32> = None;
+            let mut t = 1_000_000u32 + rnd(1000) as u32;
+            let messages = 50 + rnd(200);
+            for _ in 0..messages {
+                let local = if rnd(8) == 0 { 1 } else { 0 };
+                let (slots, size) = &defs[local];
+                let mut body: Vec<u8> = (0..*size)
+                    .map(|_| if rnd(4) == 0 { 0xFF } else { rnd(256) as u8 })
+                    .collect();
+                t += 1;
+                let ts_at = slots.timestamp.map(|s| s.offset as usize).unwrap_or(0);
+                let stamp = if rnd(20) == 0 { u32::MAX } else { t };
+                let ts_bytes = if be {
+                    stamp.to_be_bytes()
+                } else {
+                    stamp.to_le_bytes()
+                };
+                body[ts_at..ts_at + 4].copy_from_slice(&ts_bytes);
+                let compressed = rnd(10) == 0 && last_ts.is_some();
+                let mut ts = None;
+                if compressed {
+                    // Local in bits 5-6, a time offset in 0-4 (ignored when the record
+                    // carries its own timestamp).
+                    let last = last_ts.unwrap_or(0);
+                    let off = (last + 1) & 0x1F;
+                    data.push(0x80 | ((local as u8) << 5) | off as u8);
+                    let mut ct = (last & !0x1F) + off;
+                    if off < (last & 0x1F) {
+                        ct = ct.wrapping_add(0x20);
+                    }
+                    ts = Some(ct);
+                    last_ts = ts;
+                } else {
+                    data.push(local as u8);
+                }
+                // The oracle: the slot path on this message alone, padded.
+                let mut padded = body.clone();
+                padded.resize(*size + 8, 0);
+                record_from_slots(&mut expected, &mut last_ts, slots, &padded, be, ts);
+                data.extend_from_slice(&body);
+            }
+            let fit = decode(&fit_file(&data), DecodeOptions::default()).unwrap();
+            assert!(fit.warnings.is_empty(), "{:?}", fit.warnings);
+            assert_eq!(fit.data_messages, messages, "case {case}");
+            let got = fit.records;
+            for d in &mut expected.distance_m {
+                *d /= 100.0;
+            }
+            let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let bits64 = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(got.t_s, expected.t_s, "case {case}");
+            assert_eq!(got.hr_bpm, expected.hr_bpm, "case {case}");
+            assert_eq!(bits64(&got.distance_m), bits64(&expected.distance_m));
+            assert_eq!(bits32(&got.speed_mps), bits32(&expected.speed_mps));
+            assert_eq!(bits32(&got.altitude_m), bits32(&expected.altitude_m));
+            assert_eq!(bits32(&got.cadence_rpm), bits32(&expected.cadence_rpm));
+            assert_eq!(bits32(&got.power_w), bits32(&expected.power_w));
+            runs_seen += usize::from(got.t_s.len() > 20);
+        }
+        assert!(runs_seen > 250, "{runs_seen} cases with long runs");
     }
 
     #[test]
