@@ -32,6 +32,13 @@ pub const MAX_ZIP_DEPTH: usize = 2;
 /// copy of a few KB undercuts). See [`InputBytes`] and BENCHMARKS.md "Decoder throughput".
 pub const MAP_MIN_BYTES: u64 = 64 << 10;
 
+/// False when the environment variable `HRZONES_NO_MMAP` is set (to anything but `0`):
+/// every file is then read, never mapped (see [`InputBytes`]).
+fn mapping_allowed() -> bool {
+    static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *ALLOWED.get_or_init(|| std::env::var_os("HRZONES_NO_MMAP").is_none_or(|v| v == "0"))
+}
+
 /// The bytes of one input: read into memory, or a plain file mapped into memory.
 ///
 /// Speed: mapping a file lets the decoder read the page cache in place; reading it makes
@@ -246,7 +253,7 @@ impl InputFile {
             source,
         })?;
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        if (MAP_MIN_BYTES..=MAX_FILE_BYTES).contains(&len) {
+        if (MAP_MIN_BYTES..=MAX_FILE_BYTES).contains(&len) && mapping_allowed() {
             // SAFETY: see `InputBytes`: the mapping is read-only and private, and lives
             // no longer than the decode of this one file. A failed mapping (a file
             // system without mmap) falls back to reading.
@@ -930,6 +937,44 @@ fn add_nested_zip<R: Read + std::io::Seek>(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn large_plain_files_are_mapped_small_ones_read_with_the_same_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let input = |name: &str, gz: bool| InputFile {
+            location: Location::File(dir.path().join(name)),
+            gz,
+            stored_bytes: 0,
+        };
+        let big: Vec<u8> = (0..MAP_MIN_BYTES as u32 + 1000)
+            .map(|i| (i % 253) as u8)
+            .collect();
+        std::fs::write(dir.path().join("big.fit"), &big).unwrap();
+        std::fs::write(dir.path().join("small.fit"), &big[..500]).unwrap();
+        std::fs::write(dir.path().join("empty.fit"), b"").unwrap();
+        let mapped = input("big.fit", false).read_mapped().unwrap();
+        if mapping_allowed() {
+            assert!(matches!(mapped, InputBytes::Mapped(_)));
+        }
+        assert_eq!(&mapped[..], &big[..]);
+        let small = input("small.fit", false).read_mapped().unwrap();
+        assert!(matches!(small, InputBytes::Read(_)));
+        assert_eq!(&small[..], &big[..500]);
+        assert!(input("empty.fit", false).read_mapped().unwrap().is_empty());
+        // gzip is read and decompressed, never mapped.
+        {
+            use std::io::Write;
+            let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            gz.write_all(&big).unwrap();
+            std::fs::write(dir.path().join("big.fit.gz"), gz.finish().unwrap()).unwrap();
+        }
+        let unzipped = input("big.fit.gz", true).read_mapped().unwrap();
+        assert!(matches!(unzipped, InputBytes::Read(_)));
+        assert_eq!(&unzipped[..], &big[..]);
+        // A missing file is the same error as without mapping.
+        let err = input("missing.fit", false).read_mapped().unwrap_err();
+        assert!(err.to_string().contains("missing.fit"), "{err}");
+    }
 
     #[test]
     fn a_truncated_gzip_keeps_what_came_before_the_cut() {

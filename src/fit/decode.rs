@@ -1048,6 +1048,11 @@ struct Decoder<'a> {
     bytes: &'a [u8],
     out: FitData,
     defs: [Option<Definition>; 16],
+    /// Per local message type: header + size of its data messages when they are skipped
+    /// whole (`MsgPath::Nothing`), else 0; what [`record_run`] steps over.
+    skip_len: [u32; 16],
+    /// Rows of a record run on their way to the columns (kept here: not zeroed per run).
+    rows: RowBatch,
     last_ts: Option<u32>,
     narrow_fields: u32,
     narrow_first: u64,
@@ -1067,6 +1072,8 @@ pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<FitData, DecodeError>
         bytes,
         out: FitData::default(),
         defs: Default::default(),
+        skip_len: [0; 16],
+        rows: RowBatch::new(),
         last_ts: None,
         narrow_fields: 0,
         narrow_first: 0,
@@ -1176,6 +1183,7 @@ impl<'a> Decoder<'a> {
             }
             // Definitions do not carry over between chained files.
             self.defs = Default::default();
+            self.skip_len = [0; 16];
             self.messages(pos, &rest[data_start..data_end], pos + data_start);
             if let Some(e) = self.over_limit.take() {
                 return Err(e);
@@ -1246,16 +1254,20 @@ impl<'a> Decoder<'a> {
                             size: *size,
                             header: h,
                             max,
+                            skip_len: &self.skip_len,
                         };
-                        let records = &mut self.out.records;
-                        let last_ts = &mut self.last_ts;
-                        let (next, n) = match big_endian {
-                            true => record_run::<true>(run, data, p - 1, records, last_ts),
-                            false => record_run::<false>(run, data, p - 1, records, last_ts),
+                        let out = RunOut {
+                            columns: &mut self.out.records,
+                            rows: &mut self.rows,
+                            last_ts: &mut self.last_ts,
+                        };
+                        let (next, n, skipped) = match big_endian {
+                            true => record_run::<true>(run, data, p - 1, out),
+                            false => record_run::<false>(run, data, p - 1, out),
                         };
                         if n > 0 {
                             self.kept.records += n;
-                            self.out.data_messages += n;
+                            self.out.data_messages += n + skipped;
                             p = next;
                             continue;
                         }
@@ -1377,6 +1389,11 @@ impl<'a> Decoder<'a> {
             c.cadence_rpm.reserve_exact(rows);
             c.power_w.reserve_exact(rows);
         }
+        self.skip_len[local] = match path {
+            // A message is at most 1 + 255 × 255 × 2 bytes: no overflow.
+            MsgPath::Nothing => offset as u32 + 1,
+            _ => 0,
+        };
         self.defs[local] = Some(Definition {
             kind,
             big_endian,
@@ -1819,6 +1836,13 @@ fn record_from_slots(
     }
 }
 
+/// Where [`record_run`] puts what it reads.
+struct RunOut<'a> {
+    columns: &'a mut RecordColumns,
+    rows: &'a mut RowBatch,
+    last_ts: &'a mut Option<u32>,
+}
+
 /// What [`record_run`] needs of a window definition.
 #[derive(Clone, Copy)]
 struct RecordRun<'a> {
@@ -1829,24 +1853,47 @@ struct RecordRun<'a> {
     header: u8,
     /// Messages the per-file record limit still allows.
     max: u64,
+    /// [`Decoder::skip_len`]: messages stepped over inside a run.
+    skip_len: &'a [u32; 16],
 }
 
 /// Reads the run of record messages whose header byte is `run.header` from `data[p]` on:
 /// the same rows [`push_record_window`] makes one message at a time (`tests` check this),
-/// with the definition's lanes held in registers and no dispatch per message. Stops at
-/// another header, a message whose window would run past the data (left to the general
-/// path), or `run.max` messages. Returns the position after the run and its length.
+/// with the definition's lanes held in registers and no dispatch per message. Messages
+/// skipped whole (normal header, [`MsgPath::Nothing`]: device info, HRV, GPS metadata
+/// between records) are stepped over inside the run. Stops at any other header, at a
+/// record whose window would run past the data (left to the general path), or after
+/// `run.max` records. Returns the position after the run, the records read and the
+/// messages stepped over; the caller takes the run only when it read a record (nothing
+/// is stepped over before the first record).
 #[inline(never)]
 fn record_run<const BE: bool>(
     run: RecordRun<'_>,
     data: &[u8],
     mut p: usize,
-    c: &mut RecordColumns,
-    last_ts: &mut Option<u32>,
-) -> (usize, u64) {
+    out: RunOut<'_>,
+) -> (usize, u64, u64) {
+    let RunOut {
+        columns: c,
+        rows,
+        last_ts,
+    } = out;
     let l = *run.plan;
-    let mut n = 0u64;
-    while n < run.max && data.get(p) == Some(&run.header) {
+    let (mut n, mut skipped) = (0u64, 0u64);
+    let mut last = None;
+    while let Some(&h) = data.get(p) {
+        if h != run.header {
+            let len = run.skip_len[(h & 0x0F) as usize] as usize;
+            if h & 0xC0 == 0 && len != 0 && data.len() - p >= len {
+                p += len;
+                skipped += 1;
+                continue;
+            }
+            break;
+        }
+        if n >= run.max {
+            break;
+        }
         let body = p + 1;
         let Some(w) = data.get(body..).and_then(|d| d.first_chunk::<WINDOW>()) else {
             break;
@@ -1861,7 +1908,7 @@ fn record_run<const BE: bool>(
             // A record without a timestamp (normal header) makes no row.
             continue;
         }
-        *last_ts = Some(t);
+        last = Some(t);
         let (hr, hr_ok) = l.heart_rate.get::<BE>(w);
         let (dist, dist_ok) = l.distance.get::<BE>(w);
         let (es, es_ok) = l.enhanced_speed.get::<BE>(w);
@@ -1872,29 +1919,115 @@ fn record_run<const BE: bool>(
         let (pw, pw_ok) = l.power.get::<BE>(w);
         let speed = if es_ok { es } else { sp };
         let alt = if ea_ok { ea } else { al };
-        c.push(RecordRow {
-            t_s: t,
-            hr_bpm: if hr_ok {
-                u8::try_from(hr).unwrap_or(0)
-            } else {
-                0
+        rows.push(
+            c,
+            RecordRow {
+                t_s: t,
+                hr_bpm: if hr_ok {
+                    u8::try_from(hr).unwrap_or(0)
+                } else {
+                    0
+                },
+                distance_m: if dist_ok { f64::from(dist) } else { f64::NAN },
+                speed_mps: if es_ok || sp_ok {
+                    speed_of(speed)
+                } else {
+                    f32::NAN
+                },
+                altitude_m: if ea_ok || al_ok {
+                    altitude_of(alt)
+                } else {
+                    f32::NAN
+                },
+                cadence_rpm: if cad_ok { cad as f32 } else { f32::NAN },
+                power_w: if pw_ok { pw as f32 } else { f32::NAN },
             },
-            distance_m: if dist_ok { f64::from(dist) } else { f64::NAN },
-            speed_mps: if es_ok || sp_ok {
-                (f64::from(speed) / 1000.0) as f32
-            } else {
-                f32::NAN
-            },
-            altitude_m: if ea_ok || al_ok {
-                (f64::from(alt) / 5.0 - 500.0) as f32
-            } else {
-                f32::NAN
-            },
-            cadence_rpm: if cad_ok { cad as f32 } else { f32::NAN },
-            power_w: if pw_ok { pw as f32 } else { f32::NAN },
-        });
+        );
     }
-    (p, n)
+    rows.flush(c);
+    if last.is_some() {
+        *last_ts = last;
+    }
+    (p, n, skipped)
+}
+
+/// Rows of a run gathered in fixed arrays and appended to the columns a batch at a time:
+/// a row is then seven stores at one index, where pushing it onto seven `Vec`s reloaded
+/// and checked each one's length and capacity (the compiler cannot tell that storing a
+/// value does not change a `Vec`'s length).
+struct RowBatch {
+    len: usize,
+    t_s: [u32; ROW_BATCH],
+    hr_bpm: [u8; ROW_BATCH],
+    distance_m: [f64; ROW_BATCH],
+    speed_mps: [f32; ROW_BATCH],
+    altitude_m: [f32; ROW_BATCH],
+    cadence_rpm: [f32; ROW_BATCH],
+    power_w: [f32; ROW_BATCH],
+}
+
+/// Rows per [`RowBatch`] (1.9 KB of stack).
+const ROW_BATCH: usize = 64;
+
+impl RowBatch {
+    fn new() -> RowBatch {
+        RowBatch {
+            len: 0,
+            t_s: [0; ROW_BATCH],
+            hr_bpm: [0; ROW_BATCH],
+            distance_m: [0.0; ROW_BATCH],
+            speed_mps: [0.0; ROW_BATCH],
+            altitude_m: [0.0; ROW_BATCH],
+            cadence_rpm: [0.0; ROW_BATCH],
+            power_w: [0.0; ROW_BATCH],
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: &mut RecordColumns, r: RecordRow) {
+        if self.len >= ROW_BATCH {
+            self.flush(c);
+        }
+        // `min` is a no-op after the flush; it lets the compiler drop the bounds checks.
+        let i = self.len.min(ROW_BATCH - 1);
+        self.t_s[i] = r.t_s;
+        self.hr_bpm[i] = r.hr_bpm;
+        self.distance_m[i] = r.distance_m;
+        self.speed_mps[i] = r.speed_mps;
+        self.altitude_m[i] = r.altitude_m;
+        self.cadence_rpm[i] = r.cadence_rpm;
+        self.power_w[i] = r.power_w;
+        self.len = i + 1;
+    }
+
+    #[inline(never)]
+    fn flush(&mut self, c: &mut RecordColumns) {
+        let n = self.len.min(ROW_BATCH);
+        c.t_s.extend_from_slice(&self.t_s[..n]);
+        c.hr_bpm.extend_from_slice(&self.hr_bpm[..n]);
+        c.distance_m.extend_from_slice(&self.distance_m[..n]);
+        c.speed_mps.extend_from_slice(&self.speed_mps[..n]);
+        c.altitude_m.extend_from_slice(&self.altitude_m[..n]);
+        c.cadence_rpm.extend_from_slice(&self.cadence_rpm[..n]);
+        c.power_w.extend_from_slice(&self.power_w[..n]);
+        self.len = 0;
+    }
+}
+
+/// A record's speed, m/s, from the raw value (mm/s): `(v / 1000.0) as f32`, computed as a
+/// multiplication. Equal for every `u32` (checked exhaustively, 4.3 billion values: the
+/// `#[ignore]`d test `reciprocal_scales_equal_division_for_every_u32`); a division per
+/// record was the slowest instruction of the record loop.
+#[inline(always)]
+fn speed_of(v: u32) -> f32 {
+    (f64::from(v) * (1.0 / 1000.0)) as f32
+}
+
+/// A record's altitude, m, from the raw value (1/5 m, offset 500 m): `(v / 5.0 - 500.0)
+/// as f32` as a multiplication, equal for every `u32` (see [`speed_of`]).
+#[inline(always)]
+fn altitude_of(v: u32) -> f32 {
+    (f64::from(v) * 0.2 - 500.0) as f32
 }
 
 /// [`push_record`] for a window definition: the same row (values of at most 32 bits
@@ -2271,8 +2404,10 @@ mod tests {
 
     /// Runs of records (`record_run`) against the slot path one message at a time, on
     /// random window definitions in both byte orders: long runs, runs broken by another
-    /// definition's records and by compressed-timestamp headers, records without a
-    /// timestamp, and the last records of the data (fewer than a window left).
+    /// definition's records, by compressed-timestamp headers and by a skipped message
+    /// with a timestamp, skipped messages between records (stepped over inside the run),
+    /// records without a timestamp, and the last records of the data (fewer than a
+    /// window left).
     #[test]
     fn record_runs_match_the_slot_path_message_by_message() {
         let mut rnd = crate::testing::rng(0x9E37_79B9_7F4A_7C15u64);
@@ -2315,12 +2450,36 @@ mod tests {
                 assert!(slots.fits_window);
                 defs.push((slots, offset as usize));
             }
+            // Local 2: a message we skip whole (no timestamp); local 3: one we skip but
+            // for its timestamp (which moves the compressed-timestamp base).
+            let skipped_size = 1 + rnd(40) as usize;
+            data.extend(definition(2, be, 0xFF00, &[(0, skipped_size as u8, 0x0D)]));
+            data.extend(definition(3, be, 0xFF01, &[(253, 4, 0x86), (1, 2, 0x84)]));
             let mut expected = RecordColumns::default();
             let mut last_ts: Option<u32> = None;
             let mut t = 1_000_000u32 + rnd(1000) as u32;
             let messages = 50 + rnd(200);
+            // Every fourth case has nothing that breaks a run: runs longer than a
+            // `RowBatch`.
+            let breaks = case % 4 != 0;
             for _ in 0..messages {
-                let local = if rnd(8) == 0 { 1 } else { 0 };
+                match rnd(12) {
+                    0 | 1 => {
+                        data.push(2);
+                        data.extend((0..skipped_size).map(|_| rnd(256) as u8));
+                        continue;
+                    }
+                    2 if breaks => {
+                        t += 1;
+                        data.push(3);
+                        data.extend(if be { t.to_be_bytes() } else { t.to_le_bytes() });
+                        data.extend([0x12, 0x34]);
+                        last_ts = Some(t);
+                        continue;
+                    }
+                    _ => {}
+                }
+                let local = if breaks && rnd(8) == 0 { 1 } else { 0 };
                 let (slots, size) = &defs[local];
                 let mut body: Vec<u8> = (0..*size)
                     .map(|_| if rnd(4) == 0 { 0xFF } else { rnd(256) as u8 })
@@ -2334,7 +2493,7 @@ mod tests {
                     stamp.to_le_bytes()
                 };
                 body[ts_at..ts_at + 4].copy_from_slice(&ts_bytes);
-                let compressed = rnd(10) == 0 && last_ts.is_some();
+                let compressed = breaks && rnd(10) == 0 && last_ts.is_some();
                 let mut ts = None;
                 if compressed {
                     // Local in bits 5-6, a time offset in 0-4 (ignored when the record
@@ -2376,6 +2535,63 @@ mod tests {
             runs_seen += usize::from(got.t_s.len() > 20);
         }
         assert!(runs_seen > 250, "{runs_seen} cases with long runs");
+    }
+
+    /// The multiplications of [`speed_of`] and [`altitude_of`] against the divisions of
+    /// the profile, on every `u16` (the plain fields) and a spread of `u32` values (every
+    /// 65,537th, and the neighbours of each multiple of 5 × 2^k and 1000 × 2^k, where the
+    /// exact quotient can be a tie of the f32 rounding).
+    #[test]
+    fn reciprocal_scales_equal_division() {
+        let check = |v: u32| {
+            let x = f64::from(v);
+            assert_eq!(
+                speed_of(v).to_bits(),
+                ((x / 1000.0) as f32).to_bits(),
+                "{v}"
+            );
+            assert_eq!(
+                altitude_of(v).to_bits(),
+                ((x / 5.0 - 500.0) as f32).to_bits(),
+                "{v}"
+            );
+        };
+        (0..=u16::MAX as u32).for_each(check);
+        (0..=u32::MAX).step_by(65_537).for_each(check);
+        for k in 0..32 {
+            for m in [5u64, 1000] {
+                let mut base = m << k;
+                while base <= u32::MAX as u64 {
+                    for d in [-1i64, 0, 1] {
+                        if let Ok(v) = u32::try_from(base as i64 + d) {
+                            check(v);
+                        }
+                    }
+                    base = base.saturating_mul(3).saturating_add(m << k);
+                }
+            }
+        }
+    }
+
+    /// The whole `u32` range (13 CPU-seconds in a release build, run once when
+    /// `speed_of`/`altitude_of` were written: no difference): `cargo test --release --lib
+    /// reciprocal -- --ignored`.
+    #[test]
+    #[ignore]
+    fn reciprocal_scales_equal_division_for_every_u32() {
+        for v in 0..=u32::MAX {
+            let x = f64::from(v);
+            assert_eq!(
+                speed_of(v).to_bits(),
+                ((x / 1000.0) as f32).to_bits(),
+                "{v}"
+            );
+            assert_eq!(
+                altitude_of(v).to_bits(),
+                ((x / 5.0 - 500.0) as f32).to_bits(),
+                "{v}"
+            );
+        }
     }
 
     #[test]
