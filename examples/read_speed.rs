@@ -6,7 +6,8 @@
 //!
 //! - `read` (default): `std::fs::read` into a new buffer per file, the way hrzones read
 //!   files before issue 14 (the kernel copies the bytes out of the page cache).
-//! - `mmap`: each file memory-mapped, no copy (what `hrzones` does for large files).
+//! - `mmap`: each file memory-mapped, no copy (what `hrzones` does for files of 64 KiB
+//!   or more with `HRZONES_MMAP=1`).
 //! - `input`: through `hrzones::source::InputFile::read_mapped`, hrzones' own read path.
 //!
 //! Prints one line: files, bytes, the sum (so the work cannot be optimised away).

@@ -14,6 +14,8 @@
 # CPU seconds; the table gives the median of RUNS rounds (default 7) and each median's
 # ratio to the read ceiling of the same run. Needs release builds (`cargo build --release
 # --bin hrzones --example read_speed`); the page cache is warm (a first unmeasured round).
+# BASE=path/to/older/hrzones adds that binary's row (the same command), for before/after;
+# MMAP=1 adds a row for hrzones with HRZONES_MMAP=1 (files of 64 KiB+ mapped, not read).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ARCHIVE=${1:-target/bench-archive/fit}
@@ -49,20 +51,33 @@ echo "== $ARCHIVE: $FILES files, $BYTES bytes; $RUNS rounds; CPU time from $CLOC
 "$CEIL" "$ARCHIVE" read >/dev/null
 RAYON_NUM_THREADS=1 "$BIN" zones -q "$ARCHIVE" --max-hr 190 --format csv >"$TMP/zones.csv"
 echo "== hrzones printed $(($(wc -l <"$TMP/zones.csv") - 1)) session rows"
-: >"$TMP/read"; : >"$TMP/mmap"; : >"$TMP/zones"
+: >"$TMP/read"; : >"$TMP/mmap"; : >"$TMP/zones"; : >"$TMP/base"; : >"$TMP/nomap"
+if [ -n "${BASE:-}" ]; then
+    RAYON_NUM_THREADS=1 "$BASE" zones -q "$ARCHIVE" --max-hr 190 --format csv | cmp -s - "$TMP/zones.csv" &&
+        echo "== $BASE prints the same CSV" || echo "== $BASE prints a different CSV"
+fi
 for _ in $(seq "$RUNS"); do
     cpu_s "$CEIL" "$ARCHIVE" read >>"$TMP/read"
     cpu_s "$CEIL" "$ARCHIVE" mmap >>"$TMP/mmap"
     cpu_s env RAYON_NUM_THREADS=1 "$BIN" zones -q "$ARCHIVE" --max-hr 190 --format csv >>"$TMP/zones"
+    if [ -n "${BASE:-}" ]; then
+        cpu_s env RAYON_NUM_THREADS=1 "$BASE" zones -q "$ARCHIVE" --max-hr 190 --format csv >>"$TMP/base"
+    fi
+    if [ -n "${MMAP:-}" ]; then
+        cpu_s env RAYON_NUM_THREADS=1 HRZONES_MMAP=1 "$BIN" zones -q "$ARCHIVE" --max-hr 190 --format csv >>"$TMP/nomap"
+    fi
 done
 median() { sort -g "$1" | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 R=$(median "$TMP/read"); M=$(median "$TMP/mmap"); Z=$(median "$TMP/zones")
 echo "== load after: $(cut -d' ' -f1-3 /proc/loadavg)"
 printf '| measure (one thread, same run) | median CPU s | MB per CPU-s | share of the read ceiling |\n'
 printf '| --- | --- | --- | --- |\n'
-for row in "read + sum every byte (ceiling)|$R" "mmap + sum every byte|$M" "hrzones zones DIR (decode + CRC + zones)|$Z"; do
+ROWS=("read + sum every byte (ceiling)|$R" "mmap + sum every byte|$M" "hrzones zones DIR (decode + CRC + zones)|$Z")
+if [ -s "$TMP/nomap" ]; then ROWS+=("the same, HRZONES_MMAP=1|$(median "$TMP/nomap")"); fi
+if [ -s "$TMP/base" ]; then ROWS+=("$BASE (before)|$(median "$TMP/base")"); fi
+for row in "${ROWS[@]}"; do
     name=${row%|*}; s=${row#*|}
     awk -v n="$name" -v s="$s" -v b="$BYTES" -v r="$R" \
         'BEGIN { printf "| %s | %.3f | %.0f | %.0f %% |\n", n, s, b / 1e6 / s, 100 * r / s }'
 done
-echo "runs (CPU s): read $(tr '\n' ' ' <"$TMP/read"); mmap $(tr '\n' ' ' <"$TMP/mmap"); zones $(tr '\n' ' ' <"$TMP/zones")"
+echo "runs (CPU s): read $(tr '\n' ' ' <"$TMP/read"); mmap $(tr '\n' ' ' <"$TMP/mmap"); zones $(tr '\n' ' ' <"$TMP/zones"); HRZONES_MMAP=1 $(tr '\n' ' ' <"$TMP/nomap"); before $(tr '\n' ' ' <"$TMP/base")"

@@ -27,32 +27,35 @@ pub const MAX_NESTED_ZIP_BYTES: u64 = 2 << 30;
 /// nest cannot multiply the work).
 pub const MAX_ZIP_DEPTH: usize = 2;
 
-/// Plain files at least this large are memory-mapped by [`InputFile::read_mapped_in`];
-/// smaller ones are read (a mapping costs a few system calls and page faults, which a
-/// copy of a few KB undercuts). See [`InputBytes`] and BENCHMARKS.md "Decoder throughput".
+/// With `HRZONES_MMAP=1`, plain files at least this large are memory-mapped by
+/// [`InputFile::read_mapped_in`]; smaller ones are always read (a mapping costs a few
+/// system calls and page faults, which a copy of a few KB undercuts). See [`InputBytes`].
 pub const MAP_MIN_BYTES: u64 = 64 << 10;
 
-/// False when the environment variable `HRZONES_NO_MMAP` is set (to anything but `0`):
-/// every file is then read, never mapped (see [`InputBytes`]).
+/// True when the environment variable `HRZONES_MMAP` is set to `1`: files of
+/// [`MAP_MIN_BYTES`] or more are then mapped rather than read (see [`InputBytes`]).
 fn mapping_allowed() -> bool {
     static ALLOWED: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
-    *ALLOWED.get_or_init(|| std::env::var_os("HRZONES_NO_MMAP").is_none_or(|v| v == "0"))
+    *ALLOWED.get_or_init(|| std::env::var_os("HRZONES_MMAP").is_some_and(|v| v == "1"))
 }
 
 /// The bytes of one input: read into memory, or a plain file mapped into memory.
 ///
-/// Speed: mapping a file lets the decoder read the page cache in place; reading it makes
-/// the kernel copy every byte into a fresh buffer first, which was a fifth of the CPU
-/// time of `zones DIR` (issue 14).
+/// Files are read by default; `HRZONES_MMAP=1` maps those of [`MAP_MIN_BYTES`] or more.
 ///
-/// The risk of a mapping, and what is done about it: a mapped file that another program
-/// truncates while it is mapped makes the next read of a page past the new end fault
-/// (SIGBUS), which would kill the process. Files are mapped read-only and privately, one
-/// at a time per thread, and only for as long as one file takes to decode (milliseconds:
-/// the decoder reads each byte once, front to back); small files, most of an archive's
-/// count, are never mapped. A file being written while hrzones reads it is not a
-/// supported input in any case (its CRC does not match), but truncating one at that
-/// moment is the one way left to stop a batch, and `HRZONES_NO_MMAP=1` turns mapping off.
+/// Why mapping is not the default (issue 14 asked for it; BENCHMARKS.md "Decoder
+/// throughput: the cold path"): mapping lets the decoder read the page cache in place,
+/// with no copy, but on the benchmark machine (a 2-core Firecracker VM) the page faults
+/// of a mapping cost more than the copy they save: `zones DIR` on one thread took 8 %
+/// more CPU with mapping than with reading, and mapping + summing the archive's bytes 10
+/// to 15 % more than reading + summing them. And a mapping has a risk a read has not: a
+/// mapped file that another program truncates while it is mapped makes the next read of
+/// a page past the new end fault (SIGBUS), which kills the process, so a batch would stop
+/// on a file being rewritten. std has no signal handling to turn that fault into an
+/// error, and no new crate was to be added for it. So mapping is an opt-in for machines
+/// where it measures faster: files are mapped read-only and privately, one at a time per
+/// thread, only for as long as one file takes to decode (the decoder reads each byte
+/// once, front to back), and small files never.
 #[derive(Debug)]
 pub enum InputBytes {
     /// Read (and decompressed) into memory.
@@ -242,6 +245,11 @@ impl InputFile {
     /// The bytes like [`InputFile::read_in`], with plain `.fit` files of at least
     /// [`MAP_MIN_BYTES`] memory-mapped rather than copied (see [`InputBytes`]).
     pub fn read_mapped_in(&self, archives: &ZipArchives) -> Result<InputBytes, InputError> {
+        self.read_bytes(archives, mapping_allowed())
+    }
+
+    /// [`InputFile::read_mapped_in`], mapping large plain files when `map` is true.
+    fn read_bytes(&self, archives: &ZipArchives, map: bool) -> Result<InputBytes, InputError> {
         let Location::File(p) = &self.location else {
             return self.read_in(archives).map(InputBytes::Read);
         };
@@ -253,10 +261,10 @@ impl InputFile {
             source,
         })?;
         let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-        if (MAP_MIN_BYTES..=MAX_FILE_BYTES).contains(&len) && mapping_allowed() {
-            // SAFETY: see `InputBytes`: the mapping is read-only and private, and lives
-            // no longer than the decode of this one file. A failed mapping (a file
-            // system without mmap) falls back to reading.
+        if map && (MAP_MIN_BYTES..=MAX_FILE_BYTES).contains(&len) {
+            // SAFETY: see `InputBytes`: an opt-in whose truncation risk is documented there;
+            // the mapping is read-only and private and lives only while this one file is
+            // decoded. A failed mapping (a file system without mmap) falls back to reading.
             if let Ok(map) = unsafe { memmap2::MmapOptions::new().len(len as usize).map(&f) } {
                 return Ok(InputBytes::Mapped(map));
             }
@@ -952,15 +960,22 @@ mod tests {
         std::fs::write(dir.path().join("big.fit"), &big).unwrap();
         std::fs::write(dir.path().join("small.fit"), &big[..500]).unwrap();
         std::fs::write(dir.path().join("empty.fit"), b"").unwrap();
-        let mapped = input("big.fit", false).read_mapped().unwrap();
-        if mapping_allowed() {
-            assert!(matches!(mapped, InputBytes::Mapped(_)));
-        }
+        let none = ZipArchives::default();
+        let mapped = input("big.fit", false).read_bytes(&none, true).unwrap();
+        assert!(matches!(mapped, InputBytes::Mapped(_)));
         assert_eq!(&mapped[..], &big[..]);
-        let small = input("small.fit", false).read_mapped().unwrap();
+        let read = input("big.fit", false).read_bytes(&none, false).unwrap();
+        assert!(matches!(read, InputBytes::Read(_)));
+        assert_eq!(&read[..], &big[..]);
+        let default = input("big.fit", false).read_mapped().unwrap();
+        assert_eq!(matches!(default, InputBytes::Mapped(_)), mapping_allowed());
+        let small = input("small.fit", false).read_bytes(&none, true).unwrap();
         assert!(matches!(small, InputBytes::Read(_)));
         assert_eq!(&small[..], &big[..500]);
-        assert!(input("empty.fit", false).read_mapped().unwrap().is_empty());
+        assert!(input("empty.fit", false)
+            .read_bytes(&none, true)
+            .unwrap()
+            .is_empty());
         // gzip is read and decompressed, never mapped.
         {
             use std::io::Write;
@@ -968,7 +983,7 @@ mod tests {
             gz.write_all(&big).unwrap();
             std::fs::write(dir.path().join("big.fit.gz"), gz.finish().unwrap()).unwrap();
         }
-        let unzipped = input("big.fit.gz", true).read_mapped().unwrap();
+        let unzipped = input("big.fit.gz", true).read_bytes(&none, true).unwrap();
         assert!(matches!(unzipped, InputBytes::Read(_)));
         assert_eq!(&unzipped[..], &big[..]);
         // A missing file is the same error as without mapping.
