@@ -575,6 +575,67 @@ struct RecordSlots {
     /// Every slot lies in the first [`WINDOW`] bytes of the message and holds at most 4
     /// bytes: records of such definitions are read through [`push_record_window`].
     fits_window: bool,
+    /// For a window definition, the same slots without their `Option`s, for runs of
+    /// records read by [`record_run`].
+    plan: RecordPlan,
+}
+
+/// A window definition's record fields as [`Lane`]s: an absent field is a lane that
+/// always reads as invalid, so a row is read without a branch per field.
+#[derive(Debug, Clone, Copy, Default)]
+struct RecordPlan {
+    timestamp: Lane,
+    heart_rate: Lane,
+    distance: Lane,
+    speed: Lane,
+    enhanced_speed: Lane,
+    altitude: Lane,
+    enhanced_altitude: Lane,
+    cadence: Lane,
+    power: Lane,
+}
+
+/// One field of a window definition (see [`Slot`]): an 8-byte load at `at`, byte-swapped
+/// and shifted for big endian, masked to the element; valid when not `invalid`. The
+/// default (mask 0, invalid 0) is an absent field.
+#[derive(Debug, Clone, Copy, Default)]
+struct Lane {
+    at: u8,
+    shift: u8,
+    mask: u64,
+    invalid: u64,
+}
+
+impl Lane {
+    fn of(slot: Option<Slot>) -> Lane {
+        match slot {
+            Some(s) => Lane {
+                at: s.offset.min((WINDOW - 8) as u16) as u8,
+                shift: s.be_shift,
+                mask: s.mask,
+                invalid: s.invalid,
+            },
+            None => Lane::default(),
+        }
+    }
+
+    /// The value ([`Slot::read_window`]'s, as 32 bits) and whether it is valid.
+    #[inline(always)]
+    fn get<const BE: bool>(self, w: &[u8; WINDOW]) -> (u32, bool) {
+        // `min` is a no-op (`at` is at most WINDOW - 8); it lets the compiler drop the
+        // bounds check.
+        let at = (self.at as usize).min(WINDOW - 8);
+        let mut b = [0u8; 8];
+        b.copy_from_slice(&w[at..at + 8]);
+        let raw = u64::from_le_bytes(b);
+        let v = if BE {
+            (raw.swap_bytes() >> self.shift) & self.mask
+        } else {
+            raw & self.mask
+        };
+        // A window field holds at most 4 bytes: the value fits in 32 bits.
+        (v as u32, v != self.invalid)
+    }
 }
 
 /// Bytes of a record that the window path copies out of the data: a fixed-size array,
@@ -736,6 +797,19 @@ fn msg_path(kind: Kind, fields: &[FieldPlan]) -> MsgPath {
             .iter()
             .flatten()
             .all(|f| f.elem <= 4 && f.offset as usize + 8 <= WINDOW);
+            if s.fits_window {
+                s.plan = RecordPlan {
+                    timestamp: Lane::of(s.timestamp),
+                    heart_rate: Lane::of(s.heart_rate),
+                    distance: Lane::of(s.distance),
+                    speed: Lane::of(s.speed),
+                    enhanced_speed: Lane::of(s.enhanced_speed),
+                    altitude: Lane::of(s.altitude),
+                    enhanced_altitude: Lane::of(s.enhanced_altitude),
+                    cadence: Lane::of(s.cadence),
+                    power: Lane::of(s.power),
+                };
+            }
             MsgPath::Record(Box::new(s))
         }
         _ => MsgPath::General,
@@ -974,6 +1048,11 @@ struct Decoder<'a> {
     bytes: &'a [u8],
     out: FitData,
     defs: [Option<Definition>; 16],
+    /// Per local message type: header + size of its data messages when they are skipped
+    /// whole (`MsgPath::Nothing`), else 0; what [`record_run`] steps over.
+    skip_len: [u32; 16],
+    /// Rows of a record run on their way to the columns (kept here: not zeroed per run).
+    rows: RowBatch,
     last_ts: Option<u32>,
     narrow_fields: u32,
     narrow_first: u64,
@@ -993,6 +1072,8 @@ pub fn decode(bytes: &[u8], opts: DecodeOptions) -> Result<FitData, DecodeError>
         bytes,
         out: FitData::default(),
         defs: Default::default(),
+        skip_len: [0; 16],
+        rows: RowBatch::new(),
         last_ts: None,
         narrow_fields: 0,
         narrow_first: 0,
@@ -1102,6 +1183,7 @@ impl<'a> Decoder<'a> {
             }
             // Definitions do not carry over between chained files.
             self.defs = Default::default();
+            self.skip_len = [0; 16];
             self.messages(pos, &rest[data_start..data_end], pos + data_start);
             if let Some(e) = self.over_limit.take() {
                 return Err(e);
@@ -1144,19 +1226,53 @@ impl<'a> Decoder<'a> {
                     None => return,
                 }
             } else {
-                // Speed: a message we do not read (and without a timestamp) is stepped
-                // over right here, without the call; files have tens of thousands.
-                if let Some(Definition {
-                    path: MsgPath::Nothing,
-                    size,
-                    ..
-                }) = &self.defs[(h & 0x0F) as usize]
-                {
-                    if let Some(next) = p.checked_add(*size).filter(|&n| n <= data.len()) {
-                        self.out.data_messages += 1;
-                        p = next;
-                        continue;
+                match &self.defs[(h & 0x0F) as usize] {
+                    // Speed: a message we do not read (and without a timestamp) is stepped
+                    // over right here, without the call; files have tens of thousands.
+                    Some(Definition {
+                        path: MsgPath::Nothing,
+                        size,
+                        ..
+                    }) => {
+                        if let Some(next) = p.checked_add(*size).filter(|&n| n <= data.len()) {
+                            self.out.data_messages += 1;
+                            p = next;
+                            continue;
+                        }
                     }
+                    // Speed: records come in runs (one a second between the odd event or
+                    // lap); a run of one window definition is read in one tight loop.
+                    Some(Definition {
+                        path: MsgPath::Record(slots),
+                        size,
+                        big_endian,
+                        ..
+                    }) if slots.fits_window => {
+                        let max = MessageLimits::RECORDS.saturating_sub(self.kept.records);
+                        let run = RecordRun {
+                            plan: &slots.plan,
+                            size: *size,
+                            header: h,
+                            max,
+                            skip_len: &self.skip_len,
+                        };
+                        let out = RunOut {
+                            columns: &mut self.out.records,
+                            rows: &mut self.rows,
+                            last_ts: &mut self.last_ts,
+                        };
+                        let (next, n, skipped) = match big_endian {
+                            true => record_run::<true>(run, data, p - 1, out),
+                            false => record_run::<false>(run, data, p - 1, out),
+                        };
+                        if n > 0 {
+                            self.kept.records += n;
+                            self.out.data_messages += n + skipped;
+                            p = next;
+                            continue;
+                        }
+                    }
+                    _ => {}
                 }
                 match self.data_message(h & 0x0F, &data[p..], at, None) {
                     Some(n) => p += n,
@@ -1273,6 +1389,11 @@ impl<'a> Decoder<'a> {
             c.cadence_rpm.reserve_exact(rows);
             c.power_w.reserve_exact(rows);
         }
+        self.skip_len[local] = match path {
+            // A message is at most 1 + 255 × 255 × 2 bytes: no overflow.
+            MsgPath::Nothing => offset as u32 + 1,
+            _ => 0,
+        };
         self.defs[local] = Some(Definition {
             kind,
             big_endian,
@@ -1715,6 +1836,200 @@ fn record_from_slots(
     }
 }
 
+/// Where [`record_run`] puts what it reads.
+struct RunOut<'a> {
+    columns: &'a mut RecordColumns,
+    rows: &'a mut RowBatch,
+    last_ts: &'a mut Option<u32>,
+}
+
+/// What [`record_run`] needs of a window definition.
+#[derive(Clone, Copy)]
+struct RecordRun<'a> {
+    plan: &'a RecordPlan,
+    /// Message size without the header byte.
+    size: usize,
+    /// The normal header byte of the definition's data messages.
+    header: u8,
+    /// Messages the per-file record limit still allows.
+    max: u64,
+    /// [`Decoder::skip_len`]: messages stepped over inside a run.
+    skip_len: &'a [u32; 16],
+}
+
+/// Reads the run of record messages whose header byte is `run.header` from `data[p]` on:
+/// the same rows [`push_record_window`] makes one message at a time (`tests` check this),
+/// with the definition's lanes held in registers and no dispatch per message. Messages
+/// skipped whole (normal header, [`MsgPath::Nothing`]: device info, HRV, GPS metadata
+/// between records) are stepped over inside the run. Stops at any other header, at a
+/// record whose window would run past the data (left to the general path), or after
+/// `run.max` records. Returns the position after the run, the records read and the
+/// messages stepped over; the caller takes the run only when it read a record (nothing
+/// is stepped over before the first record).
+#[inline(never)]
+fn record_run<const BE: bool>(
+    run: RecordRun<'_>,
+    data: &[u8],
+    mut p: usize,
+    out: RunOut<'_>,
+) -> (usize, u64, u64) {
+    let RunOut {
+        columns: c,
+        rows,
+        last_ts,
+    } = out;
+    let l = *run.plan;
+    let (mut n, mut skipped) = (0u64, 0u64);
+    let mut last = None;
+    while let Some(&h) = data.get(p) {
+        if h != run.header {
+            let len = run.skip_len[(h & 0x0F) as usize] as usize;
+            if h & 0xC0 == 0 && len != 0 && data.len() - p >= len {
+                p += len;
+                skipped += 1;
+                continue;
+            }
+            break;
+        }
+        if n >= run.max {
+            break;
+        }
+        let body = p + 1;
+        let Some(w) = data.get(body..).and_then(|d| d.first_chunk::<WINDOW>()) else {
+            break;
+        };
+        if data.len() - body < run.size {
+            break;
+        }
+        n += 1;
+        p = body + run.size;
+        let (t, t_ok) = l.timestamp.get::<BE>(w);
+        if !t_ok {
+            // A record without a timestamp (normal header) makes no row.
+            continue;
+        }
+        last = Some(t);
+        let (hr, hr_ok) = l.heart_rate.get::<BE>(w);
+        let (dist, dist_ok) = l.distance.get::<BE>(w);
+        let (es, es_ok) = l.enhanced_speed.get::<BE>(w);
+        let (sp, sp_ok) = l.speed.get::<BE>(w);
+        let (ea, ea_ok) = l.enhanced_altitude.get::<BE>(w);
+        let (al, al_ok) = l.altitude.get::<BE>(w);
+        let (cad, cad_ok) = l.cadence.get::<BE>(w);
+        let (pw, pw_ok) = l.power.get::<BE>(w);
+        let speed = if es_ok { es } else { sp };
+        let alt = if ea_ok { ea } else { al };
+        rows.push(
+            c,
+            RecordRow {
+                t_s: t,
+                hr_bpm: if hr_ok {
+                    u8::try_from(hr).unwrap_or(0)
+                } else {
+                    0
+                },
+                distance_m: if dist_ok { f64::from(dist) } else { f64::NAN },
+                speed_mps: if es_ok || sp_ok {
+                    speed_of(speed)
+                } else {
+                    f32::NAN
+                },
+                altitude_m: if ea_ok || al_ok {
+                    altitude_of(alt)
+                } else {
+                    f32::NAN
+                },
+                cadence_rpm: if cad_ok { cad as f32 } else { f32::NAN },
+                power_w: if pw_ok { pw as f32 } else { f32::NAN },
+            },
+        );
+    }
+    rows.flush(c);
+    if last.is_some() {
+        *last_ts = last;
+    }
+    (p, n, skipped)
+}
+
+/// Rows of a run gathered in fixed arrays and appended to the columns a batch at a time:
+/// a row is then seven stores at one index, where pushing it onto seven `Vec`s reloaded
+/// and checked each one's length and capacity (the compiler cannot tell that storing a
+/// value does not change a `Vec`'s length).
+struct RowBatch {
+    len: usize,
+    t_s: [u32; ROW_BATCH],
+    hr_bpm: [u8; ROW_BATCH],
+    distance_m: [f64; ROW_BATCH],
+    speed_mps: [f32; ROW_BATCH],
+    altitude_m: [f32; ROW_BATCH],
+    cadence_rpm: [f32; ROW_BATCH],
+    power_w: [f32; ROW_BATCH],
+}
+
+/// Rows per [`RowBatch`] (1.9 KB of stack).
+const ROW_BATCH: usize = 64;
+
+impl RowBatch {
+    fn new() -> RowBatch {
+        RowBatch {
+            len: 0,
+            t_s: [0; ROW_BATCH],
+            hr_bpm: [0; ROW_BATCH],
+            distance_m: [0.0; ROW_BATCH],
+            speed_mps: [0.0; ROW_BATCH],
+            altitude_m: [0.0; ROW_BATCH],
+            cadence_rpm: [0.0; ROW_BATCH],
+            power_w: [0.0; ROW_BATCH],
+        }
+    }
+
+    #[inline(always)]
+    fn push(&mut self, c: &mut RecordColumns, r: RecordRow) {
+        if self.len >= ROW_BATCH {
+            self.flush(c);
+        }
+        // `min` is a no-op after the flush; it lets the compiler drop the bounds checks.
+        let i = self.len.min(ROW_BATCH - 1);
+        self.t_s[i] = r.t_s;
+        self.hr_bpm[i] = r.hr_bpm;
+        self.distance_m[i] = r.distance_m;
+        self.speed_mps[i] = r.speed_mps;
+        self.altitude_m[i] = r.altitude_m;
+        self.cadence_rpm[i] = r.cadence_rpm;
+        self.power_w[i] = r.power_w;
+        self.len = i + 1;
+    }
+
+    #[inline(never)]
+    fn flush(&mut self, c: &mut RecordColumns) {
+        let n = self.len.min(ROW_BATCH);
+        c.t_s.extend_from_slice(&self.t_s[..n]);
+        c.hr_bpm.extend_from_slice(&self.hr_bpm[..n]);
+        c.distance_m.extend_from_slice(&self.distance_m[..n]);
+        c.speed_mps.extend_from_slice(&self.speed_mps[..n]);
+        c.altitude_m.extend_from_slice(&self.altitude_m[..n]);
+        c.cadence_rpm.extend_from_slice(&self.cadence_rpm[..n]);
+        c.power_w.extend_from_slice(&self.power_w[..n]);
+        self.len = 0;
+    }
+}
+
+/// A record's speed, m/s, from the raw value (mm/s): `(v / 1000.0) as f32`, computed as a
+/// multiplication. Equal for every `u32` (checked exhaustively, 4.3 billion values: the
+/// `#[ignore]`d test `reciprocal_scales_equal_division_for_every_u32`); a division per
+/// record was the slowest instruction of the record loop.
+#[inline(always)]
+fn speed_of(v: u32) -> f32 {
+    (f64::from(v) * (1.0 / 1000.0)) as f32
+}
+
+/// A record's altitude, m, from the raw value (1/5 m, offset 500 m): `(v / 5.0 - 500.0)
+/// as f32` as a multiplication, equal for every `u32` (see [`speed_of`]).
+#[inline(always)]
+fn altitude_of(v: u32) -> f32 {
+    (f64::from(v) * 0.2 - 500.0) as f32
+}
+
 /// [`push_record`] for a window definition: the same row (values of at most 32 bits
 /// convert exactly either way).
 #[inline(always)]
@@ -2085,6 +2400,198 @@ mod tests {
             windows > 3000 && rows > 6000,
             "{windows} window definitions"
         );
+    }
+
+    /// Runs of records (`record_run`) against the slot path one message at a time, on
+    /// random window definitions in both byte orders: long runs, runs broken by another
+    /// definition's records, by compressed-timestamp headers and by a skipped message
+    /// with a timestamp, skipped messages between records (stepped over inside the run),
+    /// records without a timestamp, and the last records of the data (fewer than a
+    /// window left).
+    #[test]
+    fn record_runs_match_the_slot_path_message_by_message() {
+        let mut rnd = crate::testing::rng(0x9E37_79B9_7F4A_7C15u64);
+        let nums = [253u8, 3, 5, 6, 73, 2, 78, 4, 7];
+        let bases = [0x00u8, 0x02, 0x84, 0x86, 0x83, 0x85, 0x8B, 0x8C];
+        let mut runs_seen = 0;
+        for case in 0..300 {
+            let be = case % 2 == 1;
+            // Two record definitions (locals 0 and 1), each field possibly absent.
+            let mut data = Vec::new();
+            let mut defs = Vec::new();
+            for local in 0..2u8 {
+                let mut fields = Vec::new();
+                let mut plans = Vec::new();
+                let mut offset = 0u16;
+                for &num in &nums {
+                    if num != 253 && rnd(3) == 0 {
+                        continue;
+                    }
+                    let base = if num == 253 {
+                        0x86
+                    } else {
+                        bases[rnd(bases.len() as u64) as usize]
+                    };
+                    let (size, class) = base_type_info(base);
+                    fields.push((num, size, base));
+                    plans.push(FieldPlan {
+                        num,
+                        offset,
+                        size,
+                        elem: size,
+                        class,
+                    });
+                    offset += size as u16;
+                }
+                data.extend(definition(local, be, mesg::RECORD, &fields));
+                let MsgPath::Record(slots) = msg_path(Kind::Record, &plans) else {
+                    panic!("a record definition without repeats takes the record path")
+                };
+                assert!(slots.fits_window);
+                defs.push((slots, offset as usize));
+            }
+            // Local 2: a message we skip whole (no timestamp); local 3: one we skip but
+            // for its timestamp (which moves the compressed-timestamp base).
+            let skipped_size = 1 + rnd(40) as usize;
+            data.extend(definition(2, be, 0xFF00, &[(0, skipped_size as u8, 0x0D)]));
+            data.extend(definition(3, be, 0xFF01, &[(253, 4, 0x86), (1, 2, 0x84)]));
+            let mut expected = RecordColumns::default();
+            let mut last_ts: Option<u32> = None;
+            let mut t = 1_000_000u32 + rnd(1000) as u32;
+            let messages = 50 + rnd(200);
+            // Every fourth case has nothing that breaks a run: runs longer than a
+            // `RowBatch`.
+            let breaks = case % 4 != 0;
+            for _ in 0..messages {
+                match rnd(12) {
+                    0 | 1 => {
+                        data.push(2);
+                        data.extend((0..skipped_size).map(|_| rnd(256) as u8));
+                        continue;
+                    }
+                    2 if breaks => {
+                        t += 1;
+                        data.push(3);
+                        data.extend(if be { t.to_be_bytes() } else { t.to_le_bytes() });
+                        data.extend([0x12, 0x34]);
+                        last_ts = Some(t);
+                        continue;
+                    }
+                    _ => {}
+                }
+                let local = if breaks && rnd(8) == 0 { 1 } else { 0 };
+                let (slots, size) = &defs[local];
+                let mut body: Vec<u8> = (0..*size)
+                    .map(|_| if rnd(4) == 0 { 0xFF } else { rnd(256) as u8 })
+                    .collect();
+                t += 1;
+                let ts_at = slots.timestamp.map(|s| s.offset as usize).unwrap_or(0);
+                let stamp = if rnd(20) == 0 { u32::MAX } else { t };
+                let ts_bytes = if be {
+                    stamp.to_be_bytes()
+                } else {
+                    stamp.to_le_bytes()
+                };
+                body[ts_at..ts_at + 4].copy_from_slice(&ts_bytes);
+                let compressed = breaks && rnd(10) == 0 && last_ts.is_some();
+                let mut ts = None;
+                if compressed {
+                    // Local in bits 5-6, a time offset in 0-4 (ignored when the record
+                    // carries its own timestamp).
+                    let last = last_ts.unwrap_or(0);
+                    let off = (last + 1) & 0x1F;
+                    data.push(0x80 | ((local as u8) << 5) | off as u8);
+                    let mut ct = (last & !0x1F) + off;
+                    if off < (last & 0x1F) {
+                        ct = ct.wrapping_add(0x20);
+                    }
+                    ts = Some(ct);
+                    last_ts = ts;
+                } else {
+                    data.push(local as u8);
+                }
+                // The oracle: the slot path on this message alone, padded.
+                let mut padded = body.clone();
+                padded.resize(*size + 8, 0);
+                record_from_slots(&mut expected, &mut last_ts, slots, &padded, be, ts);
+                data.extend_from_slice(&body);
+            }
+            let fit = decode(&fit_file(&data), DecodeOptions::default()).unwrap();
+            assert!(fit.warnings.is_empty(), "{:?}", fit.warnings);
+            assert_eq!(fit.data_messages, messages, "case {case}");
+            let got = fit.records;
+            for d in &mut expected.distance_m {
+                *d /= 100.0;
+            }
+            let bits32 = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            let bits64 = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+            assert_eq!(got.t_s, expected.t_s, "case {case}");
+            assert_eq!(got.hr_bpm, expected.hr_bpm, "case {case}");
+            assert_eq!(bits64(&got.distance_m), bits64(&expected.distance_m));
+            assert_eq!(bits32(&got.speed_mps), bits32(&expected.speed_mps));
+            assert_eq!(bits32(&got.altitude_m), bits32(&expected.altitude_m));
+            assert_eq!(bits32(&got.cadence_rpm), bits32(&expected.cadence_rpm));
+            assert_eq!(bits32(&got.power_w), bits32(&expected.power_w));
+            runs_seen += usize::from(got.t_s.len() > 20);
+        }
+        assert!(runs_seen > 250, "{runs_seen} cases with long runs");
+    }
+
+    /// The multiplications of [`speed_of`] and [`altitude_of`] against the divisions of
+    /// the profile, on every `u16` (the plain fields) and a spread of `u32` values (every
+    /// 65,537th, and the neighbours of each multiple of 5 × 2^k and 1000 × 2^k, where the
+    /// exact quotient can be a tie of the f32 rounding).
+    #[test]
+    fn reciprocal_scales_equal_division() {
+        let check = |v: u32| {
+            let x = f64::from(v);
+            assert_eq!(
+                speed_of(v).to_bits(),
+                ((x / 1000.0) as f32).to_bits(),
+                "{v}"
+            );
+            assert_eq!(
+                altitude_of(v).to_bits(),
+                ((x / 5.0 - 500.0) as f32).to_bits(),
+                "{v}"
+            );
+        };
+        (0..=u16::MAX as u32).for_each(check);
+        (0..=u32::MAX).step_by(65_537).for_each(check);
+        for k in 0..32 {
+            for m in [5u64, 1000] {
+                let mut base = m << k;
+                while base <= u32::MAX as u64 {
+                    for d in [-1i64, 0, 1] {
+                        if let Ok(v) = u32::try_from(base as i64 + d) {
+                            check(v);
+                        }
+                    }
+                    base = base.saturating_mul(3).saturating_add(m << k);
+                }
+            }
+        }
+    }
+
+    /// The whole `u32` range (13 CPU-seconds in a release build, run once when
+    /// `speed_of`/`altitude_of` were written: no difference): `cargo test --release --lib
+    /// reciprocal -- --ignored`.
+    #[test]
+    #[ignore]
+    fn reciprocal_scales_equal_division_for_every_u32() {
+        for v in 0..=u32::MAX {
+            let x = f64::from(v);
+            assert_eq!(
+                speed_of(v).to_bits(),
+                ((x / 1000.0) as f32).to_bits(),
+                "{v}"
+            );
+            assert_eq!(
+                altitude_of(v).to_bits(),
+                ((x / 5.0 - 500.0) as f32).to_bits(),
+                "{v}"
+            );
+        }
     }
 
     #[test]
