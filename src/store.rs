@@ -105,6 +105,7 @@
 //! (without those rows, under new names) — no tombstones, so the Parquet files always
 //! hold exactly the current data. Files not named in an ingest stay in the store.
 
+mod encode;
 mod ingest;
 pub mod manifest;
 pub mod merge;
@@ -541,12 +542,13 @@ fn write_parquet(
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-            crate::parquet_compat::writer(&mut w, df)
-                .with_compression(COMPRESSION)
-                .with_statistics(statistics)
-                .with_row_group_size(row_group_rows(path))
-                .finish(df)
-                .map_err(parquet_err(path))?;
+            let how = encode::TableWrite {
+                compression: COMPRESSION.into(),
+                statistics,
+                row_group_rows: row_group_rows(path),
+                samples: row_group_rows(path).is_some(),
+            };
+            encode::write_frame(&mut w, df, how).map_err(parquet_err(path))?;
             w.flush().map_err(io)?;
         }
         f.sync_all().map_err(io)?;
