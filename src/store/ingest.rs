@@ -414,7 +414,8 @@ struct Job {
     year: i32,
     name: String,
     files: u64,
-    rows: Rows,
+    /// Each file's rows, in order (concatenated by the writer).
+    rows: Vec<Rows>,
 }
 
 fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
@@ -427,7 +428,9 @@ fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
     } = job;
     let path = manifest::part_path("samples", Some(&athlete), year, &name);
     let (mut samples, mut sessions, mut timer, mut hr_seconds) =
-        rows.into_frames().map_err(parquet_err(&dir.join(&path)))?;
+        Rows::concat(rows)
+            .into_frames()
+            .map_err(parquet_err(&dir.join(&path)))?;
     let meta = PartMeta {
         athlete: Some(athlete),
         year,
@@ -454,7 +457,10 @@ fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
 /// A year's buffer: the rows and which entries (indices into the run's entries) they hold.
 #[derive(Default)]
 struct Buffer {
-    rows: Rows,
+    /// Each file's rows, kept apart until the part is written ([`Rows::concat`]).
+    rows: Vec<Rows>,
+    /// Sample rows held.
+    samples: usize,
     entries: Vec<usize>,
 }
 
@@ -478,20 +484,21 @@ impl Parts {
 
     fn add(&mut self, year: i32, idx: usize, entries: &mut [FileEntry], rows: Rows) {
         let buf = self.buffers.entry(year).or_default();
-        entries[idx].sample_offset = buf.rows.samples() as u64;
+        entries[idx].sample_offset = buf.samples as u64;
         buf.entries.push(idx);
-        buf.rows.append(rows);
-        if buf.rows.samples() >= self.part_rows {
+        buf.samples += rows.samples();
+        buf.rows.push(rows);
+        if buf.samples >= self.part_rows {
             self.flush(year, entries);
         }
         // Never hold more than a part's worth across years (with one part queued and one
         // being written by each writer, memory stays bounded by a few parts).
-        let total: usize = self.buffers.values().map(|b| b.rows.samples()).sum();
+        let total: usize = self.buffers.values().map(|b| b.samples).sum();
         if total >= self.part_rows {
             if let Some(big) = self
                 .buffers
                 .iter()
-                .max_by_key(|(_, b)| b.rows.samples())
+                .max_by_key(|(_, b)| b.samples)
                 .map(|(y, _)| *y)
             {
                 self.flush(big, entries);

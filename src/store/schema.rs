@@ -225,26 +225,49 @@ impl Rows {
         self.x_time_ms.len()
     }
 
-    /// Appends another file's rows.
-    pub fn append(&mut self, mut o: Rows) {
-        self.x_hash.append(&mut o.x_hash);
-        self.x_session.append(&mut o.x_session);
-        self.x_time_ms.append(&mut o.x_time_ms);
-        self.x_hr.append(&mut o.x_hr);
-        self.x_dist.append(&mut o.x_dist);
-        self.x_speed.append(&mut o.x_speed);
-        self.x_alt.append(&mut o.x_alt);
-        self.x_cad.append(&mut o.x_cad);
-        self.x_power.append(&mut o.x_power);
-        self.sessions.append(&mut o.sessions);
-        self.t_hash.append(&mut o.t_hash);
-        self.t_start_ms.append(&mut o.t_start_ms);
-        self.t_end_ms.append(&mut o.t_end_ms);
-        self.h_hash.append(&mut o.h_hash);
-        self.h_session.append(&mut o.h_session);
-        self.h_bpm.append(&mut o.h_bpm);
-        self.h_secs.append(&mut o.h_secs);
-        self.h_samples.append(&mut o.h_samples);
+    /// The rows of many files (a part) in order, each column allocated once at its final
+    /// size. Appending file by file copied every column twice (the copy and the
+    /// reallocations of a growing vector): 9 % of a cold ingest, on the thread that feeds
+    /// the writers.
+    pub fn concat(mut files: Vec<Rows>) -> Rows {
+        // Each file's column is freed once copied: the part is in memory about once.
+        fn cat<T: Copy>(files: &mut [Rows], f: impl Fn(&mut Rows) -> &mut Vec<T>) -> Vec<T> {
+            let mut out = Vec::with_capacity(files.iter_mut().map(|r| f(r).len()).sum());
+            for r in files {
+                out.extend_from_slice(&std::mem::take(f(r)));
+            }
+            out
+        }
+        if files.len() == 1 {
+            if let Some(one) = files.into_iter().next() {
+                return one;
+            }
+            return Rows::default();
+        }
+        let mut out = Rows {
+            x_hash: cat(&mut files, |r| &mut r.x_hash),
+            x_session: cat(&mut files, |r| &mut r.x_session),
+            x_time_ms: cat(&mut files, |r| &mut r.x_time_ms),
+            x_hr: cat(&mut files, |r| &mut r.x_hr),
+            x_dist: cat(&mut files, |r| &mut r.x_dist),
+            x_speed: cat(&mut files, |r| &mut r.x_speed),
+            x_alt: cat(&mut files, |r| &mut r.x_alt),
+            x_cad: cat(&mut files, |r| &mut r.x_cad),
+            x_power: cat(&mut files, |r| &mut r.x_power),
+            t_hash: cat(&mut files, |r| &mut r.t_hash),
+            t_start_ms: cat(&mut files, |r| &mut r.t_start_ms),
+            t_end_ms: cat(&mut files, |r| &mut r.t_end_ms),
+            h_hash: cat(&mut files, |r| &mut r.h_hash),
+            h_session: cat(&mut files, |r| &mut r.h_session),
+            h_bpm: cat(&mut files, |r| &mut r.h_bpm),
+            h_secs: cat(&mut files, |r| &mut r.h_secs),
+            h_samples: cat(&mut files, |r| &mut r.h_samples),
+            sessions: Vec::with_capacity(files.iter().map(|r| r.sessions.len()).sum()),
+        };
+        for r in files {
+            out.sessions.extend(r.sessions);
+        }
+        out
     }
 
     /// The tables as data frames: (samples, sessions, timer, hr_seconds).
