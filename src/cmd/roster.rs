@@ -9,7 +9,9 @@
 //! quality. Definitions: the `roster` module docs and docs/ROSTER.md.
 //!
 //! Exit codes: 0 every input read; 1 some inputs could not be read (named on stderr,
-//! counted in `unreadable_files`); 2 usage or fatal error (bad roster, bad flags).
+//! counted in `unreadable_files`); 2 usage or fatal error (bad roster, bad flags). With
+//! `--store`, files that failed at ingest count in `unreadable_files` and exit 0 (they
+//! were reported by the ingest, as for every command reading a store).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
