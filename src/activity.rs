@@ -272,11 +272,9 @@ impl Activity {
             .collect();
         let prelim_by_laps =
             timeline::timer_by_laps(&timer_events, &laps, &to_end_times, &prelim_timer);
-        extend_to_end_times(
-            &mut sessions,
-            &end_times,
-            prelim_by_laps.as_deref().unwrap_or(&prelim_timer),
-        );
+        let prelim = prelim_by_laps.as_deref().unwrap_or(&prelim_timer);
+        note_past_elapsed(&mut sessions, &records.t_s, t_sorted, prelim);
+        extend_to_end_times(&mut sessions, &end_times, prelim);
         if sessions.is_empty() && !records.is_empty() {
             sessions.push(synthesize_session(&records, &timer_events, &sports));
         }
@@ -472,14 +470,9 @@ fn session_from_msg(index: usize, m: &SummaryMsg) -> Option<(Session, Option<(u3
         .elapsed_s
         .or_else(|| m.timestamp.map(|t| t.saturating_sub(start) as f64))
         .unwrap_or(0.0);
-    let by_elapsed = start.saturating_add(elapsed.max(0.0).ceil().min(u32::MAX as f64) as u32);
-    let mut timeline_notes = Vec::new();
-    if end >= by_elapsed.saturating_add(10) {
-        timeline_notes.push(format!(
-            "the session's end time is {} s after start + elapsed time: counted to its end time",
-            end - by_elapsed
-        ));
-    }
+    // Whether the seconds past start + elapsed change anything is said once the timer is
+    // known ([`note_past_elapsed`]).
+    let timeline_notes = Vec::new();
     let s = Session {
         index,
         sport: m.sport.unwrap_or(0),
@@ -510,6 +503,34 @@ fn count_in(t: &[u32], t_sorted: bool, a: u32, b: u32) -> usize {
             .saturating_sub(t.partition_point(|&x| x < a))
     } else {
         t.iter().filter(|&&x| x >= a && x <= b).count()
+    }
+}
+
+/// Timeline rule 3, the last seconds: a session counts to its end time when that is a
+/// little after start + elapsed ([`timeline::session_window`]). Said in the row only
+/// when it changes a number: records lie in those seconds and the timer ran there (a
+/// Garmin writes its session message a few seconds after the stop, with nothing
+/// recorded in between, on about half of its runs: no note for those). A session
+/// whose timer events barely cover it (a multisport leg timed by its span later,
+/// `time_untimed_sessions`) counts its records there either way.
+fn note_past_elapsed(sessions: &mut [Session], t: &[u32], t_sorted: bool, timer: &[Interval]) {
+    for s in sessions.iter_mut() {
+        let by_elapsed = s
+            .start_s
+            .saturating_add(s.elapsed_s.max(0.0).ceil().min(u32::MAX as f64) as u32);
+        if s.end_s < by_elapsed.saturating_add(10) {
+            continue;
+        }
+        let records = count_in(t, t_sorted, by_elapsed.saturating_add(1), s.end_s);
+        let (a, b) = (s.start_s as f64, s.end_s as f64);
+        let untimed = timeline::timed_in(timer, a, b) < 0.5 * s.timer_s.min(b - a);
+        let timed_past = timeline::timed_in(timer, by_elapsed as f64, b);
+        if records > 0 && (untimed || timed_past >= 1.0) {
+            s.timeline_notes.push(format!(
+                "the session's end time is {} s after start + elapsed time: counted to its end time",
+                s.end_s - by_elapsed
+            ));
+        }
     }
 }
 
