@@ -18,6 +18,9 @@ use hrzones::source;
 use hrzones::store::{self, IngestOptions, SampleColumns, Store};
 use hrzones::zones::{TimeInZoneOptions, ZoneModelKind};
 
+mod common;
+use common::{hrzones, parse_csv};
+
 /// Everything zones and load print for one session.
 #[derive(Debug, Clone)]
 struct Numbers {
@@ -228,38 +231,6 @@ fn csv_without_notes(out: &[u8]) -> Vec<String> {
         .collect();
     rows.sort();
     rows
-}
-
-/// RFC 4180 records: fields split on commas outside double quotes, `""` an escaped quote.
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
-    let (mut records, mut record, mut field) = (Vec::new(), Vec::new(), String::new());
-    let mut quoted = false;
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                field.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => record.push(std::mem::take(&mut field)),
-            ('\n', false) => {
-                record.push(std::mem::take(&mut field));
-                records.push(std::mem::take(&mut record));
-            }
-            ('\r', false) => {}
-            (c, _) => field.push(c),
-        }
-    }
-    if !field.is_empty() || !record.is_empty() {
-        record.push(field);
-        records.push(record);
-    }
-    records
-}
-
-fn hrzones() -> assert_cmd::Command {
-    assert_cmd::Command::cargo_bin("hrzones").unwrap()
 }
 
 fn run(args: &[&str]) -> (Vec<String>, String) {
