@@ -22,8 +22,8 @@ pub struct SessionAnalysis {
     pub hr_bpm: Vec<u8>,
     /// How many samples were bridged as spikes.
     pub spikes_replaced: usize,
-    /// Timer seconds whose HR was excluded as implausible (over max HR + 10 for longer
-    /// than a spike), s.
+    /// Timer seconds whose HR was excluded as implausible (over max HR + 10, or over 230
+    /// bpm for longer than a spike), s.
     pub hr_excluded_s: f64,
     /// Seconds each sample of the session counts for (see [`zones::sample_weights`]);
     /// 0 for samples without HR after the quality rule.
@@ -51,14 +51,10 @@ impl SessionAnalysis {
     ) -> SessionAnalysis {
         let (thresholds, zones) = settings.zones_for_session(a, s);
         let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
-        // Read from the store without samples: the session's HR seconds stand for them
-        // (the store hands such activities out only where they are exact, see
-        // `hr_seconds_suffice`).
+        // Read from the store without samples: the session's HR seconds stand for them,
+        // exactly for any max HR (see `crate::hr_seconds`).
         let series = match a.stored_hr_seconds(s) {
-            Some(h) => {
-                debug_assert!(h.is_exact_for(max_hr), "{}: HR seconds inexact", a.source);
-                h.series()
-            }
+            Some(h) => h.series_for(max_hr),
             None => HrSeries::of_session(a, s, max_hr, opts),
         };
         let HrSeries {
@@ -75,7 +71,7 @@ impl SessionAnalysis {
                 format!("max HR {m} + 10")
             });
             quality_notes.push(format!(
-                "{hr_excluded_s:.0} s of implausible HR excluded ({excluded_high} samples above {cap} for longer than a spike)"
+                "{hr_excluded_s:.0} s of implausible HR excluded ({excluded_high} samples above {cap})"
             ));
         }
         if spikes_replaced > 0 {
@@ -179,21 +175,6 @@ impl HrSeries {
             excluded_s,
         }
     }
-}
-
-/// True when every session of `a` read from the store's HR seconds gives, under
-/// `settings`, exactly what its samples would ([`crate::hr_seconds::HrSeconds::is_exact_for`]
-/// with the max HR [`SessionAnalysis::compute`] would use). The store asks this before it
-/// hands out an activity without samples.
-pub fn hr_seconds_suffice(a: &Activity, settings: &Settings) -> bool {
-    a.sessions.iter().all(|s| {
-        let Some(h) = a.stored_hr_seconds(s) else {
-            return false;
-        };
-        let thresholds = settings.for_session(a, s);
-        let max_hr = thresholds.max_hr.or_else(|| file_max_hr(a, s).map(|m| m.0));
-        h.is_exact_for(max_hr)
-    })
 }
 
 /// Joins a command's own note and the session's quality note.

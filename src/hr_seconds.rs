@@ -13,16 +13,15 @@
 //!
 //! The one rule that depends on the athlete's settings is the implausible-HR cap of
 //! [`crate::timeline::hr_quality`] (max HR + 10 bpm, at most
-//! [`crate::timeline::PHYSIOLOGICAL_MAX_BPM`]). The histogram is built with no max HR, so
-//! at the physiological cap; it stays exact under a user's max HR whenever no sample of
-//! the session exceeds that user's cap ([`HrSeconds::is_exact_for`]: the rule then
-//! changes nothing). Other sessions need their samples; the store reads them for those
-//! sessions only.
+//! [`crate::timeline::PHYSIOLOGICAL_MAX_BPM`]), and it is judged on each sample's bpm
+//! alone, after the spikes were bridged ([`crate::timeline::exclude_above`]). The
+//! histogram is built with no max HR (the physiological part of the rule, from the
+//! samples); [`HrSeconds::series_for`] applies the athlete's cap to it by dropping the
+//! bpm above it, which is exactly what the sample path does.
 
 use crate::activity::{Activity, Session};
 use crate::analysis::HrSeries;
-use crate::timeline::PHYSIOLOGICAL_MAX_BPM;
-use crate::zones::{SpikeFilter, TimeInZoneOptions};
+use crate::zones::TimeInZoneOptions;
 
 /// One session's heart rate, grouped by bpm (after the timeline and the heart-rate rule
 /// at the physiological cap).
@@ -46,14 +45,7 @@ pub struct HrSeconds {
     pub excluded_s: f64,
 }
 
-/// The implausible-HR cap [`crate::timeline::hr_quality`] applies for `max_hr`, bpm: max HR
-/// plus the spike filter's margin, at most the physiological maximum.
-pub fn hr_cap_bpm(max_hr: Option<u8>) -> u16 {
-    let margin = SpikeFilter::default().max_hr_margin_bpm as u16;
-    max_hr.map_or(PHYSIOLOGICAL_MAX_BPM as u16, |m| {
-        (m as u16 + margin).min(PHYSIOLOGICAL_MAX_BPM as u16)
-    })
-}
+pub use crate::timeline::hr_cap_bpm;
 
 impl HrSeconds {
     /// Groups the session's heart rate by bpm, through the sample path with no max HR.
@@ -86,22 +78,23 @@ impl HrSeconds {
         out
     }
 
-    /// True when the heart-rate rule under `max_hr` gives exactly what this histogram
-    /// holds: the cap is the physiological one it was built with, or no sample of the
-    /// session is above the cap (then the cap changes nothing).
-    pub fn is_exact_for(&self, max_hr: Option<u8>) -> bool {
+    /// The histogram as a weighted series under `max_hr`: one entry per bpm, weighing
+    /// its seconds; the bpm above the athlete's cap ([`hr_cap_bpm`]) are excluded as the
+    /// sample path excludes them (their samples and seconds counted as implausible).
+    pub fn series_for(&self, max_hr: Option<u8>) -> HrSeries {
         let cap = hr_cap_bpm(max_hr);
-        cap >= PHYSIOLOGICAL_MAX_BPM as u16 || self.raw_max_bpm as u16 <= cap
-    }
-
-    /// The histogram as a weighted series: one entry per bpm, weighing its seconds.
-    pub fn series(&self) -> HrSeries {
+        let keep = self.bpm.partition_point(|&b| b as u16 <= cap);
+        let (mut excluded_high, mut excluded_s) = (self.excluded_high as usize, self.excluded_s);
+        for k in keep..self.bpm.len() {
+            excluded_high += self.samples[k] as usize;
+            excluded_s += self.secs[k];
+        }
         HrSeries {
-            hr_bpm: self.bpm.clone(),
-            weights_s: self.secs.clone(),
+            hr_bpm: self.bpm[..keep].to_vec(),
+            weights_s: self.secs[..keep].to_vec(),
             bridged: self.bridged as usize,
-            excluded_high: self.excluded_high as usize,
-            excluded_s: self.excluded_s,
+            excluded_high,
+            excluded_s,
         }
     }
 }
@@ -144,21 +137,23 @@ mod tests {
     }
 
     #[test]
-    fn exact_only_when_the_cap_changes_nothing() {
+    fn the_cap_drops_the_bpm_above_it_and_counts_them() {
         let h = HrSeconds {
-            raw_max_bpm: 196,
+            bpm: vec![150, 190, 196, 240],
+            secs: vec![100.0, 50.0, 3.0, 0.0],
+            samples: vec![100, 50, 3, 0],
+            excluded_high: 2,
+            excluded_s: 2.0,
             ..Default::default()
         };
-        assert!(h.is_exact_for(None));
-        assert!(h.is_exact_for(Some(186))); // cap 196: nothing above it
-        assert!(!h.is_exact_for(Some(185))); // cap 195: the 196 may be excluded
-        assert!(h.is_exact_for(Some(225))); // cap 230, the histogram's own
-        let wild = HrSeconds {
-            raw_max_bpm: 250,
-            ..Default::default()
-        };
-        assert!(wild.is_exact_for(None));
-        assert!(wild.is_exact_for(Some(220)));
-        assert!(!wild.is_exact_for(Some(219)));
+        let all = h.series_for(None);
+        assert_eq!(all.hr_bpm, vec![150, 190, 196]);
+        assert_eq!((all.excluded_high, all.excluded_s), (2, 2.0));
+        let s = h.series_for(Some(185)); // cap 195
+        assert_eq!(s.hr_bpm, vec![150, 190]);
+        assert_eq!(s.weights_s, vec![100.0, 50.0]);
+        assert_eq!((s.excluded_high, s.excluded_s), (5, 5.0));
+        let s = h.series_for(Some(186)); // cap 196: the 196 stays
+        assert_eq!(s.hr_bpm, vec![150, 190, 196]);
     }
 }

@@ -130,36 +130,70 @@ pub enum Format {
 /// Writes CSV (RFC 4180 quoting; text cells that start like a spreadsheet formula get a
 /// leading `'`, see [`crate::escape::csv_text`]).
 pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
-    let quote = |s: &str| {
+    // One buffer for the whole table, written in large pieces: a `String` per cell and a
+    // write per line were most of re-zoning an archive from the store.
+    let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
+    let quote = |buf: &mut Vec<u8>, s: &str| {
         if s.contains([',', '"', '\n', '\r']) {
-            format!("\"{}\"", s.replace('"', "\"\""))
+            buf.push(b'"');
+            buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
+            buf.push(b'"');
         } else {
-            s.to_string()
+            buf.extend_from_slice(s.as_bytes());
         }
     };
-    writeln!(
-        w,
-        "{}",
-        t.columns
-            .iter()
-            .map(|c| quote(c))
-            .collect::<Vec<_>>()
-            .join(",")
-    )?;
-    for r in &t.rows {
-        writeln!(
-            w,
-            "{}",
-            r.iter()
-                .map(|c| match c {
-                    Cell::Str(s) => quote(&crate::escape::csv_text(s)),
-                    other => quote(&other.text()),
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        )?;
+    for (k, c) in t.columns.iter().enumerate() {
+        if k > 0 {
+            buf.push(b',');
+        }
+        quote(&mut buf, c);
     }
-    Ok(())
+    buf.push(b'\n');
+    for r in &t.rows {
+        for (k, c) in r.iter().enumerate() {
+            if k > 0 {
+                buf.push(b',');
+            }
+            match c {
+                Cell::Null => {}
+                Cell::Str(s) => quote(&mut buf, &crate::escape::csv_text(s)),
+                Cell::Int(i) => {
+                    let _ = write!(buf, "{i}");
+                }
+                Cell::Float(v, d) => push_fixed(&mut buf, *v, *d),
+                Cell::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
+            }
+        }
+        buf.push(b'\n');
+        if buf.len() >= 1 << 16 {
+            w.write_all(&buf)?;
+            buf.clear();
+        }
+    }
+    w.write_all(&buf)
+}
+
+/// Appends `v` rounded half away from zero to `d` decimals, exactly as
+/// `format!("{:.d$}", round_to(v, d))` prints it ([`Cell::text`]), through integer
+/// digits where that is exact (|v| · 10^d below 2^53), else through `format!`.
+fn push_fixed(buf: &mut Vec<u8>, v: f64, d: u8) {
+    let p = 10f64.powi(d as i32);
+    let scaled = (v * p).round();
+    if d > 15 || !scaled.is_finite() || scaled.abs() >= 9_007_199_254_740_992.0 {
+        let _ = write!(buf, "{:.*}", d as usize, round_to(v, d));
+        return;
+    }
+    // The sign `format!` prints: that of the rounded value, so -0.004 to 2 places is
+    // "-0.00" as it is there.
+    if (scaled / p).is_sign_negative() {
+        buf.push(b'-');
+    }
+    let n = scaled.abs() as u64;
+    let unit = 10u64.pow(d as u32);
+    let _ = write!(buf, "{}", n / unit);
+    if d > 0 {
+        let _ = write!(buf, ".{:0width$}", n % unit, width = d as usize);
+    }
 }
 
 /// Writes a JSON array of objects, one per row.
@@ -379,6 +413,32 @@ mod tests {
         let v: serde_json::Value = serde_json::from_slice(&out).unwrap();
         assert_eq!(v[0]["timer_s"], serde_json::json!(61.2));
         assert!(v[1]["note"].is_null());
+    }
+
+    #[test]
+    fn fixed_decimals_print_what_format_prints() {
+        let mut values = vec![
+            0.0, -0.0, 0.004, -0.004, 0.005, -0.005, 1.5, 2.5, -2.5, 61.25, 1e6, -1e-9,
+            123456.789, 0.125, 0.375, 1e15, 3e15, 1e300, -7.45, 99.995,
+        ];
+        // A deterministic spread of awkward values.
+        let mut x = 0.1f64;
+        for _ in 0..20_000 {
+            x = (x * 7919.0 + 0.123_456_789).fract() * 10f64.powi((x * 1e6) as i32 % 9 - 3);
+            values.push(x);
+            values.push(-x);
+        }
+        for v in values {
+            for d in 0..=6u8 {
+                let mut buf = Vec::new();
+                push_fixed(&mut buf, v, d);
+                assert_eq!(
+                    String::from_utf8(buf).unwrap(),
+                    Cell::Float(v, d).text(),
+                    "{v:e} to {d} places"
+                );
+            }
+        }
     }
 
     #[test]

@@ -107,6 +107,7 @@
 
 mod encode;
 mod ingest;
+mod light;
 pub mod manifest;
 pub mod merge;
 mod schema;
@@ -601,14 +602,19 @@ fn read_files_table(path: &Path) -> Result<Vec<FileEntry>, StoreError> {
 }
 
 /// Deletes files in the store's table folders that `keep` does not name and that look
-/// like ours (`part-*.parquet`, `files-*.parquet`, `.*.tmp`): left by an interrupted
-/// ingest, or replaced by the last commit. Never touches anything else.
+/// like ours (`part-*.parquet`, `files-*.parquet`, the light copies' `TABLE-g*.parquet`,
+/// `.*.tmp`): left by an interrupted ingest, or replaced by the last commit. Never
+/// touches anything else.
 fn collect_garbage(dir: &Path, keep: &std::collections::HashSet<PathBuf>) {
     let ours = |name: &str| {
-        (name.starts_with("part-") || name.starts_with("files-")) && name.ends_with(".parquet")
+        let light = ["sessions-g", "timer-g", "hr_seconds-g"]
+            .iter()
+            .any(|p| name.starts_with(p));
+        (name.starts_with("part-") || name.starts_with("files-") || light)
+            && name.ends_with(".parquet")
             || (name.starts_with('.') && name.ends_with(".tmp"))
     };
-    let mut folders: Vec<PathBuf> = vec![PathBuf::from("files")];
+    let mut folders: Vec<PathBuf> = vec![PathBuf::from("files"), PathBuf::from(light::FOLDER)];
     // `year=` folders of version 1 (`table/year=…`) and 2 (`table/athlete=…/year=…`);
     // the athlete folders last, so they are removed once their years are.
     let years_in = |rel: PathBuf, out: &mut Vec<PathBuf>| {
@@ -688,14 +694,12 @@ pub struct Store {
 /// [`crate::hr_seconds`]).
 struct PartLight {
     sessions: PartSessions,
-    session_rows: HashMap<u64, std::ops::Range<usize>>,
     timer: PartTimer,
-    timer_rows: HashMap<u64, std::ops::Range<usize>>,
     hr: PartHrSeconds,
 }
 
-/// Decides whether an activity read without samples may be analysed as it is.
-type Suffices<'a> = &'a (dyn Fn(&Activity) -> bool + Sync);
+/// Which rows of a [`PartLight`] (or of the store's light copy) hold each file's.
+use light::LightRows;
 
 /// One part's tables, read and converted for rebuilding activities.
 struct PartData {
@@ -763,8 +767,9 @@ impl Store {
         let samples = PartSamples::from_frame(&x, cols).map_err(parquet_err(&xp))?;
         drop(x);
         let sessions =
-            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?);
-        let session_rows = runs(&sessions.hashes().map_err(parquet_err(&sp))?);
+            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?)
+                .map_err(parquet_err(&sp))?;
+        let session_rows = runs(&sessions.hash);
         let timer = PartTimer::from_frame(&counted(&tp, read_parquet(&tp, None)?, part.timer)?)
             .map_err(parquet_err(&tp))?;
         let timer_rows = runs(&timer.hash);
@@ -779,7 +784,7 @@ impl Store {
 
     /// Reads a part's sessions, timer and hr_seconds tables (not its samples); None for
     /// a part written before the hr_seconds table.
-    fn read_part_light(&self, part: &PartMeta) -> Result<Option<PartLight>, StoreError> {
+    fn read_part_light(&self, part: &PartMeta) -> Result<Option<(PartLight, LightRows)>, StoreError> {
         let Some(hr_rows) = part.hr_seconds else {
             return Ok(None);
         };
@@ -788,20 +793,18 @@ impl Store {
         let tp = self.part_path(part, "timer");
         let hp = self.part_path(part, manifest::HR_SECONDS);
         let sessions =
-            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?);
-        let session_rows = runs(&sessions.hashes().map_err(parquet_err(&sp))?);
+            PartSessions::from_frame(counted(&sp, read_parquet(&sp, None)?, part.sessions)?)
+                .map_err(parquet_err(&sp))?;
         let timer = PartTimer::from_frame(&counted(&tp, read_parquet(&tp, None)?, part.timer)?)
             .map_err(parquet_err(&tp))?;
-        let timer_rows = runs(&timer.hash);
         let hr = PartHrSeconds::from_frame(&counted(&hp, read_parquet(&hp, None)?, hr_rows)?)
             .map_err(parquet_err(&hp))?;
-        Ok(Some(PartLight {
-            sessions,
-            session_rows,
-            timer,
-            timer_rows,
-            hr,
-        }))
+        let rows = LightRows {
+            sessions: runs(&sessions.hash),
+            timer: runs(&timer.hash),
+            hr: runs(&hr.hash),
+        };
+        Ok(Some((PartLight { sessions, timer, hr }, rows)))
     }
 
     /// What every read activity carries besides its rows: the time zone of its local
@@ -825,18 +828,20 @@ impl Store {
     fn light_activity(
         &self,
         data: &PartLight,
+        rows: &LightRows,
         e: &FileEntry,
     ) -> Result<Option<Activity>, StoreError> {
         let hash = e.file_hash.unwrap_or(0);
-        let srows =
-            data.session_rows
-                .get(&hash)
-                .cloned()
-                .ok_or_else(|| StoreError::Inconsistent {
-                    path: self.dir.join(manifest::MANIFEST),
-                    message: format!("no sessions rows for {} in part {:?}", e.path, e.part),
-                })?;
-        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
+        let srows = rows
+            .sessions
+            .get(&hash)
+            .cloned()
+            .ok_or_else(|| StoreError::Inconsistent {
+                path: self.dir.join(manifest::MANIFEST),
+                message: format!("no sessions rows for {} in part {:?}", e.path, e.part),
+            })?;
+        let trows = rows.timer.get(&hash).cloned().unwrap_or(0..0);
+        let hrows = rows.hr.get(&hash).cloned().unwrap_or(0..0);
         rebuild_light(
             FileMeta {
                 path: &e.path,
@@ -848,81 +853,7 @@ impl Store {
             &data.timer,
             trows,
             &data.hr,
-            hash,
-        )
-        .map_err(parquet_err(&self.dir))
-    }
-
-    /// The activity of `e` with its samples, reading only its rows of the part's samples.
-    fn activity_from_slice(
-        &self,
-        part: &PartMeta,
-        data: &PartLight,
-        e: &FileEntry,
-        cols: SampleColumns,
-        metadata: &polars_io::parquet::metadata::FileMetadataRef,
-    ) -> Result<Activity, StoreError> {
-        let xp = self.part_path(part, "samples");
-        let hash = e.file_hash.unwrap_or(0);
-        let inconsistent = |message: String| StoreError::Inconsistent {
-            path: xp.clone(),
-            message,
-        };
-        let offset = usize::try_from(e.sample_offset).unwrap_or(usize::MAX);
-        let n = usize::try_from(e.sample_rows).unwrap_or(usize::MAX);
-        if offset
-            .checked_add(n)
-            .is_none_or(|end| end as u64 > part.samples)
-        {
-            return Err(inconsistent(format!(
-                "the files table puts {} at sample rows {offset}+{n} of part {}, which has {}",
-                e.path,
-                part.id(),
-                part.samples
-            )));
-        }
-        let f = std::fs::File::open(&xp).map_err(|source| StoreError::Io {
-            path: xp.clone(),
-            source,
-        })?;
-        let mut reader = ParquetReader::new(f);
-        reader.set_metadata(metadata.clone());
-        let df = reader
-            .with_columns(Some(cols.names()))
-            .with_slice(Some((offset, n)))
-            .finish()
-            .map_err(parquet_err(&xp))?;
-        let samples = PartSamples::from_frame(&df, cols).map_err(parquet_err(&xp))?;
-        // The rows read must be exactly the file's (their file_hash says whose they are).
-        let fits = match samples.rows_of.get(&hash) {
-            Some(r) => *r == (0..n) && df.height() == n,
-            None => n == 0,
-        };
-        if !fits {
-            return Err(inconsistent(format!(
-                "sample rows {offset}+{n} of part {} are not all {}'s",
-                part.id(),
-                e.path
-            )));
-        }
-        let srows = data
-            .session_rows
-            .get(&hash)
-            .cloned()
-            .ok_or_else(|| inconsistent(format!("no sessions rows for {}", e.path)))?;
-        let trows = data.timer_rows.get(&hash).cloned().unwrap_or(0..0);
-        rebuild(
-            FileMeta {
-                path: &e.path,
-                file_id: e.file_id.clone(),
-                hr_from_strap: e.hr_from_strap as usize,
-            },
-            &data.sessions,
-            srows,
-            &data.timer,
-            trows,
-            &samples,
-            0..n,
+            hrows,
         )
         .map_err(parquet_err(&self.dir))
     }
@@ -1009,18 +940,17 @@ impl Store {
         F: Fn(&Activity) -> T + Sync,
         S: Fn(&FileEntry) -> bool,
     {
-        self.analyse_with(select, cols, None, show_progress, analyse)
+        self.analyse_with(select, cols, false, show_progress, analyse)
     }
 
     /// [`Store::analyse`] for analyses that need only each session's heart rate as
     /// seconds per bpm (zones, load): activities come without samples, with
-    /// [`Activity::hr_seconds`], wherever `suffices` accepts them
-    /// ([`crate::analysis::hr_seconds_suffice`]); the samples of a part are read only for
-    /// the files it refuses, and for parts written before the `hr_seconds` table.
+    /// [`Activity::hr_seconds`], from the store's light copy ([`light`]) when it has one,
+    /// else from each part's light tables; samples are read only for parts written before
+    /// the `hr_seconds` table.
     pub fn analyse_hr<T, F, S>(
         &self,
         select: S,
-        suffices: Suffices<'_>,
         show_progress: bool,
         analyse: F,
     ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
@@ -1029,13 +959,7 @@ impl Store {
         F: Fn(&Activity) -> T + Sync,
         S: Fn(&FileEntry) -> bool,
     {
-        self.analyse_with(
-            select,
-            SampleColumns::HeartRate,
-            Some(suffices),
-            show_progress,
-            analyse,
-        )
+        self.analyse_with(select, SampleColumns::HeartRate, true, show_progress, analyse)
     }
 
     /// Parts written before the `hr_seconds` table, which `analyse_hr` reads samples for.
@@ -1051,7 +975,7 @@ impl Store {
         &self,
         select: S,
         cols: SampleColumns,
-        light: Option<Suffices<'_>>,
+        light: bool,
         show_progress: bool,
         analyse: F,
     ) -> Result<Vec<(FileReport, Option<T>)>, StoreError>
@@ -1069,7 +993,7 @@ impl Store {
                 _ => out.push((e.report(), None)),
             }
         }
-        let parts: Vec<(&PartMeta, Vec<&FileEntry>)> = self
+        let mut parts: Vec<(&PartMeta, Vec<&FileEntry>)> = self
             .manifest
             .parts
             .iter()
@@ -1084,6 +1008,52 @@ impl Store {
             });
         }
         let pb = crate::pipeline::progress_bar(selected.len(), show_progress);
+        // An activity without samples, analysed; None when its rows cannot stand for the
+        // samples (it is then read with them, below).
+        let light_one = |data: &PartLight, rows: &LightRows, e: &FileEntry| {
+            let Some(mut a) = self.light_activity(data, rows, e)? else {
+                return Ok(None);
+            };
+            self.as_read(&mut a, e);
+            let value = analyse(&a);
+            pb.inc(1);
+            Ok::<_, StoreError>(Some((e.report(), Some(value))))
+        };
+        // The store's light copy answers every part at once: three files, not three per
+        // part.
+        if light && !parts.is_empty() {
+            if let Some(all) = light::read(&self.dir, &self.manifest)? {
+                let (data, ranges) = all;
+                let jobs: Vec<(usize, &FileEntry)> = parts
+                    .iter()
+                    .enumerate()
+                    .flat_map(|(k, (_, es))| es.iter().map(move |e| (k, *e)))
+                    .collect();
+                let rows: Vec<Option<LightRows>> = parts
+                    .par_iter()
+                    .map(|(p, _)| ranges.get(&p.id()).map(|r| light::rows(&data, r)))
+                    .collect();
+                let done: Vec<Result<Option<_>, StoreError>> = jobs
+                    .par_iter()
+                    .map(|&(k, e)| match &rows[k] {
+                        Some(r) => light_one(&data, r, e),
+                        None => Ok(None),
+                    })
+                    .collect();
+                let mut rest: HashMap<usize, Vec<&FileEntry>> = HashMap::new();
+                for (&(k, e), r) in jobs.iter().zip(done) {
+                    match r? {
+                        Some(d) => out.push(d),
+                        None => rest.entry(k).or_default().push(e),
+                    }
+                }
+                parts = parts
+                    .into_iter()
+                    .enumerate()
+                    .filter_map(|(k, (p, _))| rest.remove(&k).map(|v| (p, v)))
+                    .collect();
+            }
+        }
         // As many parts at a time as there are threads. One parallel loop over every part
         // would hold most of them in memory at once: a thread waiting on its part's files
         // steals the start of another part (peak memory grew with the archive: 209 MB for
@@ -1095,66 +1065,23 @@ impl Store {
                 .map(|(part, entries)| {
                     let mut out = Vec::new();
                     let mut entries: Vec<&FileEntry> = entries.clone();
-                    let total = entries.len();
-                    let mut light_data = None;
-                    if let Some(suffices) = light {
-                        if let Some(data) = self.read_part_light(part)? {
-                            let light: Vec<Result<Option<_>, StoreError>> = entries
+                    if light {
+                        if let Some((data, rows)) = self.read_part_light(part)? {
+                            let done: Vec<Result<Option<_>, StoreError>> = entries
                                 .par_iter()
-                                .map(|e| {
-                                    let Some(mut a) = self.light_activity(&data, e)? else {
-                                        return Ok(None);
-                                    };
-                                    self.as_read(&mut a, e);
-                                    if !suffices(&a) {
-                                        return Ok(None);
-                                    }
-                                    let value = analyse(&a);
-                                    pb.inc(1);
-                                    Ok(Some((e.report(), Some(value))))
-                                })
+                                .map(|e| light_one(&data, &rows, e))
                                 .collect();
                             let mut rest = Vec::new();
-                            for (e, r) in entries.iter().zip(light) {
+                            for (e, r) in entries.iter().zip(done) {
                                 match r? {
-                                    Some(done) => out.push(done),
+                                    Some(d) => out.push(d),
                                     None => rest.push(*e),
                                 }
                             }
                             entries = rest;
-                            light_data = Some(data);
                         }
                     }
                     if entries.is_empty() {
-                        return Ok(out);
-                    }
-                    // A few files refused (HR above the user's cap): read just their
-                    // sample rows, not the part's.
-                    if let Some(data) = light_data.as_ref().filter(|_| entries.len() * 4 <= total) {
-                        // The part's footer is parsed once for all its slices: parsing it
-                        // per slice (16 row groups × 9 columns) was most of a slice's
-                        // cost, 9 % of re-zoning the 30,000-activity store.
-                        let xp = self.part_path(part, "samples");
-                        let f = std::fs::File::open(&xp).map_err(|source| StoreError::Io {
-                            path: xp.clone(),
-                            source,
-                        })?;
-                        let metadata = ParquetReader::new(f)
-                            .get_metadata()
-                            .map_err(parquet_err(&xp))?
-                            .clone();
-                        let read: Result<crate::pipeline::FileResults<T>, StoreError> = entries
-                            .par_iter()
-                            .map(|e| {
-                                let mut a =
-                                    self.activity_from_slice(part, data, e, cols, &metadata)?;
-                                self.as_read(&mut a, e);
-                                let value = analyse(&a);
-                                pb.inc(1);
-                                Ok((e.report(), Some(value)))
-                            })
-                            .collect();
-                        out.extend(read?);
                         return Ok(out);
                     }
                     let data = self.read_part(part, cols)?;

@@ -64,9 +64,13 @@
 //!    the store): HR 0 is no HR. A *spike* — a run of samples more than 25 bpm away from
 //!    the samples on both sides, in the same direction, the two flanks at most 5 s apart
 //!    ([`crate::zones::invalid_mask`]) — is bridged: it takes the last plausible HR, so
-//!    its seconds count in the zone around it. *Implausible* HR — above max HR + 10 bpm
-//!    (or above [`PHYSIOLOGICAL_MAX_BPM`] when no max HR is known) for longer than a
-//!    spike — is excluded: its seconds count for nothing and the session says how many.
+//!    its seconds count in the zone around it. *Implausible* HR is excluded: its
+//!    seconds count for nothing and the session says how many. That is HR above
+//!    [`PHYSIOLOGICAL_MAX_BPM`] for longer than a spike (judged with the spikes, from the
+//!    samples alone), then whatever HR is left above the athlete's max HR + 10 bpm
+//!    ([`hr_cap_bpm`]), judged on the value alone: the one part of the rule that depends
+//!    on the athlete's settings is a function of each sample's bpm, so the store's
+//!    seconds per bpm ([`crate::hr_seconds`]) answer it exactly for any max HR.
 //!    A *flat line* — one exact value for over [`FLAT_LINE_S`] while the recording goes
 //!    on, in a session whose HR moves ([`flat_lines`]) — is excluded the same
 //!    way, and the session's note says how many seconds at which bpm
@@ -744,13 +748,33 @@ pub fn note_flat_lines(a: &mut crate::activity::Activity) {
     }
 }
 
-/// The one heart-rate quality rule (rule 4) over one session's samples.
+/// The implausible-HR cap for `max_hr`, bpm: max HR plus the spike filter's margin, at
+/// most [`PHYSIOLOGICAL_MAX_BPM`] (which is also the cap without a max HR).
+pub fn hr_cap_bpm(max_hr: Option<u8>) -> u16 {
+    let margin = SpikeFilter::default().max_hr_margin_bpm as u16;
+    max_hr.map_or(PHYSIOLOGICAL_MAX_BPM as u16, |m| {
+        (m as u16 + margin).min(PHYSIOLOGICAL_MAX_BPM as u16)
+    })
+}
+
+/// The one heart-rate quality rule (rule 4) over one session's samples: flat lines,
+/// spikes and HR above [`PHYSIOLOGICAL_MAX_BPM`] judged from the samples
+/// ([`hr_quality_physiological`]), then HR left above the athlete's cap
+/// ([`hr_cap_bpm`]) excluded by its value alone ([`exclude_above`]).
 pub fn hr_quality(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> HrQuality {
+    let mut q = hr_quality_physiological(t_s, hr_bpm);
+    exclude_above(&mut q, hr_cap_bpm(max_hr));
+    q
+}
+
+/// The part of [`hr_quality`] that does not depend on the athlete: flat lines, spikes
+/// and sustained HR above [`PHYSIOLOGICAL_MAX_BPM`].
+pub fn hr_quality_physiological(t_s: &[u32], hr_bpm: &[u8]) -> HrQuality {
     let n = t_s.len().min(hr_bpm.len());
     let (t_s, hr_bpm) = (&t_s[..n], &hr_bpm[..n]);
     let flat = flat_lines(t_s, hr_bpm);
     if flat.is_empty() {
-        return judge_hr(t_s, hr_bpm, max_hr);
+        return judge_hr(t_s, hr_bpm);
     }
     // Flat-lined samples are no HR: excluded before spikes and the cap are judged, so a
     // stuck value neither bridges a spike nor is bridged itself.
@@ -758,19 +782,35 @@ pub fn hr_quality(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> HrQuality {
     for f in &flat {
         hr[f.samples.clone()].iter_mut().for_each(|h| *h = 0);
     }
-    let mut q = judge_hr(t_s, &hr, max_hr);
+    let mut q = judge_hr(t_s, &hr);
     q.flat = flat;
     q
 }
 
-/// Spikes and the implausible-HR cap (rule 4), on HR whose flat lines are already 0.
-fn judge_hr(t_s: &[u32], hr_bpm: &[u8], max_hr: Option<u8>) -> HrQuality {
+/// Excludes every sample of `q` whose HR (after bridging) is above `cap`: the athlete's
+/// part of the rule, a function of the value alone.
+pub fn exclude_above(q: &mut HrQuality, cap: u16) {
+    if cap >= PHYSIOLOGICAL_MAX_BPM as u16 || !q.hr_bpm.iter().any(|&h| h as u16 > cap) {
+        return;
+    }
+    if q.excluded.is_empty() {
+        q.excluded = vec![false; q.hr_bpm.len()];
+    }
+    for (h, x) in q.hr_bpm.iter_mut().zip(q.excluded.iter_mut()) {
+        if *h as u16 > cap {
+            *h = 0;
+            *x = true;
+            q.excluded_high += 1;
+        }
+    }
+}
+
+/// Spikes and the physiological cap (rule 4), on HR whose flat lines are already 0.
+fn judge_hr(t_s: &[u32], hr_bpm: &[u8]) -> HrQuality {
     let n = t_s.len().min(hr_bpm.len());
     let (t_s, hr_bpm) = (&t_s[..n], &hr_bpm[..n]);
     let f = SpikeFilter::default();
-    let cap: u16 = max_hr.map_or(PHYSIOLOGICAL_MAX_BPM as u16, |m| {
-        (m as u16 + f.max_hr_margin_bpm as u16).min(PHYSIOLOGICAL_MAX_BPM as u16)
-    });
+    let cap = PHYSIOLOGICAL_MAX_BPM as u16;
     let over_cap = hr_bpm.iter().any(|&h| h as u16 > cap);
     let jumps = hr_bpm
         .windows(2)

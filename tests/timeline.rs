@@ -355,7 +355,7 @@ fn each_fault_class_has_a_fixture_with_its_expected_numbers() {
         ("timeline_same_second.fit", &[600.0], "merged 601 same-second records"),
         ("timeline_multisport_one_start.fit", &[600.0, 600.0], "timer events cover 0 s of its 600 s timer: counted the session's span"),
         ("timeline_window_off.fit", &[600.0], "(start_time -7200 s off the records' clock): followed the records"),
-        ("timeline_implausible_hr.fit", &[600.0], "600 s of implausible HR excluded (600 samples above max HR 190 + 10 for longer than a spike)"),
+        ("timeline_implausible_hr.fit", &[600.0], "600 s of implausible HR excluded (600 samples above max HR 190 + 10)"),
         ("timeline_flat_hr.fit", &[600.0], "600 s flat-lined HR at 165 bpm excluded (one value for over 5 min while the recording went on)"),
     ];
     let settings = Settings::default();

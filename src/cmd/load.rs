@@ -160,9 +160,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
 
     // Only the small per-session rows come back from each file, never its samples.
     // From a store: each session's HR seconds, not its samples (crate::hr_seconds).
-    let suffices =
-        |a: &crate::activity::Activity| crate::analysis::hr_seconds_suffice(a, &settings);
-    let (results, summary) = super::run_inputs_hr(&args.input, &suffices, |a| {
+    let (results, summary) = super::run_inputs_hr(&args.input, |a| {
         let mut rows = load::session_rows(a, &settings);
         // Damage, an accepted CRC mismatch, a rebuilt session, no date: said in the row.
         for (r, s) in rows.iter_mut().zip(&a.sessions) {

@@ -70,16 +70,15 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    Ok(run_inputs_reporting(input, cols, None, true, analyse)?.0)
+    Ok(run_inputs_reporting(input, cols, false, true, analyse)?.0)
 }
 
 /// [`run_inputs`] for analyses that need only each session's heart rate as seconds per
 /// bpm (zones, load): from a store, activities come without samples, with their stored
-/// HR seconds, wherever `suffices` says those give the exact numbers
-/// ([`crate::analysis::hr_seconds_suffice`]); FIT files are decoded whole as always.
+/// HR seconds (exact for any thresholds, see [`crate::hr_seconds`]); FIT files are
+/// decoded whole as always.
 pub fn run_inputs_hr<T, F>(
     input: &InputArgs,
-    suffices: &(dyn Fn(&crate::activity::Activity) -> bool + Sync),
     analyse: F,
 ) -> anyhow::Result<Batch<T>>
 where
@@ -89,7 +88,7 @@ where
     Ok(run_inputs_reporting(
         input,
         SampleColumns::HeartRate,
-        Some(suffices),
+        true,
         true,
         analyse,
     )?
@@ -107,7 +106,7 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    run_inputs_reporting(input, SampleColumns::All, None, report, analyse)
+    run_inputs_reporting(input, SampleColumns::All, false, report, analyse)
 }
 
 /// [`run_inputs`] without the per-file lines on stderr: for a second pass over inputs
@@ -117,13 +116,13 @@ where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    Ok(run_inputs_reporting(input, SampleColumns::All, None, false, analyse)?.0)
+    Ok(run_inputs_reporting(input, SampleColumns::All, false, false, analyse)?.0)
 }
 
 fn run_inputs_reporting<T, F>(
     input: &InputArgs,
     cols: SampleColumns,
-    hr_only: Option<&(dyn Fn(&crate::activity::Activity) -> bool + Sync)>,
+    hr_only: bool,
     report: bool,
     analyse: F,
 ) -> anyhow::Result<(Batch<T>, Vec<source::InputFile>)>
@@ -176,14 +175,15 @@ where
                 }
         };
         let old_parts = store.parts_without_hr_seconds();
-        if hr_only.is_some() && old_parts > 0 && report {
+        if hr_only && old_parts > 0 && report {
             eprintln!(
                 "hrzones: note: {old_parts} of the store's parts were written before its HR-seconds table, so their samples are read (slower); ingest into a new store to re-zone without them"
             );
         }
-        let mut results = match hr_only {
-            Some(suffices) => store.analyse_hr(select, suffices, !input.quiet, analyse),
-            None => store.analyse(select, cols, !input.quiet, analyse),
+        let mut results = if hr_only {
+            store.analyse_hr(select, !input.quiet, analyse)
+        } else {
+            store.analyse(select, cols, !input.quiet, analyse)
         }
         .with_context(|| format!("could not read the store {}", dir.display()))?;
         let by_path: HashMap<&str, &FileEntry> =

@@ -810,6 +810,8 @@ where
     }
     folders.extend(PART_TABLES.iter().map(|t| dir.join(t)));
     folders.insert(dir.join("files"));
+    // The store-wide copy of the light tables (flushes its own folder).
+    let light = super::light::write(dir, &final_parts, generation, writer)?;
     for f in &folders {
         match manifest::sync_dir(f) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -828,6 +830,7 @@ where
             .unwrap_or_default(),
         files_table: Some(files_rel),
         parts: final_parts,
+        light,
         ..Default::default()
     };
     if opts.fail_before_commit {

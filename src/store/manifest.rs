@@ -121,6 +121,35 @@ pub struct Manifest {
     pub files_table: Option<String>,
     /// The parts, sorted by year then name.
     pub parts: Vec<PartMeta>,
+    /// The store-wide copy of the parts' light tables, written with this generation
+    /// ([`super::light`]); None when a part lacks one (readers then read part by part).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub light: Option<LightTables>,
+}
+
+/// The light tables of every part (`sessions`, `timer`, `hr_seconds`), each concatenated
+/// into one Parquet file in the order of [`Manifest::parts`]: part `k`'s rows follow those
+/// of parts `0..k` (their row counts are in the manifest). Derived data: the parts stay
+/// the truth, and a commit that changes the parts writes these again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LightTables {
+    /// `light/sessions-g…parquet`, relative to the store.
+    pub sessions: String,
+    /// `light/timer-g…parquet`.
+    pub timer: String,
+    /// `light/hr_seconds-g…parquet`.
+    pub hr_seconds: String,
+}
+
+impl LightTables {
+    /// The three paths, relative to the store, with the table each copies.
+    pub fn tables(&self) -> [(&'static str, &str); 3] {
+        [
+            ("sessions", &self.sessions),
+            ("timer", &self.timer),
+            (HR_SECONDS, &self.hr_seconds),
+        ]
+    }
 }
 
 impl Default for Manifest {
@@ -134,6 +163,7 @@ impl Default for Manifest {
             committed_at: String::new(),
             files_table: None,
             parts: Vec::new(),
+            light: None,
         }
     }
 }
@@ -183,6 +213,9 @@ impl Manifest {
             .collect();
         if let Some(f) = &self.files_table {
             out.insert(PathBuf::from(f));
+        }
+        if let Some(l) = &self.light {
+            out.extend(l.tables().iter().map(|(_, rel)| PathBuf::from(rel)));
         }
         out
     }

@@ -208,6 +208,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, StoreError> {
         }
     }
     let _ = manifest::sync_dir(&dir.join("files"));
+    let light = super::light::write(dir, &final_parts, generation, writer)?;
     let new_manifest = Manifest {
         generation,
         committed_at: chrono::DateTime::from_timestamp_millis(
@@ -219,6 +220,7 @@ pub fn merge(dir: &Path) -> Result<MergeSummary, StoreError> {
         .unwrap_or_default(),
         files_table: Some(files_rel),
         parts: final_parts,
+        light,
         ..Default::default()
     };
     new_manifest.commit(dir)?;

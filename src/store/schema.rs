@@ -708,9 +708,18 @@ impl PartSamples {
     }
 }
 
-/// The `sessions` rows of a part, read column by column.
+/// The `sessions` rows of a part (or of the store's light copy), parsed once, column by
+/// column.
 pub(crate) struct PartSessions {
-    df: DataFrame,
+    /// `file_hash` of each row.
+    pub hash: Vec<u64>,
+    /// Each row as a session (its `samples` the rows among the file's samples).
+    sessions: Vec<Session>,
+    /// Each row's HR-seconds scalars (bins empty); None in a part written before the
+    /// `hr_seconds` table.
+    hr: Vec<Option<HrSeconds>>,
+    /// The file-level values on each row.
+    levels: Vec<FileLevel>,
 }
 
 /// The `timer` rows of a part.
@@ -761,7 +770,18 @@ impl PartTimer {
 
 /// Ranges of consecutive equal values: rows of one file are written together.
 pub(crate) fn runs(hashes: &[u64]) -> std::collections::HashMap<u64, Range<usize>> {
-    let mut out = std::collections::HashMap::new();
+    runs_in(hashes, 0..hashes.len())
+}
+
+/// [`runs`] over the rows `within` of `hashes` (one part's rows of a store-wide table),
+/// as row numbers of the whole table.
+pub(crate) fn runs_in(
+    hashes: &[u64],
+    within: Range<usize>,
+) -> std::collections::HashMap<u64, Range<usize>> {
+    let base = within.start;
+    let hashes = hashes.get(within).unwrap_or(&[]);
+    let mut out = std::collections::HashMap::with_capacity(hashes.len() / 2 + 1);
     let mut i = 0;
     while i < hashes.len() {
         let h = hashes[i];
@@ -769,37 +789,10 @@ pub(crate) fn runs(hashes: &[u64]) -> std::collections::HashMap<u64, Range<usize
         while j < hashes.len() && hashes[j] == h {
             j += 1;
         }
-        out.entry(h).or_insert(i..j);
+        out.entry(h).or_insert(base + i..base + j);
         i = j;
     }
     out
-}
-
-fn get_u8(c: &Column, i: usize) -> PolarsResult<Option<u8>> {
-    match c.u32()?.get(i) {
-        Some(v) => u8::try_from(v).map(Some).map_err(
-            |_| polars_err!(ComputeError: "{} row {i} holds {v}, above 255: not written by hrzones", c.name()),
-        ),
-        None => Ok(None),
-    }
-}
-
-fn get_f64(c: &Column, i: usize) -> PolarsResult<Option<f64>> {
-    Ok(c.f64()?.get(i))
-}
-
-fn get_str(c: &Column, i: usize) -> PolarsResult<Option<String>> {
-    Ok(c.str()?.get(i).map(str::to_string))
-}
-
-fn get_list<T, F>(c: &Column, i: usize, f: F) -> PolarsResult<Option<Vec<T>>>
-where
-    F: Fn(&Series) -> PolarsResult<Vec<T>>,
-{
-    match c.list()?.get_as_series(i) {
-        Some(s) => f(&s).map(Some),
-        None => Ok(None),
-    }
 }
 
 fn u8s(s: &Series) -> PolarsResult<Vec<u8>> {
@@ -834,6 +827,7 @@ fn static_calc_type(name: &str) -> Option<&'static str> {
 }
 
 /// File-level values stored on each session row.
+#[derive(Clone)]
 pub(crate) struct FileLevel {
     pub hr_settings: HrSettings,
     pub workout_names: Vec<String>,
@@ -842,138 +836,241 @@ pub(crate) struct FileLevel {
 }
 
 impl PartSessions {
-    pub fn from_frame(df: DataFrame) -> PartSessions {
-        PartSessions { df }
-    }
-
-    pub fn hashes(&self) -> PolarsResult<Vec<u64>> {
-        Ok(self
-            .df
-            .column(col::FILE_HASH)?
-            .u64()?
-            .into_no_null_iter()
-            .collect())
-    }
-
-    fn c(&self, name: &str) -> PolarsResult<&Column> {
-        self.df.column(name)
-    }
-
-    /// Session row `i`.
-    pub fn session(&self, i: usize) -> PolarsResult<Session> {
-        let missing = |name: &str| polars_err!(ComputeError: "sessions row {i} has no {name}");
-        let req = |name: &str| -> PolarsResult<u64> {
-            let c = self.c(name)?;
-            c.u32()?.get(i).map(u64::from).ok_or_else(|| missing(name))
+    /// Parses every row of a `sessions` table; an error for a table not written by
+    /// hrzones (a missing column, a value out of range).
+    pub fn from_frame(df: DataFrame) -> PolarsResult<PartSessions> {
+        let n = df.height();
+        let c = |name: &str| df.column(name);
+        // A column added after the first stores: absent is all nulls.
+        let opt = |name: &str| df.column(name).ok();
+        let hash: Vec<u64> = c(col::FILE_HASH)?.u64()?.into_no_null_iter().collect();
+        let u32s = |name: &str| -> PolarsResult<Vec<Option<u32>>> {
+            Ok(c(name)?.u32()?.iter().collect())
         };
-        let start_ms = self.c(col::START)?.datetime()?.physical().get(i);
-        let end_ms = self.c(col::END)?.datetime()?.physical().get(i);
-        let first = req("sample_first")? as usize;
-        let count = req("sample_count")? as usize;
-        let Some(last) = first.checked_add(count) else {
-            polars_bail!(ComputeError: "sessions row {i}: sample_first + sample_count overflows");
+        let opt_u32s = |name: &str| -> PolarsResult<Vec<Option<u32>>> {
+            match opt(name) {
+                Some(col) => Ok(col.u32()?.iter().collect()),
+                None => Ok(vec![None; n]),
+            }
         };
-        let device_secs = get_list(self.c("device_zone_s")?, i, f64s)?;
-        let device_zones = match device_secs {
-            Some(secs) => Some(DeviceZones {
+        let u8s_of = |name: &str, v: Vec<Option<u32>>| -> PolarsResult<Vec<Option<u8>>> {
+            v.into_iter()
+                .enumerate()
+                .map(|(i, x)| match x {
+                    Some(x) => u8::try_from(x).map(Some).map_err(
+                        |_| polars_err!(ComputeError: "{name} row {i} holds {x}, above 255: not written by hrzones"),
+                    ),
+                    None => Ok(None),
+                })
+                .collect()
+        };
+        let u8col = |name: &str| u8s_of(name, u32s(name)?);
+        let opt_u8col = |name: &str| u8s_of(name, opt_u32s(name)?);
+        let f64col = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
+            Ok(c(name)?.f64()?.iter().collect())
+        };
+        let strcol = |name: &str| -> PolarsResult<Vec<Option<String>>> {
+            Ok(c(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+        };
+        let ms = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
+            Ok(c(name)?.datetime()?.physical().iter().collect())
+        };
+        let lists = |col: Option<&Column>,
+                     f: &dyn Fn(&Series) -> PolarsResult<Vec<String>>|
+         -> PolarsResult<Vec<Option<Vec<String>>>> {
+            match col {
+                Some(col) => list_rows(col, f),
+                None => Ok(vec![None; n]),
+            }
+        };
+        let index = u32s(col::SESSION)?;
+        let sport = u32s("sport_id")?;
+        let sub_sport = u32s("sub_sport_id")?;
+        let profile_name = strcol("sport_profile_name")?;
+        let start = ms(col::START)?;
+        let end = ms(col::END)?;
+        let timer = f64col("timer_s")?;
+        let elapsed = f64col("elapsed_s")?;
+        let distance = f64col("distance_m")?;
+        let avg_hr = u8col("avg_hr_bpm")?;
+        let max_hr = u8col("max_hr_bpm")?;
+        let tss = f64col("training_stress_score")?;
+        let te = f64col("total_training_effect")?;
+        let synthesized: Vec<Option<bool>> = c("synthesized")?.bool()?.iter().collect();
+        let first = u32s("sample_first")?;
+        let count = u32s("sample_count")?;
+        let dz_secs = list_rows(c("device_zone_s")?, &f64s)?;
+        let dz_high = list_rows(c("device_zone_high_bpm")?, &u8s)?;
+        let dz_calc = strcol("device_hr_calc_type")?;
+        let dz_max = u8col("device_max_hr_bpm")?;
+        let dz_rest = u8col("device_resting_hr_bpm")?;
+        let dz_thr = u8col("device_threshold_hr_bpm")?;
+        let notes = lists(opt("timeline_notes"), &strs)?;
+        let rec_bpm = opt_u8col("watch_recovery_hr_bpm")?;
+        let rec_off = opt_u32s("watch_recovery_hr_offset_s")?;
+        let mut sessions = Vec::with_capacity(n);
+        for i in 0..n {
+            let missing = |name: &str| polars_err!(ComputeError: "sessions row {i} has no {name}");
+            let req = |v: &[Option<u32>], name: &str| v[i].ok_or_else(|| missing(name));
+            let first_i = req(&first, "sample_first")? as usize;
+            let Some(last) = first_i.checked_add(req(&count, "sample_count")? as usize) else {
+                polars_bail!(ComputeError: "sessions row {i}: sample_first + sample_count overflows");
+            };
+            let start_s = start[i].map(ms_to_fit);
+            let device_zones = dz_secs[i].clone().map(|secs| DeviceZones {
                 secs,
-                high_bounds_bpm: get_list(self.c("device_zone_high_bpm")?, i, u8s)?
-                    .unwrap_or_default(),
-                hr_calc_type: get_str(self.c("device_hr_calc_type")?, i)?
-                    .and_then(|n| static_calc_type(&n)),
-                max_hr: get_u8(self.c("device_max_hr_bpm")?, i)?,
-                resting_hr: get_u8(self.c("device_resting_hr_bpm")?, i)?,
-                threshold_hr: get_u8(self.c("device_threshold_hr_bpm")?, i)?,
-            }),
-            None => None,
-        };
-        Ok(Session {
-            index: req(col::SESSION)? as usize,
-            sport: req("sport_id")? as u8,
-            sub_sport: req("sub_sport_id")? as u8,
-            sport_profile_name: get_str(self.c("sport_profile_name")?, i)?,
-            start_s: start_ms.map(ms_to_fit).unwrap_or(0),
-            end_s: end_ms.map(ms_to_fit).unwrap_or(0),
-            timer_s: get_f64(self.c("timer_s")?, i)?.unwrap_or(0.0),
-            elapsed_s: get_f64(self.c("elapsed_s")?, i)?.unwrap_or(0.0),
-            distance_m: get_f64(self.c("distance_m")?, i)?,
-            avg_hr: get_u8(self.c("avg_hr_bpm")?, i)?,
-            max_hr: get_u8(self.c("max_hr_bpm")?, i)?,
-            training_stress_score: get_f64(self.c("training_stress_score")?, i)?,
-            total_training_effect: get_f64(self.c("total_training_effect")?, i)?,
-            device_zones,
-            samples: first..last,
-            synthesized: self.c("synthesized")?.bool()?.get(i).unwrap_or(false),
-            // Absent from stores written before the timeline stage.
-            timeline_notes: match self.c("timeline_notes") {
-                Ok(c) => get_list(c, i, strs)?.unwrap_or_default(),
-                Err(_) => Vec::new(),
-            },
-            // Absent from stores written before the watch's recovery HR was read.
-            watch_recovery_hr: match (
-                self.c("watch_recovery_hr_bpm"),
-                self.c("watch_recovery_hr_offset_s"),
-            ) {
-                (Ok(b), Ok(o)) => match (get_u8(b, i)?, o.u32()?.get(i)) {
-                    (Some(bpm), Some(off)) => start_ms.map(ms_to_fit).map(|st| RecoveryHrEvent {
+                high_bounds_bpm: dz_high[i].clone().unwrap_or_default(),
+                hr_calc_type: dz_calc[i].as_deref().and_then(static_calc_type),
+                max_hr: dz_max[i],
+                resting_hr: dz_rest[i],
+                threshold_hr: dz_thr[i],
+            });
+            sessions.push(Session {
+                index: req(&index, col::SESSION)? as usize,
+                sport: req(&sport, "sport_id")? as u8,
+                sub_sport: req(&sub_sport, "sub_sport_id")? as u8,
+                sport_profile_name: profile_name[i].clone(),
+                start_s: start_s.unwrap_or(0),
+                end_s: end[i].map(ms_to_fit).unwrap_or(0),
+                timer_s: timer[i].unwrap_or(0.0),
+                elapsed_s: elapsed[i].unwrap_or(0.0),
+                distance_m: distance[i],
+                avg_hr: avg_hr[i],
+                max_hr: max_hr[i],
+                training_stress_score: tss[i],
+                total_training_effect: te[i],
+                device_zones,
+                samples: first_i..last,
+                synthesized: synthesized[i].unwrap_or(false),
+                // Absent from stores written before the timeline stage.
+                timeline_notes: notes[i].clone().unwrap_or_default(),
+                // Absent from stores written before the watch's recovery HR was read.
+                watch_recovery_hr: match (rec_bpm[i], rec_off[i], start_s) {
+                    (Some(bpm), Some(off), Some(st)) => Some(RecoveryHrEvent {
                         t_s: st.saturating_add(off),
                         bpm,
                     }),
                     _ => None,
                 },
-                _ => None,
-            },
+            });
+        }
+        // Absent from parts written before the hr_seconds table.
+        let hr = match opt("hr_samples") {
+            None => vec![None; n],
+            Some(samples) => {
+                let samples: Vec<Option<u32>> = samples.u32()?.iter().collect();
+                let raw_max = opt_u8col("hr_max_raw_bpm")?;
+                let bridged = opt_u32s("hr_bridged")?;
+                let excluded = opt_u32s("hr_excluded_samples")?;
+                let excluded_s: Vec<Option<f64>> = match opt("hr_excluded_s") {
+                    Some(col) => col.f64()?.iter().collect(),
+                    None => vec![None; n],
+                };
+                (0..n)
+                    .map(|i| {
+                        Some(HrSeconds {
+                            hr_samples: samples[i].unwrap_or(0),
+                            raw_max_bpm: raw_max[i].unwrap_or(0),
+                            bridged: bridged[i].unwrap_or(0),
+                            excluded_high: excluded[i].unwrap_or(0),
+                            excluded_s: excluded_s[i].unwrap_or(0.0),
+                            ..Default::default()
+                        })
+                    })
+                    .collect()
+            }
+        };
+        let zone_index = list_rows(c("file_hr_zone_index")?, &u16s)?;
+        let zone_high = list_rows(c("file_hr_zone_high_bpm")?, &u8s)?;
+        let workouts = lists(Some(c("workout_names")?), &strs)?;
+        let sports = lists(Some(c("sport_names")?), &strs)?;
+        let file_max = u8col("file_max_hr_bpm")?;
+        let file_thr = u8col("file_threshold_hr_bpm")?;
+        let file_calc = u8col("file_hr_calc_type")?;
+        let file_rest = u8col("file_resting_hr_bpm")?;
+        let file_run_max = u8col("file_max_running_hr_bpm")?;
+        let file_def_max = u8col("file_default_max_hr_bpm")?;
+        let file_gender = u8col("file_gender")?;
+        // Absent from stores written before local time was kept: UTC, with the note.
+        let offsets: Vec<Option<i32>> = match opt("utc_offset_s") {
+            Some(col) => col.i32()?.iter().collect(),
+            None => vec![None; n],
+        };
+        let mut levels = Vec::with_capacity(n);
+        let (mut zone_index, mut zone_high, mut workouts, mut sports) =
+            (zone_index, zone_high, workouts, sports);
+        for i in 0..n {
+            let idx = zone_index[i].take().unwrap_or_default();
+            let high = zone_high[i].take().unwrap_or_default();
+            levels.push(FileLevel {
+                hr_settings: HrSettings {
+                    max_hr: file_max[i],
+                    threshold_hr: file_thr[i],
+                    hr_calc_type: file_calc[i],
+                    resting_hr: file_rest[i],
+                    max_running_hr: file_run_max[i],
+                    default_max_hr: file_def_max[i],
+                    gender: file_gender[i],
+                    hr_zone_high_bpm: idx.into_iter().zip(high).collect(),
+                },
+                workout_names: workouts[i].take().unwrap_or_default(),
+                sport_names: sports[i].take().unwrap_or_default(),
+                utc_offset_s: offsets[i],
+            });
+        }
+        Ok(PartSessions {
+            hash,
+            sessions,
+            hr,
+            levels,
         })
+    }
+
+    /// Session row `i`.
+    pub fn session(&self, i: usize) -> PolarsResult<Session> {
+        self.sessions
+            .get(i)
+            .cloned()
+            .ok_or_else(|| polars_err!(ComputeError: "no sessions row {i}"))
     }
 
     /// The HR-seconds scalars of session row `i` (bins empty); None for a part written
     /// before the `hr_seconds` table.
     pub fn hr_stats(&self, i: usize) -> PolarsResult<Option<HrSeconds>> {
-        let Ok(hr_samples) = self.c("hr_samples") else {
-            return Ok(None);
-        };
-        let u32_at =
-            |name: &str| -> PolarsResult<u32> { Ok(self.c(name)?.u32()?.get(i).unwrap_or(0)) };
-        Ok(Some(HrSeconds {
-            hr_samples: hr_samples.u32()?.get(i).unwrap_or(0),
-            raw_max_bpm: get_u8(self.c("hr_max_raw_bpm")?, i)?.unwrap_or(0),
-            bridged: u32_at("hr_bridged")?,
-            excluded_high: u32_at("hr_excluded_samples")?,
-            excluded_s: get_f64(self.c("hr_excluded_s")?, i)?.unwrap_or(0.0),
-            ..Default::default()
-        }))
+        Ok(self.hr.get(i).cloned().flatten())
     }
 
     /// The file-level values stored on session row `i`.
     pub fn file_level(&self, i: usize) -> PolarsResult<FileLevel> {
-        let idx = get_list(self.c("file_hr_zone_index")?, i, u16s)?.unwrap_or_default();
-        let high = get_list(self.c("file_hr_zone_high_bpm")?, i, u8s)?.unwrap_or_default();
-        Ok(FileLevel {
-            hr_settings: HrSettings {
-                max_hr: get_u8(self.c("file_max_hr_bpm")?, i)?,
-                threshold_hr: get_u8(self.c("file_threshold_hr_bpm")?, i)?,
-                hr_calc_type: get_u8(self.c("file_hr_calc_type")?, i)?,
-                resting_hr: get_u8(self.c("file_resting_hr_bpm")?, i)?,
-                max_running_hr: get_u8(self.c("file_max_running_hr_bpm")?, i)?,
-                default_max_hr: get_u8(self.c("file_default_max_hr_bpm")?, i)?,
-                gender: get_u8(self.c("file_gender")?, i)?,
-                hr_zone_high_bpm: idx.into_iter().zip(high).collect(),
-            },
-            workout_names: get_list(self.c("workout_names")?, i, strs)?.unwrap_or_default(),
-            sport_names: get_list(self.c("sport_names")?, i, strs)?.unwrap_or_default(),
-            // Absent from stores written before local time was kept: UTC, with the note.
-            utc_offset_s: match self.c("utc_offset_s") {
-                Ok(c) => c.i32()?.get(i),
-                Err(_) => None,
-            },
-        })
+        self.levels
+            .get(i)
+            .cloned()
+            .ok_or_else(|| polars_err!(ComputeError: "no sessions row {i}"))
     }
 }
 
-/// The `hr_seconds` rows of a part: one per (file, session, bpm).
+/// Each row of a list column through `f` (None for a null list), one reused series
+/// rather than one per row.
+fn list_rows<T>(
+    c: &Column,
+    f: &dyn Fn(&Series) -> PolarsResult<T>,
+) -> PolarsResult<Vec<Option<T>>> {
+    let ca = c.list()?;
+    let mut out = Vec::with_capacity(ca.len());
+    for s in ca.amortized_iter() {
+        out.push(match s {
+            Some(s) => Some(f(s.as_ref())?),
+            None => None,
+        });
+    }
+    Ok(out)
+}
+
+/// The `hr_seconds` rows of a part (or of the store's light copy): one per (file,
+/// session, bpm).
 #[derive(Debug, Default)]
 pub(crate) struct PartHrSeconds {
-    pub rows_of: std::collections::HashMap<u64, Range<usize>>,
+    pub hash: Vec<u64>,
     pub session: Vec<u32>,
     pub bpm: Vec<u8>,
     pub secs: Vec<f64>,
@@ -982,12 +1079,6 @@ pub(crate) struct PartHrSeconds {
 
 impl PartHrSeconds {
     pub fn from_frame(df: &DataFrame) -> PolarsResult<PartHrSeconds> {
-        let hashes: Vec<u64> = df
-            .column(col::FILE_HASH)?
-            .u64()?
-            .iter()
-            .map(|h| h.unwrap_or(0))
-            .collect();
         let u32s = |name: &str| -> PolarsResult<Vec<u32>> {
             Ok(df
                 .column(name)?
@@ -1001,7 +1092,12 @@ impl PartHrSeconds {
             .map(|v| u8::try_from(v).unwrap_or(0))
             .collect();
         Ok(PartHrSeconds {
-            rows_of: runs(&hashes),
+            hash: df
+                .column(col::FILE_HASH)?
+                .u64()?
+                .iter()
+                .map(|h| h.unwrap_or(0))
+                .collect(),
             session: u32s(col::SESSION)?,
             bpm,
             secs: df
@@ -1015,11 +1111,14 @@ impl PartHrSeconds {
     }
 
     /// Fills the bins of `stats` (one per session of the file, in order) from the file's
-    /// rows; an error for a row naming a session the file does not have or a bpm of 0.
-    pub fn fill(&self, file_hash: u64, stats: &mut [HrSeconds]) -> PolarsResult<()> {
-        let rows = self.rows_of.get(&file_hash).cloned().unwrap_or(0..0);
+    /// rows `rows`; an error for a row naming a session the file does not have or a bpm
+    /// of 0.
+    pub fn fill(&self, rows: Range<usize>, stats: &mut [HrSeconds]) -> PolarsResult<()> {
         for i in rows {
-            let (s, b) = (self.session[i] as usize, self.bpm[i]);
+            let (Some(&s), Some(&b)) = (self.session.get(i), self.bpm.get(i)) else {
+                polars_bail!(ComputeError: "hr_seconds row {i} is past the table's end");
+            };
+            let s = s as usize;
             let Some(h) = stats.get_mut(s).filter(|_| b != 0) else {
                 polars_bail!(ComputeError: "hr_seconds row {i}: session {s}, bpm {b} do not fit the file's {} sessions", stats.len());
             };
@@ -1091,7 +1190,7 @@ pub(crate) fn rebuild_light(
     timer: &PartTimer,
     trows: Range<usize>,
     hr: &PartHrSeconds,
-    file_hash: u64,
+    hrows: Range<usize>,
 ) -> PolarsResult<Option<Activity>> {
     let level = sessions.file_level(srows.start)?;
     let mut list = Vec::with_capacity(srows.len());
@@ -1108,7 +1207,7 @@ pub(crate) fn rebuild_light(
         list.push(s);
         stats.push(h);
     }
-    hr.fill(file_hash, &mut stats)?;
+    hr.fill(hrows, &mut stats)?;
     Ok(Some(Activity {
         source: meta.path.to_string(),
         file_id: meta.file_id,
