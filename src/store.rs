@@ -1024,6 +1024,7 @@ impl Store {
         if light && !parts.is_empty() {
             if let Some(all) = light::read(&self.dir, &self.manifest)? {
                 let (data, ranges) = all;
+
                 let jobs: Vec<(usize, &FileEntry)> = parts
                     .iter()
                     .enumerate()
@@ -1103,6 +1104,7 @@ impl Store {
         }
         pb.finish_and_clear();
         out.sort_by_cached_key(|r| input_order(&r.0.name));
+
         Ok(out)
     }
 }

@@ -65,11 +65,18 @@ pub fn frame_to_table(df: &DataFrame) -> anyhow::Result<Table> {
         .map(|s| s.to_string())
         .collect();
     let mut table = Table::new(names);
-    for i in 0..df.height() {
-        let mut row = Vec::with_capacity(df.width());
-        for c in df.columns() {
-            row.push(cell_of(c.get(i)?));
+    // Column by column (one pass each over a single chunk), then into rows: `get(i)` per
+    // cell searched the chunks every time, most of `load --store`'s output cost.
+    let mut rows: Vec<Vec<Cell>> = (0..df.height())
+        .map(|_| Vec::with_capacity(df.width()))
+        .collect();
+    for c in df.columns() {
+        let s = c.as_materialized_series().rechunk();
+        for (row, v) in rows.iter_mut().zip(s.iter()) {
+            row.push(cell_of(v));
         }
+    }
+    for row in rows {
         table.push(row);
     }
     Ok(table)

@@ -137,6 +137,7 @@ where
     }
     if let Some(dir) = &input.store {
         let store = Store::open(dir)?.with_time_zone(input.time_zone()?);
+
         // PATHs given with --store select the stored files under them.
         let under: Vec<String> = input
             .paths

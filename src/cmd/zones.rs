@@ -189,5 +189,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     super::say_if_none(table.rows.len(), "sessions", &window);
     super::emit_view(&table, &args.output, &VIEW)?;
+
     Ok(super::finish(&summary))
 }

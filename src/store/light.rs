@@ -133,6 +133,7 @@ pub(super) fn read(dir: &Path, m: &Manifest) -> Result<Option<(PartLight, Ranges
     let frame = |k: usize, rel: &str| -> Result<DataFrame, StoreError> {
         let path = dir.join(rel);
         let df = read_parquet(&path, None)?;
+
         if df.height() != at[k] {
             return Err(StoreError::Inconsistent {
                 path,

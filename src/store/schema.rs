@@ -10,6 +10,7 @@
 use std::ops::Range;
 
 use polars::prelude::*;
+use polars_arrow::array::Array as _;
 
 use crate::activity::{Activity, DeviceZones, Interval, Samples, Session};
 use crate::fit::decode::{FileId, HrSettings, RecoveryHrEvent};
@@ -795,30 +796,6 @@ pub(crate) fn runs_in(
     out
 }
 
-fn u8s(s: &Series) -> PolarsResult<Vec<u8>> {
-    Ok(s.u32()?
-        .iter()
-        .flatten()
-        .map(|v| v.min(255) as u8)
-        .collect())
-}
-
-fn u16s(s: &Series) -> PolarsResult<Vec<u16>> {
-    Ok(s.u32()?
-        .iter()
-        .flatten()
-        .map(|v| v.min(u16::MAX as u32) as u16)
-        .collect())
-}
-
-fn f64s(s: &Series) -> PolarsResult<Vec<f64>> {
-    Ok(s.f64()?.iter().map(|v| v.unwrap_or(0.0)).collect())
-}
-
-fn strs(s: &Series) -> PolarsResult<Vec<String>> {
-    Ok(s.str()?.iter().flatten().map(str::to_string).collect())
-}
-
 /// `hr_calc_type` names are `&'static str` in [`DeviceZones`]; find the static one.
 fn static_calc_type(name: &str) -> Option<&'static str> {
     (0..=u8::MAX)
@@ -875,11 +852,9 @@ impl PartSessions {
         let ms = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
             Ok(c(name)?.datetime()?.physical().iter().collect())
         };
-        let lists = |col: Option<&Column>,
-                     f: &dyn Fn(&Series) -> PolarsResult<Vec<String>>|
-         -> PolarsResult<Vec<Option<Vec<String>>>> {
+        let lists = |col: Option<&Column>| -> PolarsResult<Vec<Option<Vec<String>>>> {
             match col {
-                Some(col) => list_rows(col, f),
+                Some(col) => list_rows(col, &list_strs),
                 None => Ok(vec![None; n]),
             }
         };
@@ -899,13 +874,13 @@ impl PartSessions {
         let synthesized: Vec<Option<bool>> = c("synthesized")?.bool()?.iter().collect();
         let first = u32s("sample_first")?;
         let count = u32s("sample_count")?;
-        let dz_secs = list_rows(c("device_zone_s")?, &f64s)?;
-        let dz_high = list_rows(c("device_zone_high_bpm")?, &u8s)?;
+        let dz_secs = list_rows(c("device_zone_s")?, &list_f64s)?;
+        let dz_high = list_rows(c("device_zone_high_bpm")?, &list_u8s)?;
         let dz_calc = strcol("device_hr_calc_type")?;
         let dz_max = u8col("device_max_hr_bpm")?;
         let dz_rest = u8col("device_resting_hr_bpm")?;
         let dz_thr = u8col("device_threshold_hr_bpm")?;
-        let notes = lists(opt("timeline_notes"), &strs)?;
+        let notes = lists(opt("timeline_notes"))?;
         let rec_bpm = opt_u8col("watch_recovery_hr_bpm")?;
         let rec_off = opt_u32s("watch_recovery_hr_offset_s")?;
         let mut sessions = Vec::with_capacity(n);
@@ -980,10 +955,10 @@ impl PartSessions {
                     .collect()
             }
         };
-        let zone_index = list_rows(c("file_hr_zone_index")?, &u16s)?;
-        let zone_high = list_rows(c("file_hr_zone_high_bpm")?, &u8s)?;
-        let workouts = lists(Some(c("workout_names")?), &strs)?;
-        let sports = lists(Some(c("sport_names")?), &strs)?;
+        let zone_index = list_rows(c("file_hr_zone_index")?, &list_u16s)?;
+        let zone_high = list_rows(c("file_hr_zone_high_bpm")?, &list_u8s)?;
+        let workouts = lists(Some(c("workout_names")?))?;
+        let sports = lists(Some(c("sport_names")?))?;
         let file_max = u8col("file_max_hr_bpm")?;
         let file_thr = u8col("file_threshold_hr_bpm")?;
         let file_calc = u8col("file_hr_calc_type")?;
@@ -1049,19 +1024,87 @@ impl PartSessions {
     }
 }
 
-/// Each row of a list column through `f` (None for a null list), one reused series
-/// rather than one per row.
+/// Each row of a list column through `f` (None for a null list), from the arrow
+/// arrays' offsets and values directly: a series per row cost microseconds, most of
+/// parsing a store's sessions.
 fn list_rows<T>(
     c: &Column,
-    f: &dyn Fn(&Series) -> PolarsResult<T>,
+    f: &dyn Fn(&dyn polars_arrow::array::Array, std::ops::Range<usize>) -> PolarsResult<T>,
 ) -> PolarsResult<Vec<Option<T>>> {
     let ca = c.list()?;
     let mut out = Vec::with_capacity(ca.len());
-    for s in ca.amortized_iter() {
-        out.push(match s {
-            Some(s) => Some(f(s.as_ref())?),
-            None => None,
-        });
+    for arr in ca.downcast_iter() {
+        let offsets = arr.offsets().buffer();
+        let values = arr.values().as_ref();
+        for i in 0..arr.len() {
+            if !arr.is_valid(i) {
+                out.push(None);
+                continue;
+            }
+            let (a, b) = (offsets[i] as usize, offsets[i + 1] as usize);
+            out.push(Some(f(values, a..b)?));
+        }
+    }
+    Ok(out)
+}
+
+/// The values `r` of a list's u32 (or narrower) values, as `u8`s (saturating).
+fn list_u8s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<u8>> {
+    Ok(prim::<u32>(values)?[r].iter().map(|&v| v.min(255) as u8).collect())
+}
+
+fn list_u16s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<u16>> {
+    Ok(prim::<u32>(values)?[r]
+        .iter()
+        .map(|&v| v.min(u16::MAX as u32) as u16)
+        .collect())
+}
+
+fn list_f64s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<f64>> {
+    let a = values
+        .as_any()
+        .downcast_ref::<polars_arrow::array::PrimitiveArray<f64>>()
+        .ok_or_else(|| polars_err!(ComputeError: "a list of f64 holds {:?}", values.dtype()))?;
+    Ok(r.map(|i| if a.is_valid(i) { a.value(i) } else { 0.0 }).collect())
+}
+
+fn list_strs(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<String>> {
+    let a = values
+        .as_any()
+        .downcast_ref::<polars_arrow::array::Utf8ViewArray>()
+        .ok_or_else(|| polars_err!(ComputeError: "a list of strings holds {:?}", values.dtype()))?;
+    Ok(r.filter(|&i| a.is_valid(i)).map(|i| a.value(i).to_string()).collect())
+}
+
+/// The values of a primitive arrow array (nulls read as whatever the buffer holds: the
+/// lists written here have none).
+fn prim<T: polars_arrow::types::NativeType>(
+    values: &dyn polars_arrow::array::Array,
+) -> PolarsResult<&[T]> {
+    values
+        .as_any()
+        .downcast_ref::<polars_arrow::array::PrimitiveArray<T>>()
+        .map(|a| a.values().as_slice())
+        .ok_or_else(|| polars_err!(ComputeError: "a list holds {:?}", values.dtype()))
+}
+
+/// A numeric column's values with nulls as `null`, in one pass per chunk.
+fn values_or<T>(c: &Column, null: T::Native) -> PolarsResult<Vec<T::Native>>
+where
+    T: PolarsNumericType,
+{
+    let ca = c.as_materialized_series().unpack::<T>()?;
+    let mut out = Vec::with_capacity(ca.len());
+    for arr in ca.downcast_iter() {
+        match arr.validity().filter(|v| v.unset_bits() > 0) {
+            None => out.extend_from_slice(arr.values().as_slice()),
+            Some(valid) => out.extend(
+                arr.values()
+                    .iter()
+                    .zip(valid.iter())
+                    .map(|(&v, ok)| if ok { v } else { null }),
+            ),
+        }
     }
     Ok(out)
 }
@@ -1079,34 +1122,16 @@ pub(crate) struct PartHrSeconds {
 
 impl PartHrSeconds {
     pub fn from_frame(df: &DataFrame) -> PolarsResult<PartHrSeconds> {
-        let u32s = |name: &str| -> PolarsResult<Vec<u32>> {
-            Ok(df
-                .column(name)?
-                .u32()?
-                .iter()
-                .map(|v| v.unwrap_or(0))
-                .collect())
-        };
-        let bpm = u32s(col::HR_BPM)?
+        let bpm = values_or::<UInt32Type>(df.column(col::HR_BPM)?, 0)?
             .into_iter()
             .map(|v| u8::try_from(v).unwrap_or(0))
             .collect();
         Ok(PartHrSeconds {
-            hash: df
-                .column(col::FILE_HASH)?
-                .u64()?
-                .iter()
-                .map(|h| h.unwrap_or(0))
-                .collect(),
-            session: u32s(col::SESSION)?,
+            hash: values_or::<UInt64Type>(df.column(col::FILE_HASH)?, 0)?,
+            session: values_or::<UInt32Type>(df.column(col::SESSION)?, 0)?,
             bpm,
-            secs: df
-                .column("seconds")?
-                .f64()?
-                .iter()
-                .map(|v| v.unwrap_or(0.0))
-                .collect(),
-            samples: u32s("samples")?,
+            secs: values_or::<Float64Type>(df.column("seconds")?, 0.0)?,
+            samples: values_or::<UInt32Type>(df.column("samples")?, 0)?,
         })
     }
 
