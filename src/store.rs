@@ -15,7 +15,12 @@
 //! DIR/samples/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet     record samples
 //! DIR/timer/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet       timer intervals
 //! DIR/hr_seconds/athlete=ana/year=2024/part-g000007-1f2e3d4c-0000.parquet  seconds per bpm
+//! DIR/light/{sessions,timer,hr_seconds}-g000007-1f2e3d4c.parquet           every part's, in one
 //! ```
+//!
+//! `light/` is derived: each commit that changes the parts concatenates their sessions,
+//! timer and hr_seconds tables into one file each ([`light`]), which `zones --store` and
+//! `load --store` read instead of three files per part.
 //!
 //! Rows are partitioned (Hive style) by athlete ([`crate::roster`]; `default` without a
 //! roster) and by the UTC year of a file's first session; all rows of one file live in
@@ -64,8 +69,9 @@
 //! heart rate), `samples`: each session's heart rate as seconds per bpm, with the
 //! sessions' `hr_samples`, `hr_max_raw_bpm`, `hr_bridged`, `hr_excluded_samples` and
 //! `hr_excluded_s` (see [`crate::hr_seconds`]). [`Store::analyse_hr`] answers zones and
-//! load from these and the sessions alone; parts written before the table (the manifest's
-//! `hr_seconds` row count is absent) are read with their samples.
+//! load from these and the sessions alone, exactly for any thresholds; parts written
+//! before the table (the manifest's `hr_seconds` row count is absent) are read with their
+//! samples.
 //!
 //! **files** — `path` (absolute, or `archive.zip:entry`), `athlete`, `size_bytes` (on disk; for a zip
 //! entry, uncompressed), `mtime` (null for zip entries), `zip_crc32`, `file_hash`,
@@ -500,10 +506,12 @@ fn statistics(table: &str) -> StatisticsOptions {
     }
 }
 
-/// Rows per row group of a `samples` file. `zones`/`load --store` read the samples of the
-/// few files whose heart rate exceeds the user's cap (see [`crate::hr_seconds`]) as a
-/// slice of their part, and a slice costs the row groups it touches: with one row group
-/// per part, 52 such files of the archive benchmark decoded their whole parts 52 times.
+/// At most this many `hr_seconds` rows (about 170 hours of activities' histograms) are
+/// read from the light copy at once; a group always holds at least one part.
+const LIGHT_GROUP_HR_ROWS: usize = 1 << 19;
+
+/// Rows per row group of a `samples` file: a reader that wants one file's samples (a
+/// Parquet slice of its part) decodes the row groups it touches, not the whole part.
 /// 16,384 rows: about four and a half hours of 1 s samples, a few activities.
 const SAMPLE_ROW_GROUP_ROWS: usize = 1 << 14;
 
@@ -1019,40 +1027,52 @@ impl Store {
             pb.inc(1);
             Ok::<_, StoreError>(Some((e.report(), Some(value))))
         };
-        // The store's light copy answers every part at once: three files, not three per
-        // part.
+        // The store's light copy answers every part: three files, not three per part,
+        // read a group of consecutive parts at a time (memory stays bounded).
         if light && !parts.is_empty() {
-            if let Some(all) = light::read(&self.dir, &self.manifest)? {
-                let (data, ranges) = all;
-
-                let jobs: Vec<(usize, &FileEntry)> = parts
+            if let Some(files) = light::open(&self.dir, &self.manifest)? {
+                let index: HashMap<String, usize> = self
+                    .manifest
+                    .parts
                     .iter()
                     .enumerate()
-                    .flat_map(|(k, (_, es))| es.iter().map(move |e| (k, *e)))
+                    .map(|(k, p)| (p.id(), k))
                     .collect();
-                let rows: Vec<Option<LightRows>> = parts
-                    .par_iter()
-                    .map(|(p, _)| ranges.get(&p.id()).map(|r| light::rows(&data, r)))
-                    .collect();
-                let done: Vec<Result<Option<_>, StoreError>> = jobs
-                    .par_iter()
-                    .map(|&(k, e)| match &rows[k] {
-                        Some(r) => light_one(&data, r, e),
-                        None => Ok(None),
-                    })
-                    .collect();
-                let mut rest: HashMap<usize, Vec<&FileEntry>> = HashMap::new();
-                for (&(k, e), r) in jobs.iter().zip(done) {
-                    match r? {
-                        Some(d) => out.push(d),
-                        None => rest.entry(k).or_default().push(e),
+                let mut rest: Vec<(&PartMeta, Vec<&FileEntry>)> = Vec::new();
+                let mut todo = parts.into_iter().map(|(p, es)| (index[&p.id()], p, es)).peekable();
+                while let Some(first) = todo.next() {
+                    let mut group = vec![first];
+                    while let Some(next) = todo.peek() {
+                        let k0 = group[0].0;
+                        if files.hr_rows(k0, next.0 + 1) > LIGHT_GROUP_HR_ROWS {
+                            break;
+                        }
+                        group.extend(todo.next());
+                    }
+                    let (k0, k1) = (group[0].0, group[group.len() - 1].0 + 1);
+                    let (data, rows) = files.read(k0..k1)?;
+                    let jobs: Vec<(usize, &FileEntry)> = group
+                        .iter()
+                        .flat_map(|(k, _, es)| es.iter().map(move |e| (*k - k0, *e)))
+                        .collect();
+                    let done: Vec<Result<Option<_>, StoreError>> = jobs
+                        .par_iter()
+                        .map(|&(k, e)| light_one(&data, &rows[k], e))
+                        .collect();
+                    let mut left: HashMap<usize, Vec<&FileEntry>> = HashMap::new();
+                    for (&(k, e), r) in jobs.iter().zip(done) {
+                        match r? {
+                            Some(d) => out.push(d),
+                            None => left.entry(k).or_default().push(e),
+                        }
+                    }
+                    for (k, p, _) in group {
+                        if let Some(es) = left.remove(&(k - k0)) {
+                            rest.push((p, es));
+                        }
                     }
                 }
-                parts = parts
-                    .into_iter()
-                    .enumerate()
-                    .filter_map(|(k, (p, _))| rest.remove(&k).map(|v| (p, v)))
-                    .collect();
+                parts = rest;
             }
         }
         // As many parts at a time as there are threads. One parallel loop over every part

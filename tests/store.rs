@@ -286,6 +286,105 @@ fn scan(dir: &Path, table: &str) -> DataFrame {
     all
 }
 
+/// Zones and load numbers of every session read without samples, in a comparable form.
+fn light_numbers(st: &Store) -> Result<Vec<String>, StoreError> {
+    let settings = Settings {
+        overrides: Thresholds {
+            max_hr: Some(175),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let out = st.analyse_hr(
+        |_| true,
+        false,
+        |a| {
+            a.sessions
+                .iter()
+                .map(|s| {
+                    let an = SessionAnalysis::compute(a, s, &settings, TimeInZoneOptions::default());
+                    format!(
+                        "{} {} {:?} {:.6} {:?}",
+                        a.source, s.index, an.secs_in_zone, an.hr_excluded_s, an.quality_notes
+                    )
+                })
+                .collect::<Vec<_>>()
+        },
+    )?;
+    Ok(out.into_iter().flat_map(|(_, v)| v.unwrap_or_default()).collect())
+}
+
+/// The light copy (`light/`) is every part's sessions, timer and hr_seconds in the
+/// manifest's order; reading it gives what reading the parts gives; a copy that does not
+/// match the manifest is an error, not a wrong number; a store without one is read part
+/// by part; an old copy is deleted when a commit replaces it.
+#[test]
+fn the_light_copy_is_the_parts_light_tables_and_is_checked() {
+    let Some(corpus) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let names = activity_files(&corpus, 400_000, 10);
+    let input = tmp.path().join("in");
+    copy_into(&corpus, &names, &input);
+    let store_dir = tmp.path().join("store");
+    ingest_dir(&input, &store_dir, &quiet());
+    let st = Store::open(&store_dir).unwrap();
+    let m = st.manifest().clone();
+    assert!(m.parts.len() > 1, "the files span several years: {}", m.parts.len());
+    let light = m.light.clone().expect("an ingest writes the light copy");
+    let read = |rel: &str| {
+        ParquetReader::new(std::fs::File::open(store_dir.join(rel)).unwrap())
+            .finish()
+            .unwrap()
+    };
+    for (table, rel) in light.tables() {
+        let copy = read(rel);
+        let mut parts = m.parts.iter().map(|p| read(p.rel_path(table).to_str().unwrap()));
+        let mut want = parts.next().unwrap();
+        for p in parts {
+            want.vstack_mut(&p).unwrap();
+        }
+        assert!(copy.equals_missing(&want), "light {table} differs from its parts");
+    }
+    let with_copy = light_numbers(&st).unwrap();
+    assert!(with_copy.len() >= names.len(), "{}", with_copy.len());
+
+    // Without the copy (a store written before it): the parts give the same numbers.
+    let manifest_path = store_dir.join("manifest.json");
+    let original = std::fs::read_to_string(&manifest_path).unwrap();
+    let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
+    json.as_object_mut().unwrap().remove("light");
+    std::fs::write(&manifest_path, serde_json::to_string(&json).unwrap()).unwrap();
+    assert_eq!(light_numbers(&Store::open(&store_dir).unwrap()).unwrap(), with_copy);
+    std::fs::write(&manifest_path, &original).unwrap();
+
+    // A copy that does not hold the manifest's rows (here: one part's sessions) is refused.
+    let sessions = store_dir.join(&light.sessions);
+    let saved = std::fs::read(&sessions).unwrap();
+    std::fs::copy(store_dir.join(m.parts[0].rel_path("sessions")), &sessions).unwrap();
+    match light_numbers(&Store::open(&store_dir).unwrap()) {
+        Err(StoreError::Inconsistent { message, .. }) => {
+            assert!(message.contains("rows where the parts"), "{message}")
+        }
+        other => panic!("a stale light copy was read: {other:?}"),
+    }
+    std::fs::write(&sessions, saved).unwrap();
+
+    // A new commit writes a new copy and deletes the old one.
+    let more = tmp.path().join("more");
+    copy_into(&corpus, &activity_files(&corpus, 400_000, 12)[10..], &more);
+    ingest_dir(&more, &store_dir, &quiet());
+    let after = Store::open(&store_dir).unwrap();
+    let new_light = after.manifest().light.clone().unwrap();
+    assert_ne!(new_light, light);
+    let left: Vec<PathBuf> = std::fs::read_dir(store_dir.join("light"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    assert_eq!(left.len(), 3, "{left:?}");
+    assert!(light_numbers(&after).unwrap().len() > with_copy.len());
+}
+
 /// The store opens in plain polars (its Parquet reader over the `year=…` folders, no hrzones code), with the
 /// documented columns and the decoder's numbers.
 #[test]
@@ -460,7 +559,7 @@ fn a_second_ingest_decodes_nothing_and_a_changed_file_replaces_its_rows() {
     assert_ne!(moved.file_hash, Some(old_hash));
     // No files left that the manifest does not name.
     let referenced = after.manifest().referenced();
-    for t in ["samples", "sessions", "timer", "files"] {
+    for t in ["samples", "sessions", "timer", "files", "light"] {
         for e in walk(&store_dir.join(t)) {
             let rel = e.strip_prefix(&store_dir).unwrap().to_path_buf();
             assert!(referenced.contains(&rel), "stray file {}", rel.display());

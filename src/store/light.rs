@@ -13,16 +13,19 @@
 //! all have the same light schema (parts written before a column or table existed) gets
 //! no copy, and is read part by part as before.
 
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::Path;
 
 use polars::prelude::*;
-use rayon::prelude::*;
 
 use super::manifest::{self, LightTables, Manifest, PartMeta, HR_SECONDS};
 use super::schema::{runs_in, PartHrSeconds, PartSessions, PartTimer};
-use super::{counted_rows, parquet_err, read_parquet, statistics, write_parquet, PartLight, StoreError};
+use polars_io::parquet::metadata::FileMetadataRef;
+use polars_io::parquet::write::ParquetWriter;
+use polars_io::prelude::ParquetReader;
+use polars_io::SerReader;
+
+use super::{counted_rows, parquet_err, statistics, PartLight, StoreError};
 
 /// The folder of the light copies, relative to the store.
 pub const FOLDER: &str = "light";
@@ -38,7 +41,9 @@ fn rows_of(part: &PartMeta, table: &str) -> u64 {
 
 /// Writes the light copy of `parts` for generation `generation` (the writer's tag
 /// `writer` in the names, as for parts); None when a part has no `hr_seconds` table or
-/// the parts' schemas differ (the store is then read part by part).
+/// the parts' schemas differ (the store is then read part by part). Each part's rows are
+/// one row group, written as the part is read, so memory stays that of one part whatever
+/// the size of the store.
 pub(super) fn write(
     dir: &Path,
     parts: &[PartMeta],
@@ -54,26 +59,14 @@ pub(super) fn write(
         timer: rel("timer"),
         hr_seconds: rel(HR_SECONDS),
     };
+    std::fs::create_dir_all(dir.join(FOLDER)).map_err(|source| StoreError::Io {
+        path: dir.join(FOLDER),
+        source,
+    })?;
     for (table, rel) in tables.tables() {
-        let frames: Vec<DataFrame> = parts
-            .par_iter()
-            .map(|p| {
-                let path = dir.join(p.rel_path(table));
-                counted_rows(p, &path, read_parquet(&path, None)?, rows_of(p, table))
-            })
-            .collect::<Result<_, _>>()?;
-        let mut frames = frames.into_iter();
-        let Some(mut all) = frames.next() else {
+        if !write_table(dir, parts, table, &dir.join(rel))? {
             return Ok(None);
-        };
-        for f in frames {
-            if all.vstack_mut_owned(f).is_err() {
-                // A part of an older schema: no copy rather than a partial one.
-                return Ok(None);
-            }
         }
-        all.rechunk_mut();
-        write_parquet(&dir.join(rel), &mut all, statistics(table))?;
     }
     match manifest::sync_dir(&dir.join(FOLDER)) {
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -87,15 +80,74 @@ pub(super) fn write(
     Ok(Some(tables))
 }
 
-/// Each part's rows in the light copy's three tables (sessions, timer, hr_seconds), by
-/// part id.
-pub(super) type Ranges = HashMap<String, [Range<usize>; 3]>;
+/// Writes every part's `table` into `path` (atomically: a temporary name, flushed, then
+/// renamed); false, with nothing written, when the parts' schemas differ.
+fn write_table(
+    dir: &Path,
+    parts: &[PartMeta],
+    table: &str,
+    path: &Path,
+) -> Result<bool, StoreError> {
+    use std::io::Write;
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let tmp = path.with_file_name(format!(".{name}.tmp"));
+    let io = |source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let result = (|| -> Result<bool, StoreError> {
+        let mut f = std::fs::File::create(&tmp).map_err(io)?;
+        let mut batched = None;
+        let mut schema: Option<Schema> = None;
+        {
+            let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
+            for p in parts {
+                let part_path = dir.join(p.rel_path(table));
+                let mut df =
+                    counted_rows(p, &part_path, read_serial(&part_path)?, rows_of(p, table))?;
+                df.rechunk_mut();
+                match &schema {
+                    Some(s) if s != df.schema().as_ref() => return Ok(false),
+                    Some(_) => {}
+                    None => schema = Some(df.schema().as_ref().clone()),
+                }
+                if batched.is_none() {
+                    batched = Some(
+                        ParquetWriter::new(&mut w)
+                            .set_parallel(false)
+                            .with_compression(super::COMPRESSION)
+                            .with_statistics(statistics(table))
+                            .batched(df.schema())
+                            .map_err(parquet_err(path))?,
+                    );
+                }
+                if let Some(b) = batched.as_mut() {
+                    b.write_batch(&df).map_err(parquet_err(path))?;
+                }
+            }
+            if let Some(b) = batched.take() {
+                b.finish().map_err(parquet_err(path))?;
+            }
+            w.flush().map_err(io)?;
+        }
+        f.sync_all().map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)?;
+        Ok(true)
+    })();
+    if !matches!(result, Ok(true)) {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    result
+}
 
 /// One part's files' rows in light tables (row numbers of the whole table).
 pub(super) struct LightRows {
-    pub sessions: HashMap<u64, Range<usize>>,
-    pub timer: HashMap<u64, Range<usize>>,
-    pub hr: HashMap<u64, Range<usize>>,
+    pub sessions: std::collections::HashMap<u64, Range<usize>>,
+    pub timer: std::collections::HashMap<u64, Range<usize>>,
+    pub hr: std::collections::HashMap<u64, Range<usize>>,
 }
 
 /// The rows of the part whose rows in `data` are `ranges`.
@@ -108,17 +160,41 @@ pub(super) fn rows(data: &PartLight, ranges: &[Range<usize>; 3]) -> LightRows {
     }
 }
 
-/// Reads the manifest's light copy; None when it has none. Each table must hold exactly
+/// A small Parquet file, read on the calling thread: polars' parallel reader spreads a
+/// few kilobytes over its pool, and the pool's allocations over as many heaps (a
+/// 30,000-activity store's light copy cost 56 MB more that way).
+fn read_serial(path: &Path) -> Result<DataFrame, StoreError> {
+    let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    ParquetReader::new(f)
+        .read_parallel(polars_io::prelude::ParallelStrategy::None)
+        .finish()
+        .map_err(parquet_err(path))
+}
+
+/// The manifest's light copy, opened: its three files' footers and where each part's
+/// rows are. Rows are read a group of parts at a time ([`LightFiles::read`]), so memory
+/// stays bounded whatever the size of the store.
+pub(super) struct LightFiles {
+    paths: [std::path::PathBuf; 3],
+    metadata: [FileMetadataRef; 3],
+    /// Each part's rows in the three tables, by its index in the manifest's parts.
+    ranges: Vec<[Range<usize>; 3]>,
+}
+
+/// Opens the manifest's light copy; None when it has none. Each file must hold exactly
 /// the rows the manifest records for its parts (a stale, swapped or truncated copy is an
 /// error, never a wrong number).
-pub(super) fn read(dir: &Path, m: &Manifest) -> Result<Option<(PartLight, Ranges)>, StoreError> {
+pub(super) fn open(dir: &Path, m: &Manifest) -> Result<Option<LightFiles>, StoreError> {
     let Some(tables) = &m.light else {
         return Ok(None);
     };
     if m.parts.iter().any(|p| p.hr_seconds.is_none()) {
         return Ok(None);
     }
-    let mut ranges: Ranges = HashMap::with_capacity(m.parts.len());
+    let mut ranges = Vec::with_capacity(m.parts.len());
     let mut at = [0usize; 3];
     for p in &m.parts {
         let mut r: [Range<usize>; 3] = [0..0, 0..0, 0..0];
@@ -128,45 +204,97 @@ pub(super) fn read(dir: &Path, m: &Manifest) -> Result<Option<(PartLight, Ranges
             r[k] = at[k]..end;
             at[k] = end;
         }
-        ranges.insert(p.id(), r);
+        ranges.push(r);
     }
-    let frame = |k: usize, rel: &str| -> Result<DataFrame, StoreError> {
+    let footer = |k: usize, rel: &str| -> Result<(std::path::PathBuf, FileMetadataRef), StoreError> {
         let path = dir.join(rel);
-        let df = read_parquet(&path, None)?;
-
-        if df.height() != at[k] {
+        let f = std::fs::File::open(&path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let metadata = ParquetReader::new(f)
+            .get_metadata()
+            .map_err(parquet_err(&path))?
+            .clone();
+        if metadata.num_rows != at[k] {
             return Err(StoreError::Inconsistent {
                 path,
                 message: format!(
                     "{} rows where the parts in manifest.json have {}",
-                    df.height(),
-                    at[k]
+                    metadata.num_rows, at[k]
                 ),
             });
         }
-        Ok(df)
+        Ok((path, metadata))
     };
-    let ((s, t), h) = rayon::join(
-        || {
-            rayon::join(
-                || frame(0, &tables.sessions),
-                || frame(1, &tables.timer),
-            )
-        },
-        || frame(2, &tables.hr_seconds),
-    );
-    let sp = dir.join(&tables.sessions);
-    let sessions = PartSessions::from_frame(s?).map_err(parquet_err(&sp))?;
-    let tp = dir.join(&tables.timer);
-    let timer = PartTimer::from_frame(&t?).map_err(parquet_err(&tp))?;
-    let hp = dir.join(&tables.hr_seconds);
-    let hr = PartHrSeconds::from_frame(&h?).map_err(parquet_err(&hp))?;
-    Ok(Some((
-        PartLight {
-            sessions,
-            timer,
-            hr,
-        },
+    let (sp, sm) = footer(0, &tables.sessions)?;
+    let (tp, tm) = footer(1, &tables.timer)?;
+    let (hp, hm) = footer(2, &tables.hr_seconds)?;
+    Ok(Some(LightFiles {
+        paths: [sp, tp, hp],
+        metadata: [sm, tm, hm],
         ranges,
-    )))
+    }))
+}
+
+impl LightFiles {
+    /// Rows of the `hr_seconds` table from part `from` up to (not including) part `to`,
+    /// in the manifest's order: what reading that group costs.
+    pub fn hr_rows(&self, from: usize, to: usize) -> usize {
+        match (self.ranges.get(from), to.checked_sub(1).and_then(|l| self.ranges.get(l))) {
+            (Some(a), Some(b)) => b[2].end.saturating_sub(a[2].start),
+            _ => 0,
+        }
+    }
+
+    /// The rows of parts `parts` (indices into the manifest's parts, consecutive: one
+    /// slice of each file), and each part's files' rows in them.
+    pub fn read(&self, parts: Range<usize>) -> Result<(PartLight, Vec<LightRows>), StoreError> {
+        let (Some(first), Some(last)) = (
+            self.ranges.get(parts.start),
+            parts.end.checked_sub(1).and_then(|l| self.ranges.get(l)),
+        ) else {
+            return Err(StoreError::Inconsistent {
+                path: self.paths[0].clone(),
+                message: format!("no parts {parts:?} in the light copy"),
+            });
+        };
+        let span: [Range<usize>; 3] = [0, 1, 2].map(|k| first[k].start..last[k].end);
+        let slice = |k: usize| -> Result<DataFrame, StoreError> {
+            let path = &self.paths[k];
+            let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let mut reader = ParquetReader::new(f);
+            reader.set_metadata(self.metadata[k].clone());
+            let want = span[k].len();
+            let df = reader
+                .with_slice(Some((span[k].start, want)))
+                .finish()
+                .map_err(parquet_err(path))?;
+            if df.height() != want {
+                return Err(StoreError::Inconsistent {
+                    path: path.clone(),
+                    message: format!("{} rows read where {want} were asked for", df.height()),
+                });
+            }
+            Ok(df)
+        };
+        let ((s, t), h) = rayon::join(|| rayon::join(|| slice(0), || slice(1)), || slice(2));
+        let data = PartLight {
+            sessions: PartSessions::from_frame(s?).map_err(parquet_err(&self.paths[0]))?,
+            timer: PartTimer::from_frame(&t?).map_err(parquet_err(&self.paths[1]))?,
+            hr: PartHrSeconds::from_frame(&h?).map_err(parquet_err(&self.paths[2]))?,
+        };
+        let rows = self.ranges[parts]
+            .iter()
+            .map(|r| {
+                let local: [Range<usize>; 3] =
+                    [0, 1, 2].map(|k| r[k].start - span[k].start..r[k].end - span[k].start);
+                rows(&data, &local)
+            })
+            .collect();
+        Ok((data, rows))
+    }
 }
