@@ -418,8 +418,8 @@ mod tests {
     #[test]
     fn fixed_decimals_print_what_format_prints() {
         let mut values = vec![
-            0.0, -0.0, 0.004, -0.004, 0.005, -0.005, 1.5, 2.5, -2.5, 61.25, 1e6, -1e-9,
-            123456.789, 0.125, 0.375, 1e15, 3e15, 1e300, -7.45, 99.995,
+            0.0, -0.0, 0.004, -0.004, 0.005, -0.005, 1.5, 2.5, -2.5, 61.25, 1e6, -1e-9, 123456.789,
+            0.125, 0.375, 1e15, 3e15, 1e300, -7.45, 99.995,
         ];
         // A deterministic spread of awkward values.
         let mut x = 0.1f64;

@@ -792,7 +792,10 @@ impl Store {
 
     /// Reads a part's sessions, timer and hr_seconds tables (not its samples); None for
     /// a part written before the hr_seconds table.
-    fn read_part_light(&self, part: &PartMeta) -> Result<Option<(PartLight, LightRows)>, StoreError> {
+    fn read_part_light(
+        &self,
+        part: &PartMeta,
+    ) -> Result<Option<(PartLight, LightRows)>, StoreError> {
         let Some(hr_rows) = part.hr_seconds else {
             return Ok(None);
         };
@@ -812,7 +815,14 @@ impl Store {
             timer: runs(&timer.hash),
             hr: runs(&hr.hash),
         };
-        Ok(Some((PartLight { sessions, timer, hr }, rows)))
+        Ok(Some((
+            PartLight {
+                sessions,
+                timer,
+                hr,
+            },
+            rows,
+        )))
     }
 
     /// What every read activity carries besides its rows: the time zone of its local
@@ -967,7 +977,13 @@ impl Store {
         F: Fn(&Activity) -> T + Sync,
         S: Fn(&FileEntry) -> bool,
     {
-        self.analyse_with(select, SampleColumns::HeartRate, true, show_progress, analyse)
+        self.analyse_with(
+            select,
+            SampleColumns::HeartRate,
+            true,
+            show_progress,
+            analyse,
+        )
     }
 
     /// Parts written before the `hr_seconds` table, which `analyse_hr` reads samples for.
@@ -1039,7 +1055,10 @@ impl Store {
                     .map(|(k, p)| (p.id(), k))
                     .collect();
                 let mut rest: Vec<(&PartMeta, Vec<&FileEntry>)> = Vec::new();
-                let mut todo = parts.into_iter().map(|(p, es)| (index[&p.id()], p, es)).peekable();
+                let mut todo = parts
+                    .into_iter()
+                    .map(|(p, es)| (index[&p.id()], p, es))
+                    .peekable();
                 while let Some(first) = todo.next() {
                     let mut group = vec![first];
                     while let Some(next) = todo.peek() {

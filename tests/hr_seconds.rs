@@ -168,9 +168,7 @@ fn hr_seconds_give_the_sample_paths_numbers_on_both_corpora() {
         let by_samples = st
             .analyse(|_| true, SampleColumns::HeartRate, false, |a| numbers(a, s))
             .unwrap();
-        let by_hr = st
-            .analyse_hr(|_| true, false, |a| numbers(a, s))
-            .unwrap();
+        let by_hr = st.analyse_hr(|_| true, false, |a| numbers(a, s)).unwrap();
         assert_eq!(by_samples.len(), by_hr.len(), "{what}");
         let (mut sessions, mut light, mut files) = (0, 0, 0);
         for ((ra, xa), (rb, xb)) in by_samples.iter().zip(&by_hr) {
@@ -251,7 +249,8 @@ fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
         .args(["ingest", "-q", fx, "--store", st])
         .assert()
         .code(0);
-    // 150 bpm: cap 160, below several fixtures' HR (their samples are read); 190: none.
+    // 150 bpm: cap 160, below several fixtures' HR (the histogram drops their top bpm);
+    // 190: none.
     for max_hr in ["150", "190"] {
         for cmd in ["zones", "load"] {
             let common = ["-q", "--format", "csv", "--max-hr", max_hr];
@@ -262,23 +261,52 @@ fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
             assert!(!err.contains("HR-seconds table"), "{err}");
         }
     }
-    // A tampered hr_seconds file (another part's) is an error, never a wrong number.
+    // A tampered hr_seconds file (another part's) is an error, never a wrong number: in
+    // a part (read part by part when the manifest names no light copy) and in the copy.
+    let zones_of = |dir: &Path| {
+        hrzones()
+            .args([
+                "zones",
+                "-q",
+                "--store",
+                dir.to_str().unwrap(),
+                "--format",
+                "csv",
+                "--max-hr",
+                "190",
+            ])
+            .output()
+            .unwrap()
+    };
     let copy = tmp.path().join("copy");
     copy_dir(&store, &copy);
     let mut parts: Vec<PathBuf> = walk(&copy.join("hr_seconds"));
     parts.sort_by_key(|p| std::fs::metadata(p).unwrap().len());
     assert!(parts.len() >= 2, "{parts:?}");
     std::fs::copy(&parts[parts.len() - 1], &parts[0]).unwrap();
-    let cp = copy.to_str().unwrap();
-    let o = hrzones()
-        .args([
-            "zones", "-q", "--store", cp, "--format", "csv", "--max-hr", "190",
-        ])
-        .output()
-        .unwrap();
+    let light_copy = tmp.path().join("light");
+    copy_dir(&copy, &light_copy);
+    let manifest = copy.join("manifest.json");
+    let mut m: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    m.as_object_mut().unwrap().remove("light");
+    std::fs::write(&manifest, serde_json::to_string(&m).unwrap()).unwrap();
+    let o = zones_of(&copy);
     let err = String::from_utf8_lossy(&o.stderr);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("manifest.json records"), "{err}");
+    let light_hr = walk(&light_copy.join("light"))
+        .into_iter()
+        .find(|p| p.to_string_lossy().contains("hr_seconds-"))
+        .expect("the light copy's hr_seconds");
+    std::fs::copy(&parts[0], &light_hr).unwrap();
+    let o = zones_of(&light_copy);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        err.contains("rows where the parts in manifest.json have"),
+        "{err}"
+    );
     // A store written before the table: no hr_seconds files, no row counts in the manifest.
     let (before, _) = run(&[
         "zones", "-q", "--store", st, "--format", "csv", "--max-hr", "190",
@@ -290,6 +318,7 @@ fn zones_and_load_from_the_store_match_the_files_and_old_stores_still_work() {
     for p in m["parts"].as_array_mut().unwrap() {
         p.as_object_mut().unwrap().remove("hr_seconds");
     }
+    m.as_object_mut().unwrap().remove("light");
     std::fs::write(&path, serde_json::to_string(&m).unwrap()).unwrap();
     let (after, err) = run(&["zones", "--store", st, "--format", "csv", "--max-hr", "190"]);
     assert_eq!(before, after);

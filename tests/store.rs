@@ -302,7 +302,8 @@ fn light_numbers(st: &Store) -> Result<Vec<String>, StoreError> {
             a.sessions
                 .iter()
                 .map(|s| {
-                    let an = SessionAnalysis::compute(a, s, &settings, TimeInZoneOptions::default());
+                    let an =
+                        SessionAnalysis::compute(a, s, &settings, TimeInZoneOptions::default());
                     format!(
                         "{} {} {:?} {:.6} {:?}",
                         a.source, s.index, an.secs_in_zone, an.hr_excluded_s, an.quality_notes
@@ -311,7 +312,10 @@ fn light_numbers(st: &Store) -> Result<Vec<String>, StoreError> {
                 .collect::<Vec<_>>()
         },
     )?;
-    Ok(out.into_iter().flat_map(|(_, v)| v.unwrap_or_default()).collect())
+    Ok(out
+        .into_iter()
+        .flat_map(|(_, v)| v.unwrap_or_default())
+        .collect())
 }
 
 /// The light copy (`light/`) is every part's sessions, timer and hr_seconds in the
@@ -329,7 +333,11 @@ fn the_light_copy_is_the_parts_light_tables_and_is_checked() {
     ingest_dir(&input, &store_dir, &quiet());
     let st = Store::open(&store_dir).unwrap();
     let m = st.manifest().clone();
-    assert!(m.parts.len() > 1, "the files span several years: {}", m.parts.len());
+    assert!(
+        m.parts.len() > 1,
+        "the files span several years: {}",
+        m.parts.len()
+    );
     let light = m.light.clone().expect("an ingest writes the light copy");
     let read = |rel: &str| {
         ParquetReader::new(std::fs::File::open(store_dir.join(rel)).unwrap())
@@ -338,12 +346,18 @@ fn the_light_copy_is_the_parts_light_tables_and_is_checked() {
     };
     for (table, rel) in light.tables() {
         let copy = read(rel);
-        let mut parts = m.parts.iter().map(|p| read(p.rel_path(table).to_str().unwrap()));
+        let mut parts = m
+            .parts
+            .iter()
+            .map(|p| read(p.rel_path(table).to_str().unwrap()));
         let mut want = parts.next().unwrap();
         for p in parts {
             want.vstack_mut(&p).unwrap();
         }
-        assert!(copy.equals_missing(&want), "light {table} differs from its parts");
+        assert!(
+            copy.equals_missing(&want),
+            "light {table} differs from its parts"
+        );
     }
     let with_copy = light_numbers(&st).unwrap();
     assert!(with_copy.len() >= names.len(), "{}", with_copy.len());
@@ -354,7 +368,10 @@ fn the_light_copy_is_the_parts_light_tables_and_is_checked() {
     let mut json: serde_json::Value = serde_json::from_str(&original).unwrap();
     json.as_object_mut().unwrap().remove("light");
     std::fs::write(&manifest_path, serde_json::to_string(&json).unwrap()).unwrap();
-    assert_eq!(light_numbers(&Store::open(&store_dir).unwrap()).unwrap(), with_copy);
+    assert_eq!(
+        light_numbers(&Store::open(&store_dir).unwrap()).unwrap(),
+        with_copy
+    );
     std::fs::write(&manifest_path, &original).unwrap();
 
     // A copy that does not hold the manifest's rows (here: one part's sessions) is refused.

@@ -77,22 +77,12 @@ where
 /// bpm (zones, load): from a store, activities come without samples, with their stored
 /// HR seconds (exact for any thresholds, see [`crate::hr_seconds`]); FIT files are
 /// decoded whole as always.
-pub fn run_inputs_hr<T, F>(
-    input: &InputArgs,
-    analyse: F,
-) -> anyhow::Result<Batch<T>>
+pub fn run_inputs_hr<T, F>(input: &InputArgs, analyse: F) -> anyhow::Result<Batch<T>>
 where
     T: Send,
     F: Fn(&crate::activity::Activity) -> T + Sync,
 {
-    Ok(run_inputs_reporting(
-        input,
-        SampleColumns::HeartRate,
-        true,
-        true,
-        analyse,
-    )?
-    .0)
+    Ok(run_inputs_reporting(input, SampleColumns::HeartRate, true, true, analyse)?.0)
 }
 
 /// [`run_inputs`], also returning the Strava `activities.csv` files found among the

@@ -135,8 +135,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     )?;
     let window = args.input.window()?;
     // From a store: each session's HR seconds, not its samples (crate::hr_seconds).
-    let (results, summary) =
-        super::run_inputs_hr(&args.input, |a| rows(a, &settings, &window))?;
+    let (results, summary) = super::run_inputs_hr(&args.input, |a| rows(a, &settings, &window))?;
     let all: Vec<Row> = results
         .into_iter()
         .filter_map(|(_, r)| r)

@@ -59,6 +59,7 @@ pub(super) fn write(
         timer: rel("timer"),
         hr_seconds: rel(HR_SECONDS),
     };
+    release_free_memory();
     std::fs::create_dir_all(dir.join(FOLDER)).map_err(|source| StoreError::Io {
         path: dir.join(FOLDER),
         source,
@@ -78,6 +79,17 @@ pub(super) fn write(
         _ => {}
     }
     Ok(Some(tables))
+}
+
+/// Gives the heap's free pages back to the system (glibc keeps what an ingest's part
+/// writers freed, and the copy's own allocations would come on top of it).
+fn release_free_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory to the OS; it touches no live
+    // allocation and is thread-safe in glibc.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// Writes every part's `table` into `path` (atomically: a temporary name, flushed, then
@@ -206,27 +218,28 @@ pub(super) fn open(dir: &Path, m: &Manifest) -> Result<Option<LightFiles>, Store
         }
         ranges.push(r);
     }
-    let footer = |k: usize, rel: &str| -> Result<(std::path::PathBuf, FileMetadataRef), StoreError> {
-        let path = dir.join(rel);
-        let f = std::fs::File::open(&path).map_err(|source| StoreError::Io {
-            path: path.clone(),
-            source,
-        })?;
-        let metadata = ParquetReader::new(f)
-            .get_metadata()
-            .map_err(parquet_err(&path))?
-            .clone();
-        if metadata.num_rows != at[k] {
-            return Err(StoreError::Inconsistent {
-                path,
-                message: format!(
-                    "{} rows where the parts in manifest.json have {}",
-                    metadata.num_rows, at[k]
-                ),
-            });
-        }
-        Ok((path, metadata))
-    };
+    let footer =
+        |k: usize, rel: &str| -> Result<(std::path::PathBuf, FileMetadataRef), StoreError> {
+            let path = dir.join(rel);
+            let f = std::fs::File::open(&path).map_err(|source| StoreError::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let metadata = ParquetReader::new(f)
+                .get_metadata()
+                .map_err(parquet_err(&path))?
+                .clone();
+            if metadata.num_rows != at[k] {
+                return Err(StoreError::Inconsistent {
+                    path,
+                    message: format!(
+                        "{} rows where the parts in manifest.json have {}",
+                        metadata.num_rows, at[k]
+                    ),
+                });
+            }
+            Ok((path, metadata))
+        };
     let (sp, sm) = footer(0, &tables.sessions)?;
     let (tp, tm) = footer(1, &tables.timer)?;
     let (hp, hm) = footer(2, &tables.hr_seconds)?;
@@ -241,7 +254,10 @@ impl LightFiles {
     /// Rows of the `hr_seconds` table from part `from` up to (not including) part `to`,
     /// in the manifest's order: what reading that group costs.
     pub fn hr_rows(&self, from: usize, to: usize) -> usize {
-        match (self.ranges.get(from), to.checked_sub(1).and_then(|l| self.ranges.get(l))) {
+        match (
+            self.ranges.get(from),
+            to.checked_sub(1).and_then(|l| self.ranges.get(l)),
+        ) {
             (Some(a), Some(b)) => b[2].end.saturating_sub(a[2].start),
             _ => 0,
         }

@@ -821,9 +821,8 @@ impl PartSessions {
         // A column added after the first stores: absent is all nulls.
         let opt = |name: &str| df.column(name).ok();
         let hash: Vec<u64> = c(col::FILE_HASH)?.u64()?.into_no_null_iter().collect();
-        let u32s = |name: &str| -> PolarsResult<Vec<Option<u32>>> {
-            Ok(c(name)?.u32()?.iter().collect())
-        };
+        let u32s =
+            |name: &str| -> PolarsResult<Vec<Option<u32>>> { Ok(c(name)?.u32()?.iter().collect()) };
         let opt_u32s = |name: &str| -> PolarsResult<Vec<Option<u32>>> {
             match opt(name) {
                 Some(col) => Ok(col.u32()?.iter().collect()),
@@ -843,11 +842,14 @@ impl PartSessions {
         };
         let u8col = |name: &str| u8s_of(name, u32s(name)?);
         let opt_u8col = |name: &str| u8s_of(name, opt_u32s(name)?);
-        let f64col = |name: &str| -> PolarsResult<Vec<Option<f64>>> {
-            Ok(c(name)?.f64()?.iter().collect())
-        };
+        let f64col =
+            |name: &str| -> PolarsResult<Vec<Option<f64>>> { Ok(c(name)?.f64()?.iter().collect()) };
         let strcol = |name: &str| -> PolarsResult<Vec<Option<String>>> {
-            Ok(c(name)?.str()?.iter().map(|v| v.map(str::to_string)).collect())
+            Ok(c(name)?
+                .str()?
+                .iter()
+                .map(|v| v.map(str::to_string))
+                .collect())
         };
         let ms = |name: &str| -> PolarsResult<Vec<Option<i64>>> {
             Ok(c(name)?.datetime()?.physical().iter().collect())
@@ -1050,7 +1052,10 @@ fn list_rows<T>(
 
 /// The values `r` of a list's u32 (or narrower) values, as `u8`s (saturating).
 fn list_u8s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<u8>> {
-    Ok(prim::<u32>(values)?[r].iter().map(|&v| v.min(255) as u8).collect())
+    Ok(prim::<u32>(values)?[r]
+        .iter()
+        .map(|&v| v.min(255) as u8)
+        .collect())
 }
 
 fn list_u16s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<u16>> {
@@ -1065,15 +1070,21 @@ fn list_f64s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> Polars
         .as_any()
         .downcast_ref::<polars_arrow::array::PrimitiveArray<f64>>()
         .ok_or_else(|| polars_err!(ComputeError: "a list of f64 holds {:?}", values.dtype()))?;
-    Ok(r.map(|i| if a.is_valid(i) { a.value(i) } else { 0.0 }).collect())
+    Ok(r.map(|i| if a.is_valid(i) { a.value(i) } else { 0.0 })
+        .collect())
 }
 
-fn list_strs(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> PolarsResult<Vec<String>> {
+fn list_strs(
+    values: &dyn polars_arrow::array::Array,
+    r: Range<usize>,
+) -> PolarsResult<Vec<String>> {
     let a = values
         .as_any()
         .downcast_ref::<polars_arrow::array::Utf8ViewArray>()
         .ok_or_else(|| polars_err!(ComputeError: "a list of strings holds {:?}", values.dtype()))?;
-    Ok(r.filter(|&i| a.is_valid(i)).map(|i| a.value(i).to_string()).collect())
+    Ok(r.filter(|&i| a.is_valid(i))
+        .map(|i| a.value(i).to_string())
+        .collect())
 }
 
 /// The values of a primitive arrow array (nulls read as whatever the buffer holds: the
@@ -1098,12 +1109,14 @@ where
     for arr in ca.downcast_iter() {
         match arr.validity().filter(|v| v.unset_bits() > 0) {
             None => out.extend_from_slice(arr.values().as_slice()),
-            Some(valid) => out.extend(
-                arr.values()
-                    .iter()
-                    .zip(valid.iter())
-                    .map(|(&v, ok)| if ok { v } else { null }),
-            ),
+            Some(valid) => {
+                out.extend(
+                    arr.values()
+                        .iter()
+                        .zip(valid.iter())
+                        .map(|(&v, ok)| if ok { v } else { null }),
+                )
+            }
         }
     }
     Ok(out)
