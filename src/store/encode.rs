@@ -19,7 +19,6 @@ use std::ops::Range;
 use polars::prelude::{CompatLevel, DataFrame, PolarsError, PolarsResult, SchemaExt};
 use polars_arrow::array::PrimitiveArray;
 use polars_arrow::datatypes::{ArrowDataType, PhysicalType};
-use polars_parquet::parquet::encoding::hybrid_rle;
 use polars_parquet::parquet::metadata::Descriptor;
 use polars_parquet::parquet::page::{DataPage, DataPageHeader, DataPageHeaderV1, DictPage};
 use polars_parquet::parquet::schema::types::PrimitiveType;
@@ -233,7 +232,7 @@ pub(crate) fn write_samples<W: Write>(
                 time_pages(&segs, len, &fields[2], time_dtype, options)?,
                 compressed,
             ),
-            (hr_pages(&segs, len, &types[3])?, compressed),
+            (hr_pages(&segs, len, &types[3]), compressed),
             (float_page(&segs, len, &types[4], |f| &f.dist), plain),
             (float_page(&segs, len, &types[5], |f| &f.speed), plain),
             (float_page(&segs, len, &types[6], |f| &f.alt), plain),
@@ -536,34 +535,95 @@ fn time_pages(
     Ok(pages)
 }
 
-/// `hr_bpm`: a dictionary of the bpm values present (0 is null), indices bit-packed.
-fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> PolarsResult<Vec<Page>> {
+/// A validity bitmap built one bit at a time (LSB first), 64 bits per store.
+struct BitmapWriter {
+    bytes: Vec<u8>,
+    word: u64,
+    bits: u32,
+}
+
+impl BitmapWriter {
+    fn with_rows(rows: usize) -> Self {
+        BitmapWriter {
+            bytes: Vec::with_capacity(rows.div_ceil(64) * 8),
+            word: 0,
+            bits: 0,
+        }
+    }
+
+    #[inline]
+    fn push(&mut self, bit: bool) {
+        self.word |= u64::from(bit) << self.bits;
+        self.bits += 1;
+        if self.bits == 64 {
+            self.bytes.extend_from_slice(&self.word.to_le_bytes());
+            self.word = 0;
+            self.bits = 0;
+        }
+    }
+
+    fn finish(mut self) -> Vec<u8> {
+        if self.bits > 0 {
+            self.bytes.extend_from_slice(&self.word.to_le_bytes());
+        }
+        self.bytes
+    }
+}
+
+/// `hr_bpm`: a dictionary of the bpm values present (0 is null), indices bit-packed in
+/// one run.
+fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Page> {
     let mut seen = [false; 256];
-    let mut bitmap = vec![0u8; rows.div_ceil(8)];
-    let mut i = 0;
+    let mut validity = BitmapWriter::with_rows(rows);
     for (f, r) in segs {
         for &h in &f.hr[r.clone()] {
             seen[h as usize] = true;
-            bitmap[i / 8] |= u8::from(h != 0) << (i % 8);
-            i += 1;
+            validity.push(h != 0);
         }
     }
+    let validity = validity.finish();
     seen[0] = false;
     let dict: Vec<u8> = (1..=255u8).filter(|&h| seen[h as usize]).collect();
-    let mut rank = [0u32; 256];
+    let mut rank = [0u64; 256];
     for (k, &h) in dict.iter().enumerate() {
-        rank[h as usize] = k as u32;
+        rank[h as usize] = k as u64;
     }
-    let present = segs
-        .iter()
-        .flat_map(|(f, r)| f.hr[r.clone()].iter())
-        .filter(|&&h| h != 0);
-    let nulls = rows - present.clone().count();
     let bits = index_bits(dict.len());
-    let mut buffer = Vec::new();
-    def_levels_from_bitmap(&mut buffer, &bitmap, rows);
+    let mut buffer = Vec::with_capacity(rows + 64);
+    def_levels_from_bitmap(&mut buffer, &validity, rows);
     buffer.push(bits as u8);
-    hybrid_rle::encode::<u32, _, _>(&mut buffer, present.map(|&h| rank[h as usize]), bits)?;
+    // One bit-packed run: its header, then groups of 8 indices in `bits` bytes each
+    // (LSB first; the last group padded with zeros).
+    let header = buffer.len();
+    let (mut word, mut filled, mut present) = (0u64, 0u32, 0usize);
+    for (f, r) in segs {
+        for &h in &f.hr[r.clone()] {
+            if h != 0 {
+                word |= rank[h as usize] << filled;
+                filled += bits;
+                present += 1;
+                if filled >= 32 {
+                    buffer.extend_from_slice(&(word as u32).to_le_bytes());
+                    word >>= 32;
+                    filled -= 32;
+                }
+            }
+        }
+    }
+    let groups = present.div_ceil(8);
+    // Whole groups: pad with zero indices up to a multiple of 8 values.
+    filled += bits * (groups * 8 - present) as u32;
+    while filled > 0 {
+        buffer.push(word as u8);
+        word >>= 8;
+        filled = filled.saturating_sub(8);
+    }
+    let mut run_header = Vec::with_capacity(10);
+    if groups > 0 {
+        uleb128(&mut run_header, ((groups as u64) << 1) | 1);
+    }
+    buffer.splice(header..header, run_header);
+    let nulls = rows - present;
     let mut dict_bytes: Vec<u8> = dict
         .iter()
         .flat_map(|&h| (h as i32).to_le_bytes())
@@ -571,7 +631,7 @@ fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> PolarsResult
     if dict.is_empty() {
         dict_bytes.extend_from_slice(&0i32.to_le_bytes());
     }
-    Ok(vec![
+    vec![
         dict_page(dict_bytes, dict.len().max(1)),
         data_page(
             buffer,
@@ -580,58 +640,60 @@ fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> PolarsResult
             Encoding::RleDictionary,
             null_count::<i32>(type_, nulls),
         ),
-    ])
+    ]
 }
 
 /// A float type of the samples table: its little-endian bytes and its Parquet type.
 trait SampleFloat: Copy + PartialOrd {
     type Parquet: ParquetNativeType;
-    fn extend_le(self, out: &mut Vec<u8>);
+    const SIZE: usize;
+    fn write_le(self, out: &mut [u8]);
 }
 
 impl SampleFloat for f32 {
     type Parquet = f32;
-    fn extend_le(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
+    const SIZE: usize = 4;
+    #[inline]
+    fn write_le(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
     }
 }
 
 impl SampleFloat for f64 {
     type Parquet = f64;
-    fn extend_le(self, out: &mut Vec<u8>) {
-        out.extend_from_slice(&self.to_le_bytes());
+    const SIZE: usize = 8;
+    #[inline]
+    fn write_le(self, out: &mut [u8]) {
+        out.copy_from_slice(&self.to_le_bytes());
     }
 }
 
-/// A float column: plain values of the present samples (NaN is null).
+/// A float column: plain values of the present samples (NaN is null), gathered in one
+/// branch-free pass (every value is written; the position moves on only past present
+/// ones).
 fn float_page<T: SampleFloat>(
     segs: &Segments,
     rows: usize,
     type_: &PrimitiveType,
     column: impl Fn(&FileSamples) -> &[T],
 ) -> Vec<Page> {
-    let mut bitmap = vec![0u8; rows.div_ceil(8)];
-    let mut present = 0;
-    let mut i = 0;
+    let mut validity = BitmapWriter::with_rows(rows);
+    let mut values = vec![0u8; (rows + 1) * T::SIZE];
+    let mut end = 0;
     for (f, r) in segs {
         for &x in &column(f)[r.clone()] {
             // Only NaN is unordered with itself.
-            let p = x.partial_cmp(&x).is_some();
-            bitmap[i / 8] |= u8::from(p) << (i % 8);
-            present += usize::from(p);
-            i += 1;
+            let present = x.partial_cmp(&x).is_some();
+            validity.push(present);
+            x.write_le(&mut values[end..end + T::SIZE]);
+            end += T::SIZE * usize::from(present);
         }
     }
-    let mut buffer = Vec::with_capacity(present * std::mem::size_of::<T>() + rows / 8 + 16);
-    def_levels_from_bitmap(&mut buffer, &bitmap, rows);
-    for (f, r) in segs {
-        for &x in &column(f)[r.clone()] {
-            if x.partial_cmp(&x).is_some() {
-                x.extend_le(&mut buffer);
-            }
-        }
-    }
-    let nulls = rows - present;
+    let validity = validity.finish();
+    let mut buffer = Vec::with_capacity(end + rows / 8 + 16);
+    def_levels_from_bitmap(&mut buffer, &validity, rows);
+    buffer.extend_from_slice(&values[..end]);
+    let nulls = rows - end / T::SIZE;
     vec![data_page(
         buffer,
         rows,
@@ -847,9 +909,10 @@ mod tests {
         assert_eq!(out[4..], runs);
         // polars-parquet's decoder reads them back.
         let bits: Vec<bool> = (0..35).map(|i| bitmap[i / 8] >> (i % 8) & 1 == 1).collect();
-        let decoded: Vec<u32> = hybrid_rle::HybridRleDecoder::new(&out[4..], 1, 35)
-            .collect()
-            .unwrap();
+        let decoded: Vec<u32> =
+            polars_parquet::parquet::encoding::hybrid_rle::HybridRleDecoder::new(&out[4..], 1, 35)
+                .collect()
+                .unwrap();
         assert_eq!(
             decoded,
             bits.iter().map(|&b| u32::from(b)).collect::<Vec<_>>()
