@@ -562,6 +562,23 @@ impl BitmapWriter {
         }
     }
 
+    /// Appends the `len` low bits of `mask` (`len` ≤ 64; the bits above are zero).
+    #[inline]
+    fn push_word(&mut self, mask: u64, len: u32) {
+        let total = self.bits + len;
+        self.word |= mask.checked_shl(self.bits).unwrap_or(0);
+        if total >= 64 {
+            self.bytes.extend_from_slice(&self.word.to_le_bytes());
+            self.word = match self.bits {
+                0 => 0,
+                b => mask >> (64 - b),
+            };
+            self.bits = total - 64;
+        } else {
+            self.bits = total;
+        }
+    }
+
     fn finish(mut self) -> Vec<u8> {
         if self.bits > 0 {
             self.bytes.extend_from_slice(&self.word.to_le_bytes());
@@ -668,9 +685,10 @@ impl SampleFloat for f64 {
     }
 }
 
-/// A float column: plain values of the present samples (NaN is null), gathered in one
-/// branch-free pass (every value is written; the position moves on only past present
-/// ones).
+/// A float column: plain values of the present samples (NaN is null). Values go 64 at a
+/// time: a block all present is copied whole, one all missing (a file without the
+/// column) costs its validity word, a mixed one is gathered branch-free (every value is
+/// written; the position moves on only past present ones).
 fn float_page<T: SampleFloat>(
     segs: &Segments,
     rows: usize,
@@ -678,15 +696,32 @@ fn float_page<T: SampleFloat>(
     column: impl Fn(&FileSamples) -> &[T],
 ) -> Vec<Page> {
     let mut validity = BitmapWriter::with_rows(rows);
-    let mut values = vec![0u8; (rows + 1) * T::SIZE];
+    let mut values = vec![0u8; rows * T::SIZE];
     let mut end = 0;
     for (f, r) in segs {
-        for &x in &column(f)[r.clone()] {
-            // Only NaN is unordered with itself.
-            let present = x.partial_cmp(&x).is_some();
-            validity.push(present);
-            x.write_le(&mut values[end..end + T::SIZE]);
-            end += T::SIZE * usize::from(present);
+        for block in column(f)[r.clone()].chunks(64) {
+            let mut mask = 0u64;
+            for (j, x) in block.iter().enumerate() {
+                // Only NaN is unordered with itself.
+                mask |= u64::from(x.partial_cmp(x).is_some()) << j;
+            }
+            validity.push_word(mask, block.len() as u32);
+            let all = u64::MAX >> (64 - block.len());
+            if mask == all {
+                let out = &mut values[end..end + block.len() * T::SIZE];
+                for (dst, &x) in out.chunks_exact_mut(T::SIZE).zip(block) {
+                    x.write_le(dst);
+                }
+                end += block.len() * T::SIZE;
+            } else if mask != 0 {
+                for (j, &x) in block.iter().enumerate() {
+                    // The last present value may end the buffer: write only where it fits.
+                    if let Some(dst) = values.get_mut(end..end + T::SIZE) {
+                        x.write_le(dst);
+                    }
+                    end += T::SIZE * (mask >> j & 1) as usize;
+                }
+            }
         }
     }
     let validity = validity.finish();
