@@ -17,7 +17,6 @@ use std::io::Write;
 use std::ops::Range;
 
 use polars::prelude::{CompatLevel, DataFrame, PolarsError, PolarsResult, SchemaExt};
-use polars_arrow::array::PrimitiveArray;
 use polars_arrow::datatypes::{ArrowDataType, PhysicalType};
 use polars_parquet::parquet::metadata::Descriptor;
 use polars_parquet::parquet::page::{DataPage, DataPageHeader, DataPageHeaderV1, DictPage};
@@ -29,7 +28,7 @@ use polars_parquet::read::ParquetError;
 use polars_parquet::write::{
     get_dtype_encoding, to_parquet_schema, CompressionOptions, Compressor, DynIter,
     DynStreamingIterator, Encoding, FallibleStreamingIterator, FileWriter, KeyValue, Page,
-    ParquetType, StatisticsOptions, Version, WriteOptions,
+    StatisticsOptions, Version, WriteOptions,
 };
 
 use super::schema::{fit_to_ms, FileSamples};
@@ -193,11 +192,6 @@ pub(crate) fn write_samples<W: Write>(
         data_page_size: None,
     };
     let legacy_schema = crate::parquet_compat::legacy_arrow_schema(&empty);
-    let fields = parquet_schema.fields().to_vec();
-    let time_dtype = &schema
-        .get_at_index(2)
-        .map(|(_, f)| f.dtype.clone())
-        .unwrap_or(ArrowDataType::Int64);
     let mut writer = FileWriter::new_with_parquet_schema(w, schema, parquet_schema, options);
     let height: usize = files.iter().map(FileSamples::len).sum();
     let group = how.row_group_rows.unwrap_or(512 * 512).max(1);
@@ -228,11 +222,8 @@ pub(crate) fn write_samples<W: Write>(
         let columns: Vec<(Vec<Page>, CompressionOptions)> = vec![
             (hash_pages(&segs, len, &types[0]), compressed),
             (session_pages(&segs, len, &types[1]), compressed),
-            (
-                time_pages(&segs, len, &fields[2], time_dtype, options)?,
-                compressed,
-            ),
-            (hr_pages(&segs, len, &types[3]), compressed),
+            (time_pages(&segs, len, &types[2]), compressed),
+            (hr_pages(&segs, len, &types[3]), plain),
             (float_page(&segs, len, &types[4], |f| &f.dist), plain),
             (float_page(&segs, len, &types[5], |f| &f.speed), plain),
             (float_page(&segs, len, &types[6], |f| &f.alt), plain),
@@ -506,33 +497,71 @@ fn session_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Pag
     ]
 }
 
-/// `time`: the UTC milliseconds of the FIT seconds, delta-encoded (by polars-parquet's
-/// encoder, which it exports only through Arrow arrays).
-fn time_pages(
-    segs: &Segments,
-    rows: usize,
-    field: &ParquetType,
-    dtype: &ArrowDataType,
-    options: WriteOptions,
-) -> PolarsResult<Vec<Page>> {
+/// `time`: the UTC milliseconds of the FIT seconds, delta-encoded.
+fn time_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Page> {
     let mut ms = Vec::with_capacity(rows);
     for (f, r) in segs {
         ms.extend(f.t_s[r.clone()].iter().map(|&t| fit_to_ms(t)));
     }
-    let array: Box<dyn polars_arrow::array::Array> =
-        Box::new(PrimitiveArray::<i64>::from_vec(ms).to(dtype.clone()));
-    let mut pages = Vec::new();
-    for column in polars_parquet::write::array_to_columns(
-        &array,
-        field.clone(),
-        options,
-        &[Encoding::DeltaBinaryPacked],
-    )? {
-        for page in column {
-            pages.push(page?);
+    let mut buffer = Vec::with_capacity(rows / 16 + 64);
+    def_levels_from_runs(&mut buffer, std::iter::once((true, rows)));
+    delta_binary_packed(&mut buffer, &ms);
+    vec![data_page(
+        buffer,
+        rows,
+        type_,
+        Encoding::DeltaBinaryPacked,
+        null_count::<i64>(type_, 0),
+    )]
+}
+
+/// Parquet's DELTA_BINARY_PACKED encoding of `values`: blocks of 128 deltas in 4
+/// miniblocks of 32, each bit-packed at its own width above the block's smallest delta
+/// (the layout parquet-mr writes). Samples 1 s apart make every delta 1,000 ms: a block
+/// costs its minimum and four zero widths, 6 bytes for 128 samples.
+fn delta_binary_packed(out: &mut Vec<u8>, values: &[i64]) {
+    const BLOCK: usize = 128;
+    const MINIBLOCKS: usize = 4;
+    const MINI: usize = BLOCK / MINIBLOCKS;
+    fn zigzag(v: i64) -> u64 {
+        ((v << 1) ^ (v >> 63)) as u64
+    }
+    uleb128(out, BLOCK as u64);
+    uleb128(out, MINIBLOCKS as u64);
+    uleb128(out, values.len() as u64);
+    uleb128(out, zigzag(values.first().copied().unwrap_or(0)));
+    let deltas: Vec<i64> = values.windows(2).map(|w| w[1].wrapping_sub(w[0])).collect();
+    for block in deltas.chunks(BLOCK) {
+        let min = block.iter().copied().min().unwrap_or(0);
+        uleb128(out, zigzag(min));
+        let widths = out.len();
+        out.extend_from_slice(&[0; MINIBLOCKS]);
+        for (m, mini) in block.chunks(MINI).enumerate() {
+            let max = mini
+                .iter()
+                .map(|&d| d.wrapping_sub(min) as u64)
+                .max()
+                .unwrap_or(0);
+            let width = u64::BITS - max.leading_zeros();
+            out[widths + m] = width as u8;
+            if width == 0 {
+                continue;
+            }
+            // 32 values (the last miniblock padded with zeros) of `width` bits, LSB
+            // first: 4 × width bytes.
+            let (mut acc, mut filled) = (0u128, 0u32);
+            for j in 0..MINI {
+                let v = mini.get(j).map_or(0, |&d| d.wrapping_sub(min) as u64);
+                acc |= (v as u128) << filled;
+                filled += width;
+                while filled >= 8 {
+                    out.push(acc as u8);
+                    acc >>= 8;
+                    filled -= 8;
+                }
+            }
         }
     }
-    Ok(pages)
 }
 
 /// A validity bitmap built one bit at a time (LSB first), 64 bits per store.
@@ -834,7 +863,8 @@ mod tests {
                 3 => 77,
                 _ => (rand() % 300) as usize,
             };
-            let t0 = 1_000_000_000 + 100_000 * k as u32;
+            // Files out of order: deltas across a file boundary go both ways.
+            let t0 = 900_000_000 + (rand() % 100_000_000) as u32;
             let nan_rule = k % 5;
             let float = |i: usize, r: u64| -> f64 {
                 let nan = match nan_rule {
