@@ -7,7 +7,9 @@
 //! cast to a dictionary through a hash table. On the `samples` table that guessing, the
 //! dictionaries it builds for float columns and LZ4 over the result were most of a cold
 //! ingest's CPU. The `samples` columns are known in advance, so [`sample_column`] says
-//! how each one is written; every other table keeps polars' choice.
+//! how each one is written; every other table keeps polars' choice. A new part's samples
+//! skip the data frame altogether: [`write_samples`] encodes them from each file's
+//! decoded columns.
 //!
 //! The file is what polars writes otherwise (same Arrow types, the same `ARROW:schema`
 //! footer key with the large string types pandas needs, [`crate::parquet_compat`]):
