@@ -535,6 +535,36 @@ fn write_parquet(
     df: &mut DataFrame,
     statistics: StatisticsOptions,
 ) -> Result<u64, StoreError> {
+    write_atomic(path, |w, how| {
+        encode::write_frame(w, df, encode::TableWrite { statistics, ..how })
+    })
+}
+
+/// Writes the `samples` part at `path` from each file's columns
+/// ([`encode::write_samples`]), atomically as [`write_parquet`]; returns its size.
+fn write_samples_parquet(path: &Path, files: &[schema::FileSamples]) -> Result<u64, StoreError> {
+    write_atomic(path, |w, how| {
+        encode::write_samples(
+            w,
+            files,
+            encode::TableWrite {
+                statistics: statistics("samples"),
+                ..how
+            },
+        )
+    })
+}
+
+/// Writes a Parquet file to `path` atomically (temporary name, flush, rename) with
+/// `write`, given the table's write settings (statistics left to `write`); returns the
+/// file's size.
+fn write_atomic(
+    path: &Path,
+    write: impl FnOnce(
+        &mut std::io::BufWriter<&mut std::fs::File>,
+        encode::TableWrite,
+    ) -> PolarsResult<u64>,
+) -> Result<u64, StoreError> {
     use std::io::Write;
     let dir = path.parent().unwrap_or(Path::new("."));
     let io = |source| StoreError::Io {
@@ -553,11 +583,11 @@ fn write_parquet(
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
             let how = encode::TableWrite {
                 compression: COMPRESSION.into(),
-                statistics,
+                statistics: StatisticsOptions::default(),
                 row_group_rows: row_group_rows(path),
                 samples: row_group_rows(path).is_some(),
             };
-            encode::write_frame(&mut w, df, how).map_err(parquet_err(path))?;
+            write(&mut w, how).map_err(parquet_err(path))?;
             w.flush().map_err(io)?;
         }
         f.sync_all().map_err(io)?;

@@ -22,7 +22,7 @@ use super::manifest::{self, Lock, Manifest, PartMeta, PART_TABLES};
 use super::schema::{col, year_of, Rows};
 use super::{
     collect_garbage, parquet_err, read_files_table, read_parquet, statistics, write_parquet,
-    FileEntry, StoreError,
+    write_samples_parquet, FileEntry, StoreError,
 };
 use crate::activity::Activity;
 use crate::pipeline::{self, FileReport, FileStatus, Policy};
@@ -427,25 +427,24 @@ fn write_part(dir: &Path, job: Job) -> Result<PartMeta, StoreError> {
         rows,
     } = job;
     let path = manifest::part_path("samples", Some(&athlete), year, &name);
-    let (mut samples, mut sessions, mut timer, mut hr_seconds) =
-        Rows::concat(rows)
-            .into_frames()
-            .map_err(parquet_err(&dir.join(&path)))?;
+    let (samples, mut sessions, mut timer, mut hr_seconds) = Rows::concat(rows)
+        .into_parts()
+        .map_err(parquet_err(&dir.join(&path)))?;
     let meta = PartMeta {
         athlete: Some(athlete),
         year,
         name,
         files,
         sessions: sessions.height() as u64,
-        samples: samples.height() as u64,
+        samples: samples.iter().map(|f| f.len() as u64).sum(),
         timer: timer.height() as u64,
         bytes: 0,
         hr_seconds: Some(hr_seconds.height() as u64),
     };
-    let mut bytes = 0;
+    let mut bytes = write_samples_parquet(&dir.join(meta.rel_path("samples")), &samples)?;
+    drop(samples);
     for (table, df) in [
         ("sessions", &mut sessions),
-        ("samples", &mut samples),
         ("timer", &mut timer),
         (manifest::HR_SECONDS, &mut hr_seconds),
     ] {

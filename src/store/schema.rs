@@ -111,21 +111,38 @@ pub(crate) struct SessionRow {
     pub utc_offset_s: Option<i32>,
 }
 
+/// One file's sample rows, in the decoder's representation (sentinels for missing
+/// values, FIT seconds): [`super::encode::write_samples`] writes them as the `samples`
+/// table without building a data frame or concatenating a part's files.
+#[derive(Debug, Default)]
+pub(crate) struct FileSamples {
+    /// The file's hash: the `file_hash` of every row.
+    pub file_hash: u64,
+    /// Session index per sample; `u16::MAX` when the sample is outside every session.
+    pub session: Vec<u16>,
+    pub t_s: Vec<u32>,
+    pub hr: Vec<u8>,
+    pub dist: Vec<f64>,
+    pub speed: Vec<f32>,
+    pub alt: Vec<f32>,
+    pub cad: Vec<f32>,
+    pub power: Vec<f32>,
+}
+
+impl FileSamples {
+    /// Number of sample rows.
+    pub fn len(&self) -> usize {
+        self.t_s.len()
+    }
+}
+
 /// Rows for the `samples`, `sessions` and `timer` tables: of one file, or of many files
-/// appended in order (a part being built). Samples stay in the decoder's representation
-/// (sentinels for missing values) until [`Rows::into_frames`].
+/// appended in order (a part being built). Samples stay per file, in the decoder's
+/// representation, until they are written ([`FileSamples`]).
 #[derive(Debug, Default)]
 pub(crate) struct Rows {
-    pub x_hash: Vec<u64>,
-    /// Session index per sample; `u16::MAX` when the sample is outside every session.
-    pub x_session: Vec<u16>,
-    pub x_time_ms: Vec<i64>,
-    pub x_hr: Vec<u8>,
-    pub x_dist: Vec<f64>,
-    pub x_speed: Vec<f32>,
-    pub x_alt: Vec<f32>,
-    pub x_cad: Vec<f32>,
-    pub x_power: Vec<f32>,
+    /// Each file's samples, in order.
+    pub x: Vec<FileSamples>,
     pub sessions: Vec<SessionRow>,
     pub t_hash: Vec<u64>,
     pub t_start_ms: Vec<i64>,
@@ -200,15 +217,17 @@ impl Rows {
             })
             .collect();
         Rows {
-            x_hash: vec![file_hash; n],
-            x_session,
-            x_time_ms: samples.t_s.iter().map(|&t| fit_to_ms(t)).collect(),
-            x_hr: samples.hr_bpm,
-            x_dist: samples.distance_m,
-            x_speed: samples.speed_mps,
-            x_alt: samples.altitude_m,
-            x_cad: samples.cadence_rpm,
-            x_power: samples.power_w,
+            x: vec![FileSamples {
+                file_hash,
+                session: x_session,
+                t_s: samples.t_s,
+                hr: samples.hr_bpm,
+                dist: samples.distance_m,
+                speed: samples.speed_mps,
+                alt: samples.altitude_m,
+                cad: samples.cadence_rpm,
+                power: samples.power_w,
+            }],
             sessions: session_rows,
             t_hash: vec![file_hash; timer.len()],
             t_start_ms: timer.iter().map(|iv| fit_f64_to_ms(iv.start_s)).collect(),
@@ -223,13 +242,12 @@ impl Rows {
 
     /// Number of sample rows.
     pub fn samples(&self) -> usize {
-        self.x_time_ms.len()
+        self.x.iter().map(FileSamples::len).sum()
     }
 
-    /// The rows of many files (a part) in order, each column allocated once at its final
-    /// size. Appending file by file copied every column twice (the copy and the
-    /// reallocations of a growing vector): 9 % of a cold ingest, on the thread that feeds
-    /// the writers.
+    /// The rows of many files (a part) in order, each light column allocated once at its
+    /// final size (appending file by file copied every column twice). The samples are not
+    /// copied: they stay per file ([`Rows::x`]) and go to the writer as they are.
     pub fn concat(mut files: Vec<Rows>) -> Rows {
         // Each file's column is freed once copied: the part is in memory about once.
         fn cat<T: Copy>(files: &mut [Rows], f: impl Fn(&mut Rows) -> &mut Vec<T>) -> Vec<T> {
@@ -246,15 +264,7 @@ impl Rows {
             return Rows::default();
         }
         let mut out = Rows {
-            x_hash: cat(&mut files, |r| &mut r.x_hash),
-            x_session: cat(&mut files, |r| &mut r.x_session),
-            x_time_ms: cat(&mut files, |r| &mut r.x_time_ms),
-            x_hr: cat(&mut files, |r| &mut r.x_hr),
-            x_dist: cat(&mut files, |r| &mut r.x_dist),
-            x_speed: cat(&mut files, |r| &mut r.x_speed),
-            x_alt: cat(&mut files, |r| &mut r.x_alt),
-            x_cad: cat(&mut files, |r| &mut r.x_cad),
-            x_power: cat(&mut files, |r| &mut r.x_power),
+            x: Vec::with_capacity(files.iter().map(|r| r.x.len()).sum()),
             t_hash: cat(&mut files, |r| &mut r.t_hash),
             t_start_ms: cat(&mut files, |r| &mut r.t_start_ms),
             t_end_ms: cat(&mut files, |r| &mut r.t_end_ms),
@@ -266,32 +276,24 @@ impl Rows {
             sessions: Vec::with_capacity(files.iter().map(|r| r.sessions.len()).sum()),
         };
         for r in files {
+            out.x.extend(r.x);
             out.sessions.extend(r.sessions);
         }
         out
     }
 
-    /// The tables as data frames: (samples, sessions, timer, hr_seconds).
+    /// The tables as data frames: (samples, sessions, timer, hr_seconds). The ingest
+    /// writes samples with [`Rows::into_parts`] instead; this frame is the reference its
+    /// tests compare against.
+    #[cfg(test)]
     pub fn into_frames(self) -> PolarsResult<(DataFrame, DataFrame, DataFrame, DataFrame)> {
-        let samples = DataFrame::new_infer_height(vec![
-            Column::new(col::FILE_HASH.into(), self.x_hash),
-            u32_col(
-                col::SESSION,
-                self.x_session.iter().map(|&s| s as u32).collect(),
-                self.x_session.iter().map(|&s| s != u16::MAX),
-            ),
-            datetime_col(col::TIME, self.x_time_ms)?,
-            u32_col(
-                col::HR_BPM,
-                self.x_hr.iter().map(|&h| h as u32).collect(),
-                self.x_hr.iter().map(|&h| h != 0),
-            ),
-            float_col::<Float64Type>(col::DISTANCE_M, self.x_dist),
-            float_col::<Float32Type>(col::SPEED_MPS, self.x_speed),
-            float_col::<Float32Type>(col::ALTITUDE_M, self.x_alt),
-            float_col::<Float32Type>(col::CADENCE_RPM, self.x_cad),
-            float_col::<Float32Type>(col::POWER_W, self.x_power),
-        ])?;
+        let (x, sessions, timer, hr_seconds) = self.into_parts()?;
+        Ok((samples_frame(&x)?, sessions, timer, hr_seconds))
+    }
+
+    /// Each file's samples, and the other tables as data frames: (samples, sessions,
+    /// timer, hr_seconds).
+    pub fn into_parts(self) -> PolarsResult<(Vec<FileSamples>, DataFrame, DataFrame, DataFrame)> {
         let sessions = sessions_frame(&self.sessions)?;
         let timer = DataFrame::new_infer_height(vec![
             Column::new(col::FILE_HASH.into(), self.t_hash),
@@ -308,8 +310,50 @@ impl Rows {
             Column::new("seconds".into(), self.h_secs),
             Column::new("samples".into(), self.h_samples),
         ])?;
-        Ok((samples, sessions, timer, hr_seconds))
+        Ok((self.x, sessions, timer, hr_seconds))
     }
+}
+
+/// The `samples` table of `files` as a data frame (NaN and the `hr_bpm` 0 and session
+/// `u16::MAX` sentinels as nulls): its schema is the one
+/// [`super::encode::write_samples`] writes, and in tests its values are the reference.
+pub(crate) fn samples_frame(files: &[FileSamples]) -> PolarsResult<DataFrame> {
+    fn cat<T: Copy>(files: &[FileSamples], f: impl Fn(&FileSamples) -> &[T]) -> Vec<T> {
+        files.iter().flat_map(|x| f(x).iter().copied()).collect()
+    }
+    let session = cat(files, |x| &x.session);
+    let hr = cat(files, |x| &x.hr);
+    DataFrame::new_infer_height(vec![
+        Column::new(
+            col::FILE_HASH.into(),
+            files
+                .iter()
+                .flat_map(|x| std::iter::repeat_n(x.file_hash, x.len()))
+                .collect::<Vec<u64>>(),
+        ),
+        u32_col(
+            col::SESSION,
+            session.iter().map(|&s| s as u32).collect(),
+            session.iter().map(|&s| s != u16::MAX),
+        ),
+        datetime_col(
+            col::TIME,
+            files
+                .iter()
+                .flat_map(|x| x.t_s.iter().map(|&t| fit_to_ms(t)))
+                .collect(),
+        )?,
+        u32_col(
+            col::HR_BPM,
+            hr.iter().map(|&h| h as u32).collect(),
+            hr.iter().map(|&h| h != 0),
+        ),
+        float_col::<Float64Type>(col::DISTANCE_M, cat(files, |x| &x.dist)),
+        float_col::<Float32Type>(col::SPEED_MPS, cat(files, |x| &x.speed)),
+        float_col::<Float32Type>(col::ALTITUDE_M, cat(files, |x| &x.alt)),
+        float_col::<Float32Type>(col::CADENCE_RPM, cat(files, |x| &x.cad)),
+        float_col::<Float32Type>(col::POWER_W, cat(files, |x| &x.power)),
+    ])
 }
 
 /// A UTC datetime column. `into_datetime`, not a cast: this polars build has no
@@ -1323,7 +1367,7 @@ mod tests {
         a.sessions = vec![s(0, 1..3), s(1, 2..3)];
         let rows = Rows::from_activity(a, 42);
         // Row 0 and 3 are outside; row 2 is in both sessions and goes to the first.
-        assert_eq!(rows.x_session, vec![u16::MAX, 0, 0, u16::MAX]);
+        assert_eq!(rows.x[0].session, vec![u16::MAX, 0, 0, u16::MAX]);
         let (samples, sessions, _, _) = rows.into_frames().unwrap();
         let sess = samples.column(col::SESSION).unwrap().u32().unwrap();
         assert_eq!(
