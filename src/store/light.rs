@@ -44,6 +44,11 @@ fn rows_of(part: &PartMeta, table: &str) -> u64 {
 /// the parts' schemas differ (the store is then read part by part). Each part's rows are
 /// one row group, written as the part is read, so memory stays that of one part whatever
 /// the size of the store.
+///
+/// Parts the committed manifest's copy already holds (the one on disk: this runs before
+/// the commit, under the store's lock) are copied from it, a run of consecutive ones per
+/// read, rather than read from their own files: adding one activity to a
+/// 30,000-activity store read 1,056 part files for the copy (1.2 s of CPU).
 pub(super) fn write(
     dir: &Path,
     parts: &[PartMeta],
@@ -64,8 +69,40 @@ pub(super) fn write(
         path: dir.join(FOLDER),
         source,
     })?;
-    for (table, rel) in tables.tables() {
-        if !write_table(dir, parts, table, &dir.join(rel))? {
+    // The previous copy, when it is whole: where each of its parts' rows are.
+    let previous = Manifest::read(dir).ok().flatten().unwrap_or_default();
+    let old = open(dir, &previous).ok().flatten();
+    let old_index: std::collections::HashMap<String, usize> = match &old {
+        Some(_) => previous
+            .parts
+            .iter()
+            .enumerate()
+            .map(|(k, p)| (p.id(), k))
+            .collect(),
+        None => Default::default(),
+    };
+    // Runs of consecutive parts: (from the old copy, its first and last part index) or
+    // (a part's own file).
+    let mut sources: Vec<Source> = Vec::new();
+    for p in parts {
+        // The same part (names carry the generation, so an equal id is the same rows).
+        let here = old_index
+            .get(&p.id())
+            .copied()
+            .filter(|&k| previous.parts.get(k) == Some(p));
+        match (sources.last_mut(), here) {
+            (Some(Source::Old(_, last, n)), Some(k))
+                if k == *last + 1 && *n + p.hr_seconds.unwrap_or(0) <= LIGHT_COPY_ROWS =>
+            {
+                *last = k;
+                *n += p.hr_seconds.unwrap_or(0);
+            }
+            (_, Some(k)) => sources.push(Source::Old(k, k, p.hr_seconds.unwrap_or(0))),
+            (_, None) => sources.push(Source::Part(p)),
+        }
+    }
+    for (k, (table, rel)) in tables.tables().into_iter().enumerate() {
+        if !write_table(dir, &sources, old.as_ref(), k, table, &dir.join(rel))? {
             return Ok(None);
         }
     }
@@ -92,11 +129,26 @@ fn release_free_memory() {
     }
 }
 
-/// Writes every part's `table` into `path` (atomically: a temporary name, flushed, then
-/// renamed); false, with nothing written, when the parts' schemas differ.
+/// At most this many `hr_seconds` rows are copied from the previous light copy in one
+/// read (and the matching sessions and timer rows).
+const LIGHT_COPY_ROWS: u64 = 1 << 19;
+
+/// Where a run of a new copy's rows comes from.
+enum Source<'a> {
+    /// The previous copy's parts `first..=last` (their `hr_seconds` rows).
+    Old(usize, usize, u64),
+    /// A part's own file.
+    Part(&'a PartMeta),
+}
+
+/// Writes `table` (the `k`th of the copy) of every source into `path` (atomically: a
+/// temporary name, flushed, then renamed); false, with nothing written, when the
+/// frames' schemas differ.
 fn write_table(
     dir: &Path,
-    parts: &[PartMeta],
+    sources: &[Source<'_>],
+    old: Option<&LightFiles>,
+    k: usize,
     table: &str,
     path: &Path,
 ) -> Result<bool, StoreError> {
@@ -116,10 +168,15 @@ fn write_table(
         let mut schema: Option<Schema> = None;
         {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
-            for p in parts {
-                let part_path = dir.join(p.rel_path(table));
-                let mut df =
-                    counted_rows(p, &part_path, read_serial(&part_path)?, rows_of(p, table))?;
+            for source in sources {
+                let mut df = match (source, old) {
+                    (Source::Part(p), _) => {
+                        let part_path = dir.join(p.rel_path(table));
+                        counted_rows(p, &part_path, read_serial(&part_path)?, rows_of(p, table))?
+                    }
+                    (Source::Old(first, last, _), Some(old)) => old.slice(k, *first..*last + 1)?,
+                    (Source::Old(..), None) => return Ok(false),
+                };
                 df.rechunk_mut();
                 match &schema {
                     Some(s) if s != df.schema().as_ref() => return Ok(false),
@@ -263,6 +320,43 @@ impl LightFiles {
         }
     }
 
+    /// The rows `rows` of the `k`th table (sessions, timer, hr_seconds).
+    fn rows_of_table(&self, k: usize, rows: Range<usize>) -> Result<DataFrame, StoreError> {
+        let path = &self.paths[k];
+        let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
+            path: path.clone(),
+            source,
+        })?;
+        let mut reader = ParquetReader::new(f);
+        reader.set_metadata(self.metadata[k].clone());
+        let want = rows.len();
+        let df = reader
+            .with_slice(Some((rows.start, want)))
+            .finish()
+            .map_err(parquet_err(path))?;
+        if df.height() != want {
+            return Err(StoreError::Inconsistent {
+                path: path.clone(),
+                message: format!("{} rows read where {want} were asked for", df.height()),
+            });
+        }
+        Ok(df)
+    }
+
+    /// The `k`th table's rows of parts `parts` (indices into the manifest's parts).
+    fn slice(&self, k: usize, parts: Range<usize>) -> Result<DataFrame, StoreError> {
+        match (
+            self.ranges.get(parts.start),
+            parts.end.checked_sub(1).and_then(|l| self.ranges.get(l)),
+        ) {
+            (Some(a), Some(b)) => self.rows_of_table(k, a[k].start..b[k].end),
+            _ => Err(StoreError::Inconsistent {
+                path: self.paths[k].clone(),
+                message: format!("no parts {parts:?} in the light copy"),
+            }),
+        }
+    }
+
     /// The rows of parts `parts` (indices into the manifest's parts, consecutive: one
     /// slice of each file), and each part's files' rows in them.
     pub fn read(&self, parts: Range<usize>) -> Result<(PartLight, Vec<LightRows>), StoreError> {
@@ -276,27 +370,7 @@ impl LightFiles {
             });
         };
         let span: [Range<usize>; 3] = [0, 1, 2].map(|k| first[k].start..last[k].end);
-        let slice = |k: usize| -> Result<DataFrame, StoreError> {
-            let path = &self.paths[k];
-            let f = std::fs::File::open(path).map_err(|source| StoreError::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let mut reader = ParquetReader::new(f);
-            reader.set_metadata(self.metadata[k].clone());
-            let want = span[k].len();
-            let df = reader
-                .with_slice(Some((span[k].start, want)))
-                .finish()
-                .map_err(parquet_err(path))?;
-            if df.height() != want {
-                return Err(StoreError::Inconsistent {
-                    path: path.clone(),
-                    message: format!("{} rows read where {want} were asked for", df.height()),
-                });
-            }
-            Ok(df)
-        };
+        let slice = |k: usize| self.rows_of_table(k, span[k].clone());
         let ((s, t), h) = rayon::join(|| rayon::join(|| slice(0), || slice(1)), || slice(2));
         let data = PartLight {
             sessions: PartSessions::from_frame(s?).map_err(parquet_err(&self.paths[0]))?,
