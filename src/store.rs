@@ -19,8 +19,8 @@
 //! ```
 //!
 //! `light/` is derived: each commit that changes the parts concatenates their sessions,
-//! timer and hr_seconds tables into one file each ([`light`]), which `zones --store` and
-//! `load --store` read instead of three files per part.
+//! timer and hr_seconds tables into one file each (`src/store/light.rs`), which
+//! `zones --store` and `load --store` read instead of three files per part.
 //!
 //! Rows are partitioned (Hive style) by athlete ([`crate::roster`]; `default` without a
 //! roster) and by the UTC year of a file's first session; all rows of one file live in
@@ -133,6 +133,7 @@ pub use manifest::{Manifest, PartMeta};
 pub use merge::{merge, MergeSummary};
 pub use schema::SampleColumns;
 
+use light::LightRows;
 use manifest::PART_TABLES;
 use schema::{
     rebuild, rebuild_light, runs, FileMeta, PartHrSeconds, PartSamples, PartSessions, PartTimer,
@@ -736,9 +737,6 @@ struct PartLight {
     hr: PartHrSeconds,
 }
 
-/// Which rows of a [`PartLight`] (or of the store's light copy) hold each file's.
-use light::LightRows;
-
 /// One part's tables, read and converted for rebuilding activities.
 struct PartData {
     samples: PartSamples,
@@ -993,9 +991,9 @@ impl Store {
 
     /// [`Store::analyse`] for analyses that need only each session's heart rate as
     /// seconds per bpm (zones, load): activities come without samples, with
-    /// [`Activity::hr_seconds`], from the store's light copy ([`light`]) when it has one,
-    /// else from each part's light tables; samples are read only for parts written before
-    /// the `hr_seconds` table.
+    /// [`Activity::hr_seconds`], from the store's light copy (`src/store/light.rs`) when it
+    /// has one, else from each part's light tables; samples are read only for parts written
+    /// before the `hr_seconds` table.
     pub fn analyse_hr<T, F, S>(
         &self,
         select: S,

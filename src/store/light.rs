@@ -9,7 +9,7 @@
 //!
 //! What it must not do: be the truth. The parts are; this is derived from them at each
 //! commit that changes them ([`write`]), named by the manifest of that commit, and
-//! checked against the parts' row counts when read ([`read`]). A store whose parts do not
+//! checked against the parts' row counts when opened ([`open`]). A store whose parts do not
 //! all have the same light schema (parts written before a column or table existed) gets
 //! no copy, and is read part by part as before.
 
@@ -41,9 +41,10 @@ fn rows_of(part: &PartMeta, table: &str) -> u64 {
 
 /// Writes the light copy of `parts` for generation `generation` (the writer's tag
 /// `writer` in the names, as for parts); None when a part has no `hr_seconds` table or
-/// the parts' schemas differ (the store is then read part by part). Each part's rows are
-/// one row group, written as the part is read, so memory stays that of one part whatever
-/// the size of the store.
+/// the parts' schemas differ (the store is then read part by part). Each source (a part's
+/// file, or a run of parts copied from the previous copy, at most [`LIGHT_COPY_ROWS`]
+/// `hr_seconds` rows) is one row group, written as it is read, so memory stays bounded
+/// whatever the size of the store.
 ///
 /// Parts the committed manifest's copy already holds (the one on disk: this runs before
 /// the commit, under the store's lock) are copied from it, a run of consecutive ones per
