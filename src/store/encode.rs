@@ -478,15 +478,7 @@ fn session_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Pag
         rle.push(k, n);
     }
     rle.flush();
-    let dict_len = dict.len().max(1);
-    let mut dict_bytes: Vec<u8> = dict
-        .iter()
-        .flat_map(|&s| (s as i32).to_le_bytes())
-        .collect();
-    if dict.is_empty() {
-        // Every row is null: a one-value dictionary nothing points to.
-        dict_bytes.extend_from_slice(&0i32.to_le_bytes());
-    }
+    let (dict_bytes, dict_len) = int32_dictionary(dict.iter().map(|&s| s as i32));
     vec![
         dict_page(dict_bytes, dict_len),
         data_page(
@@ -672,15 +664,9 @@ fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Page> {
     }
     buffer.splice(header..header, run_header);
     let nulls = rows - present;
-    let mut dict_bytes: Vec<u8> = dict
-        .iter()
-        .flat_map(|&h| (h as i32).to_le_bytes())
-        .collect();
-    if dict.is_empty() {
-        dict_bytes.extend_from_slice(&0i32.to_le_bytes());
-    }
+    let (dict_bytes, dict_len) = int32_dictionary(dict.iter().map(|&h| h as i32));
     vec![
-        dict_page(dict_bytes, dict.len().max(1)),
+        dict_page(dict_bytes, dict_len),
         data_page(
             buffer,
             rows,
@@ -767,6 +753,17 @@ fn float_page<T: SampleFloat>(
         Encoding::Plain,
         null_count::<T::Parquet>(type_, nulls),
     )]
+}
+
+/// A dictionary page's INT32 values (plain, little-endian) and their count; an empty
+/// dictionary (every row null) becomes one value nothing points to.
+fn int32_dictionary(values: impl Iterator<Item = i32>) -> (Vec<u8>, usize) {
+    let mut bytes: Vec<u8> = values.flat_map(i32::to_le_bytes).collect();
+    if bytes.is_empty() {
+        bytes.extend_from_slice(&0i32.to_le_bytes());
+    }
+    let n = bytes.len() / 4;
+    (bytes, n)
 }
 
 #[cfg(test)]
