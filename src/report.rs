@@ -158,7 +158,10 @@ pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
                 Cell::Null => {}
                 Cell::Str(s) => quote(&mut buf, &crate::escape::csv_text(s)),
                 Cell::Int(i) => {
-                    let _ = write!(buf, "{i}");
+                    if *i < 0 {
+                        buf.push(b'-');
+                    }
+                    push_digits(&mut buf, i.unsigned_abs(), 1);
                 }
                 Cell::Float(v, d) => push_fixed(&mut buf, *v, *d),
                 Cell::Bool(b) => buf.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -190,10 +193,25 @@ fn push_fixed(buf: &mut Vec<u8>, v: f64, d: u8) {
     }
     let n = scaled.abs() as u64;
     let unit = 10u64.pow(d as u32);
-    let _ = write!(buf, "{}", n / unit);
+    push_digits(buf, n / unit, 1);
     if d > 0 {
-        let _ = write!(buf, ".{:0width$}", n % unit, width = d as usize);
+        buf.push(b'.');
+        push_digits(buf, n % unit, d as usize);
     }
+}
+
+/// Appends `n` in decimal, zero-padded to at least `width` digits (what `{:0width$}`
+/// prints for an unsigned number).
+fn push_digits(buf: &mut Vec<u8>, mut n: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut at = digits.len();
+    while n > 0 {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+    }
+    let start = at.min(digits.len().saturating_sub(width.clamp(1, 20)));
+    buf.extend_from_slice(&digits[start..]);
 }
 
 /// Writes a JSON array of objects, one per row.
@@ -439,6 +457,42 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn integers_print_what_format_prints() {
+        let mut values = vec![
+            0i64,
+            1,
+            -1,
+            9,
+            10,
+            -10,
+            99,
+            100,
+            i64::MAX,
+            i64::MIN,
+            i64::MIN + 1,
+        ];
+        let mut x = 1u64;
+        for _ in 0..2_000 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            values.push((x >> (x % 60)) as i64);
+            values.push(-((x >> (x % 61)) as i64));
+        }
+        let mut t = Table::new(vec!["n".to_string()]);
+        for &v in &values {
+            t.push(vec![Cell::Int(v)]);
+        }
+        let mut out = Vec::new();
+        write_csv(&t, &mut out).unwrap();
+        let want: String = std::iter::once("n".to_string())
+            .chain(values.iter().map(|v| format!("{v}")))
+            .map(|l| l + "\n")
+            .collect();
+        assert_eq!(String::from_utf8(out).unwrap(), want);
     }
 
     #[test]

@@ -719,6 +719,23 @@ fn input_order(name: &str) -> (bool, PathBuf, String) {
     }
 }
 
+/// Sets the allocator up for a short read of the store's light copy (`zones`/`load
+/// --store`): one heap for every thread, and freed memory kept for reuse rather than
+/// given back and faulted in again. glibc's defaults (a heap per thread, large buffers
+/// mapped and unmapped each time) made page faults a quarter of re-zoning a 10-year
+/// archive from its store; these took a sixth of its CPU off at the same peak memory.
+/// Call it before the work starts; it changes nothing but speed.
+pub fn tune_allocator_for_reads() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only sets glibc's allocator parameters; it is called before the
+    // work's threads allocate, and is thread-safe in glibc either way.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 1);
+        libc::mallopt(libc::M_MMAP_THRESHOLD, 256 << 20);
+        libc::mallopt(libc::M_TRIM_THRESHOLD, 256 << 20);
+    }
+}
+
 /// An opened store: its manifest and `files` table.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -741,9 +758,9 @@ struct PartLight {
 struct PartData {
     samples: PartSamples,
     sessions: PartSessions,
-    session_rows: HashMap<u64, std::ops::Range<usize>>,
+    session_rows: schema::Runs,
     timer: PartTimer,
-    timer_rows: HashMap<u64, std::ops::Range<usize>>,
+    timer_rows: schema::Runs,
 }
 
 impl Store {

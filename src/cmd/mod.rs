@@ -126,6 +126,9 @@ where
         set_quiet(input.quiet);
     }
     if let Some(dir) = &input.store {
+        if hr_only {
+            crate::store::tune_allocator_for_reads();
+        }
         let store = Store::open(dir)?.with_time_zone(input.time_zone()?);
 
         // PATHs given with --store select the stored files under them.

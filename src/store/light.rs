@@ -134,6 +134,9 @@ fn release_free_memory() {
 /// read (and the matching sessions and timer rows).
 const LIGHT_COPY_ROWS: u64 = 1 << 19;
 
+/// Rows of the copy's sessions, timer and hr_seconds tables gathered into one row group.
+const LIGHT_GROUP_ROWS: [u64; 3] = [1 << 14, 1 << 15, 1 << 19];
+
 /// Where a run of a new copy's rows comes from.
 enum Source<'a> {
     /// The previous copy's parts `first..=last` (their `hr_seconds` rows).
@@ -166,6 +169,7 @@ fn write_table(
     let result = (|| -> Result<bool, StoreError> {
         let mut f = std::fs::File::create(&tmp).map_err(io)?;
         let mut batched = None;
+        let mut pending: Option<DataFrame> = None;
         let mut schema: Option<Schema> = None;
         {
             let mut w = std::io::BufWriter::with_capacity(1 << 20, &mut f);
@@ -194,9 +198,27 @@ fn write_table(
                             .map_err(parquet_err(path))?,
                     );
                 }
-                if let Some(b) = batched.as_mut() {
-                    b.write_batch(&df).map_err(parquet_err(path))?;
+                // Consecutive sources go into one row group up to LIGHT_COPY_ROWS rows:
+                // a row group per part made every read decode each column once per part.
+                match pending.as_mut() {
+                    Some(p) => {
+                        p.vstack_mut_owned(df).map_err(parquet_err(path))?;
+                    }
+                    None => pending = Some(df),
                 }
+                if pending
+                    .as_ref()
+                    .is_some_and(|p| p.height() as u64 >= LIGHT_GROUP_ROWS[k])
+                {
+                    if let (Some(b), Some(mut p)) = (batched.as_mut(), pending.take()) {
+                        p.rechunk_mut();
+                        b.write_batch(&p).map_err(parquet_err(path))?;
+                    }
+                }
+            }
+            if let (Some(b), Some(mut p)) = (batched.as_mut(), pending.take()) {
+                p.rechunk_mut();
+                b.write_batch(&p).map_err(parquet_err(path))?;
             }
             if let Some(b) = batched.take() {
                 b.finish().map_err(parquet_err(path))?;
@@ -215,9 +237,9 @@ fn write_table(
 
 /// One part's files' rows in light tables (row numbers of the whole table).
 pub(super) struct LightRows {
-    pub sessions: std::collections::HashMap<u64, Range<usize>>,
-    pub timer: std::collections::HashMap<u64, Range<usize>>,
-    pub hr: std::collections::HashMap<u64, Range<usize>>,
+    pub sessions: super::schema::Runs,
+    pub timer: super::schema::Runs,
+    pub hr: super::schema::Runs,
 }
 
 /// The rows of the part whose rows in `data` are `ranges`.

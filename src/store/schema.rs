@@ -624,7 +624,7 @@ fn sessions_frame(rows: &[SessionRow]) -> PolarsResult<DataFrame> {
 pub(crate) struct PartSamples {
     /// Each file's rows (from the `file_hash` column), to check the `files` table's
     /// offsets against.
-    pub rows_of: std::collections::HashMap<u64, Range<usize>>,
+    pub rows_of: Runs,
     pub t_s: Vec<u32>,
     pub hr_bpm: Vec<u8>,
     pub distance_m: Option<Vec<f64>>,
@@ -814,19 +814,38 @@ impl PartTimer {
 }
 
 /// Ranges of consecutive equal values: rows of one file are written together.
-pub(crate) fn runs(hashes: &[u64]) -> std::collections::HashMap<u64, Range<usize>> {
+pub(crate) fn runs(hashes: &[u64]) -> Runs {
     runs_in(hashes, 0..hashes.len())
 }
 
-/// [`runs`] over the rows `within` of `hashes` (one part's rows of a store-wide table),
-/// as row numbers of the whole table.
-pub(crate) fn runs_in(
-    hashes: &[u64],
-    within: Range<usize>,
-) -> std::collections::HashMap<u64, Range<usize>> {
+/// Each file's rows in a table, by its `file_hash`.
+pub(crate) type Runs =
+    std::collections::HashMap<u64, Range<usize>, std::hash::BuildHasherDefault<FileHashHasher>>;
+
+/// Hashes a `file_hash` by itself: it is already an xxh3 of the file's bytes (SipHash of
+/// it was a tenth of finding every file's rows in a store's light copy).
+#[derive(Default)]
+pub(crate) struct FileHashHasher(u64);
+
+impl std::hash::Hasher for FileHashHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ b as u64;
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+/// [`runs`] of the rows `within` (row numbers stay those of `hashes`).
+pub(crate) fn runs_in(hashes: &[u64], within: Range<usize>) -> Runs {
     let base = within.start;
     let hashes = hashes.get(within).unwrap_or(&[]);
-    let mut out = std::collections::HashMap::with_capacity(hashes.len() / 2 + 1);
+    let mut out = Runs::default();
     let mut i = 0;
     while i < hashes.len() {
         let h = hashes[i];
@@ -1171,25 +1190,72 @@ where
 /// session, bpm).
 #[derive(Debug, Default)]
 pub(crate) struct PartHrSeconds {
-    pub hash: Vec<u64>,
-    pub session: Vec<u32>,
+    pub hash: Values<u64>,
+    pub session: Values<u32>,
     pub bpm: Vec<u8>,
-    pub secs: Vec<f64>,
-    pub samples: Vec<u32>,
+    pub secs: Values<f64>,
+    pub samples: Values<u32>,
+}
+
+/// A numeric column's values (nulls as a given value), borrowed from the Arrow array the
+/// reader made when it is one chunk without nulls: the `hr_seconds` table is most of the
+/// light copy's bytes, and a copy of each column was a fifth of the pages a re-zone
+/// touched.
+#[derive(Debug, Default)]
+pub(crate) struct Values<T: polars_arrow::types::NativeType>(
+    polars_arrow::array::PrimitiveArray<T>,
+);
+
+impl<T: polars_arrow::types::NativeType> std::ops::Deref for Values<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        self.0.values().as_slice()
+    }
+}
+
+impl<T: polars_arrow::types::NativeType> Values<T> {
+    fn of<P>(c: &Column, null: T) -> PolarsResult<Values<T>>
+    where
+        P: PolarsNumericType<Native = T>,
+    {
+        let ca = c.as_materialized_series().unpack::<P>()?;
+        if ca.chunks().len() == 1 && ca.null_count() == 0 {
+            if let Some(arr) = ca.downcast_iter().next() {
+                return Ok(Values(arr.clone()));
+            }
+        }
+        Ok(Values(polars_arrow::array::PrimitiveArray::from_vec(
+            values_or::<P>(c, null)?,
+        )))
+    }
 }
 
 impl PartHrSeconds {
     pub fn from_frame(df: &DataFrame) -> PolarsResult<PartHrSeconds> {
-        let bpm = values_or::<UInt32Type>(df.column(col::HR_BPM)?, 0)?
-            .into_iter()
-            .map(|v| u8::try_from(v).unwrap_or(0))
-            .collect();
+        let mut bpm = Vec::with_capacity(df.height());
+        let ca = df
+            .column(col::HR_BPM)?
+            .as_materialized_series()
+            .u32()?
+            .clone();
+        for arr in ca.downcast_iter() {
+            match arr.validity().filter(|v| v.unset_bits() > 0) {
+                None => bpm.extend(arr.values().iter().map(|&v| u8::try_from(v).unwrap_or(0))),
+                Some(valid) => bpm.extend(arr.values().iter().zip(valid.iter()).map(|(&v, ok)| {
+                    if ok {
+                        u8::try_from(v).unwrap_or(0)
+                    } else {
+                        0
+                    }
+                })),
+            }
+        }
         Ok(PartHrSeconds {
-            hash: values_or::<UInt64Type>(df.column(col::FILE_HASH)?, 0)?,
-            session: values_or::<UInt32Type>(df.column(col::SESSION)?, 0)?,
+            hash: Values::of::<UInt64Type>(df.column(col::FILE_HASH)?, 0)?,
+            session: Values::of::<UInt32Type>(df.column(col::SESSION)?, 0)?,
             bpm,
-            secs: values_or::<Float64Type>(df.column("seconds")?, 0.0)?,
-            samples: values_or::<UInt32Type>(df.column("samples")?, 0)?,
+            secs: Values::of::<Float64Type>(df.column("seconds")?, 0.0)?,
+            samples: Values::of::<UInt32Type>(df.column("samples")?, 0)?,
         })
     }
 
@@ -1197,17 +1263,30 @@ impl PartHrSeconds {
     /// rows `rows`; an error for a row naming a session the file does not have or a bpm
     /// of 0.
     pub fn fill(&self, rows: Range<usize>, stats: &mut [HrSeconds]) -> PolarsResult<()> {
-        for i in rows {
-            let (Some(&s), Some(&b)) = (self.session.get(i), self.bpm.get(i)) else {
-                polars_bail!(ComputeError: "hr_seconds row {i} is past the table's end");
+        let (Some(session), Some(bpm), Some(secs), Some(samples)) = (
+            self.session.get(rows.clone()),
+            self.bpm.get(rows.clone()),
+            self.secs.get(rows.clone()),
+            self.samples.get(rows.clone()),
+        ) else {
+            polars_bail!(ComputeError: "hr_seconds rows {rows:?} are past the table's end");
+        };
+        // A session's rows are consecutive: each run is copied whole.
+        let mut at = 0;
+        while at < session.len() {
+            let s = session[at];
+            let end = at + session[at..].iter().take_while(|&&x| x == s).count();
+            let h = stats
+                .get_mut(s as usize)
+                .filter(|_| !bpm[at..end].contains(&0));
+            let Some(h) = h else {
+                polars_bail!(ComputeError: "hr_seconds rows {:?}: session {s}, bpm {:?} do not fit the file's {} sessions",
+                    rows.start + at..rows.start + end, &bpm[at..end], stats.len());
             };
-            let s = s as usize;
-            let Some(h) = stats.get_mut(s).filter(|_| b != 0) else {
-                polars_bail!(ComputeError: "hr_seconds row {i}: session {s}, bpm {b} do not fit the file's {} sessions", stats.len());
-            };
-            h.bpm.push(b);
-            h.secs.push(self.secs[i]);
-            h.samples.push(self.samples[i]);
+            h.bpm.extend_from_slice(&bpm[at..end]);
+            h.secs.extend_from_slice(&secs[at..end]);
+            h.samples.extend_from_slice(&samples[at..end]);
+            at = end;
         }
         Ok(())
     }
