@@ -219,8 +219,12 @@ pub fn edwards_zones(max_hr_bpm: u8) -> Result<Zones, zones::ZoneError> {
 
 /// Edwards' TRIMP: minutes in %HRmax zone i (i = 1…5) × i.
 pub fn edwards_trimp(hr_bpm: &[u8], weights_s: &[f64], max_hr_bpm: u8) -> Option<f64> {
-    let z = edwards_zones(max_hr_bpm).ok()?;
-    let secs = zones::time_in_zones(hr_bpm, weights_s, &z);
+    // The floors of `edwards_zones`, without building its names and source per session.
+    let floors = zones::hrmax_floors(max_hr_bpm, &EDWARDS_PCT_FLOORS);
+    if floors.windows(2).any(|w| w[0] >= w[1]) {
+        return None;
+    }
+    let secs = zones::time_in_floors(hr_bpm, weights_s, &floors);
     Some(
         secs.iter()
             .enumerate()
@@ -651,9 +655,12 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
     order.sort_by_key(|&i| (rows[i].start_unix_s.is_none(), rows[i].start_unix_s));
     let rows: Vec<&SessionRow> = order.iter().map(|&i| &rows[i]).collect();
     let n = rows.len();
-    let strs = |f: &dyn Fn(&SessionRow) -> String| rows.iter().map(|r| f(r)).collect::<Vec<_>>();
-    let opt_strs = |f: &dyn Fn(&SessionRow) -> Option<String>| {
-        rows.iter().map(|r| f(r)).collect::<Vec<Option<String>>>()
+    // Borrowed: a copy of every string of every row was a tenth of `load --store`.
+    let strs = |f: &dyn for<'r> Fn(&'r SessionRow) -> &'r str| {
+        rows.iter().map(|r| f(r)).collect::<Vec<&str>>()
+    };
+    let opt_strs = |f: &dyn for<'r> Fn(&'r SessionRow) -> Option<&'r str>| {
+        rows.iter().map(|r| f(r)).collect::<Vec<Option<&str>>>()
     };
     let floats = |f: &dyn Fn(&SessionRow) -> Option<f64>| {
         rows.iter().map(|r| f(r)).collect::<Vec<Option<f64>>>()
@@ -689,7 +696,7 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         .map(|d| d.and_then(date_of_day).map(iso_week_name))
         .collect();
     let mut cols = vec![
-        Column::new("file".into(), strs(&|r| r.file.clone())),
+        Column::new("file".into(), strs(&|r| &r.file)),
         Column::new(
             "session".into(),
             rows.iter().map(|r| r.session).collect::<Vec<u32>>(),
@@ -698,8 +705,8 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         date,
         Column::new("start_local".into(), start_local),
         Column::new("iso_week".into(), iso_week),
-        Column::new("sport".into(), strs(&|r| r.sport.clone())),
-        Column::new("sub_sport".into(), strs(&|r| r.sub_sport.clone())),
+        Column::new("sport".into(), strs(&|r| &r.sport)),
+        Column::new("sub_sport".into(), strs(&|r| &r.sub_sport)),
         Column::new("timer_s".into(), floats(&|r| Some(r.timer_s))),
         Column::new(
             "hr_covered_s".into(),
@@ -715,22 +722,19 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         ),
         Column::new(
             "sex".into(),
-            strs(&|r| {
-                match r.load.sex {
-                    Sex::Male => "male",
-                    Sex::Female => "female",
-                }
-                .to_string()
+            strs(&|r| match r.load.sex {
+                Sex::Male => "male",
+                Sex::Female => "female",
             }),
         ),
-        Column::new("sex_source".into(), strs(&|r| r.load.sex_source.clone())),
+        Column::new("sex_source".into(), strs(&|r| &r.load.sex_source)),
         Column::new(
             "max_hr".into(),
             floats(&|r| r.load.max_hr.as_ref().map(|s| s.value)),
         ),
         Column::new(
             "max_hr_source".into(),
-            opt_strs(&|r| r.load.max_hr.as_ref().map(|s| s.source.clone())),
+            opt_strs(&|r| r.load.max_hr.as_ref().map(|s| s.source.as_str())),
         ),
         Column::new(
             "resting_hr".into(),
@@ -738,7 +742,7 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         ),
         Column::new(
             "resting_hr_source".into(),
-            strs(&|r| r.load.resting_hr.source.clone()),
+            strs(&|r| &r.load.resting_hr.source),
         ),
         Column::new(
             "lthr".into(),
@@ -746,14 +750,14 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
         ),
         Column::new(
             "lthr_source".into(),
-            opt_strs(&|r| r.load.lthr.as_ref().map(|s| s.source.clone())),
+            opt_strs(&|r| r.load.lthr.as_ref().map(|s| s.source.as_str())),
         ),
-        Column::new("zone_model".into(), opt_strs(&|r| r.zone_model.clone())),
+        Column::new("zone_model".into(), opt_strs(&|r| r.zone_model.as_deref())),
         Column::new(
             "zone_floors_bpm".into(),
-            opt_strs(&|r| r.zone_floors_bpm.clone()),
+            opt_strs(&|r| r.zone_floors_bpm.as_deref()),
         ),
-        Column::new("zone_source".into(), strs(&|r| r.zone_source.clone())),
+        Column::new("zone_source".into(), strs(&|r| &r.zone_source)),
     ];
     let nz = rows
         .iter()
@@ -768,7 +772,7 @@ pub fn sessions_frame(rows: &[SessionRow], offset: FixedOffset) -> Result<DataFr
     }
     cols.push(Column::new(
         "note".into(),
-        opt_strs(&|r| r.load.note.clone()),
+        opt_strs(&|r| r.load.note.as_deref()),
     ));
     Ok(DataFrame::new(n, cols)?)
 }
@@ -1181,6 +1185,23 @@ mod tests {
         let w = [0.0, 5.0, 0.0, 2.0];
         let expected = 2.0 / 60.0 * p.per_minute(150.0);
         assert!(close(banister_trimp(&hr, &w, &p), expected, 1e-12));
+    }
+
+    #[test]
+    fn edwards_trimp_counts_the_zones_of_edwards_zones() {
+        // Every bpm once, weighing its own number of seconds, for every max HR.
+        let hr: Vec<u8> = (1..=255).collect();
+        let w: Vec<f64> = hr.iter().map(|&h| h as f64).collect();
+        for max in 0..=255u8 {
+            let want = edwards_zones(max).ok().map(|z| {
+                zones::time_in_zones(&hr, &w, &z)
+                    .iter()
+                    .enumerate()
+                    .map(|(i, s)| i as f64 * s / 60.0)
+                    .sum::<f64>()
+            });
+            assert_eq!(edwards_trimp(&hr, &w, max), want, "max HR {max}");
+        }
     }
 
     #[test]

@@ -127,7 +127,7 @@ impl Zones {
 
     /// % of max HR.
     pub fn hrmax(max_hr: u8, pcts: &[f64], source: &str) -> Result<Zones, ZoneError> {
-        let floors = pcts.iter().map(|p| round_bpm(p * max_hr as f64)).collect();
+        let floors = hrmax_floors(max_hr, pcts);
         let mut z = Zones::from_floors(
             ZoneModelKind::Hrmax,
             floors,
@@ -196,6 +196,11 @@ impl Zones {
             .collect::<Vec<_>>()
             .join(" ")
     }
+}
+
+/// The floors of % of max HR zones (not checked: [`Zones::hrmax`] does).
+pub fn hrmax_floors(max_hr: u8, pcts: &[f64]) -> Vec<u8> {
+    pcts.iter().map(|p| round_bpm(p * max_hr as f64)).collect()
 }
 
 /// Rounds half up, as Garmin does (205 × 0.7 = 143.5 → 144).
@@ -432,15 +437,20 @@ pub fn invalid_mask(
 
 /// Seconds in each zone, index 0 = below Zone 1, then Z1..ZN.
 pub fn time_in_zones(hr_bpm: &[u8], weights_s: &[f64], zones: &Zones) -> Vec<f64> {
-    let bins = zones.len() + 1;
+    time_in_floors(hr_bpm, weights_s, &zones.floors_bpm)
+}
+
+/// [`time_in_zones`] for zones given by their floors alone (ascending, as [`Zones`]
+/// holds them).
+pub fn time_in_floors(hr_bpm: &[u8], weights_s: &[f64], floors_bpm: &[u8]) -> Vec<f64> {
+    let bins = floors_bpm.len() + 1;
     // A lookup table turns the per-sample zone search into one load.
     // Filled zone by zone from the floors (ascending), not by a search per bpm: the
     // store's histograms are ~80 entries, and 256 searches were most of their cost.
     let mut lut = [0u8; 256];
-    for (k, &f) in zones.floors_bpm.iter().enumerate() {
+    for (k, &f) in floors_bpm.iter().enumerate() {
         lut[f as usize..].fill((k + 1).min(255) as u8);
     }
-    debug_assert!((0..=255u8).all(|h| lut[h as usize] as usize == zones.zone_of(h)));
     // Consecutive samples are mostly in the same zone, and one running sum per zone makes
     // every addition wait for the one before (a store, a reload, an add: this loop was 4 %
     // of the archive benchmark). Four interleaved sets of sums keep four going at once.
