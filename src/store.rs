@@ -423,7 +423,8 @@ fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
     let hash = c("file_hash")?.u64()?;
     let fit_bytes = c("fit_bytes")?.u64()?;
     let status = c("status")?.str()?;
-    let messages = c("messages")?.list()?;
+    // Each row's list from the arrow arrays: a series per row was most of opening a store.
+    let mut messages = schema::list_rows(c("messages")?, &schema::list_strs)?;
     let dup = c("duplicate_of")?.str()?;
     let at = c("ingested_at")?.datetime()?.physical();
     let year = c("year")?.i32()?;
@@ -457,11 +458,8 @@ fn entries_of_frame(df: &DataFrame) -> PolarsResult<Vec<FileEntry>> {
             fit_bytes: fit_bytes.get(i).unwrap_or(0),
             status,
             messages: messages
-                .get_as_series(i)
-                .map(|s| -> PolarsResult<Vec<String>> {
-                    Ok(s.str()?.iter().flatten().map(str::to_string).collect())
-                })
-                .transpose()?
+                .get_mut(i)
+                .and_then(Option::take)
                 .unwrap_or_default(),
             duplicate_of: dup.get(i).map(str::to_string),
             ingested_at_ms: at.get(i).unwrap_or(0),

@@ -1091,12 +1091,13 @@ impl PartSessions {
 
 /// Turns a list's values (the list column's values array, the row's range in it) into a
 /// row's value.
-type ListValues<T> = dyn Fn(&dyn polars_arrow::array::Array, Range<usize>) -> PolarsResult<T>;
+pub(crate) type ListValues<T> =
+    dyn Fn(&dyn polars_arrow::array::Array, Range<usize>) -> PolarsResult<T>;
 
 /// Each row of a list column through `f` (None for a null list), from the arrow
 /// arrays' offsets and values directly: a series per row cost microseconds, most of
 /// parsing a store's sessions.
-fn list_rows<T>(c: &Column, f: &ListValues<T>) -> PolarsResult<Vec<Option<T>>> {
+pub(crate) fn list_rows<T>(c: &Column, f: &ListValues<T>) -> PolarsResult<Vec<Option<T>>> {
     let ca = c.list()?;
     let mut out = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
@@ -1138,7 +1139,7 @@ fn list_f64s(values: &dyn polars_arrow::array::Array, r: Range<usize>) -> Polars
         .collect())
 }
 
-fn list_strs(
+pub(crate) fn list_strs(
     values: &dyn polars_arrow::array::Array,
     r: Range<usize>,
 ) -> PolarsResult<Vec<String>> {
