@@ -1117,8 +1117,11 @@ impl Store {
                         .iter()
                         .flat_map(|(k, _, es)| es.iter().map(move |e| (*k - k0, *e)))
                         .collect();
+                    // A few hundred microseconds of work per task at least: split finer,
+                    // the pool's hand-offs cost more than the sessions.
                     let done: Vec<Result<Option<_>, StoreError>> = jobs
                         .par_iter()
+                        .with_min_len(64)
                         .map(|&(k, e)| light_one(&data, &rows[k], e))
                         .collect();
                     let mut left: HashMap<usize, Vec<&FileEntry>> = HashMap::new();

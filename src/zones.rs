@@ -113,7 +113,14 @@ impl Zones {
         if floors_bpm.is_empty() || floors_bpm.windows(2).any(|w| w[0] >= w[1]) {
             return Err(ZoneError::BadFloors(floors_bpm));
         }
-        let names = (1..=floors_bpm.len()).map(|i| format!("Z{i}")).collect();
+        const NAMES: [&str; 10] = ["Z1", "Z2", "Z3", "Z4", "Z5", "Z6", "Z7", "Z8", "Z9", "Z10"];
+        let names = (1..=floors_bpm.len())
+            .map(|i| {
+                NAMES
+                    .get(i - 1)
+                    .map_or_else(|| format!("Z{i}"), |n| n.to_string())
+            })
+            .collect();
         Ok(Zones {
             model,
             floors_bpm,
@@ -190,11 +197,15 @@ impl Zones {
 
     /// The floors as a space-separated list (no commas: one CSV field without quoting).
     pub fn floors_text(&self) -> String {
-        self.floors_bpm
-            .iter()
-            .map(|b| b.to_string())
-            .collect::<Vec<_>>()
-            .join(" ")
+        use std::fmt::Write;
+        let mut text = String::with_capacity(self.floors_bpm.len() * 4);
+        for (k, b) in self.floors_bpm.iter().enumerate() {
+            if k > 0 {
+                text.push(' ');
+            }
+            let _ = write!(text, "{b}");
+        }
+        text
     }
 }
 
