@@ -113,7 +113,14 @@ impl HrSeconds {
 
     /// The bins that hold samples, ascending.
     fn from_bins(secs: &[f64; 256], samples: &[u32; 256]) -> HrSeconds {
-        let mut out = HrSeconds::default();
+        // Sized once rather than grown bin by bin (this runs for every session ingested).
+        let bins = samples[1..].iter().filter(|&&n| n > 0).count();
+        let mut out = HrSeconds {
+            bpm: Vec::with_capacity(bins),
+            secs: Vec::with_capacity(bins),
+            samples: Vec::with_capacity(bins),
+            ..HrSeconds::default()
+        };
         for h in 1..=255u8 {
             if samples[h as usize] > 0 {
                 out.bpm.push(h);
