@@ -56,9 +56,9 @@ impl HrSeconds {
     /// heart-rate rule changes nothing: no stretch held long enough to be a flat line, no
     /// jump big enough to be a spike, nothing above [`crate::timeline::PHYSIOLOGICAL_MAX_BPM`].
     /// A few vectorised passes over the samples ([`RuleScan`]) prove that; the histogram is
-    /// then the samples' own bpm under their weights, summed straight from the weights'
-    /// pass ([`crate::zones::for_each_weight`]) in sample order as the sample path sums
-    /// them, so every second is the same `f64`. A session where the rule may act goes through the sample path itself.
+    /// then the samples' own bpm under their weights ([`crate::zones::session_weights`]),
+    /// summed in sample order as the sample path sums them, so every second is the same
+    /// `f64`. A session where the rule may act goes through the sample path itself.
     pub fn of_session(a: &Activity, s: &Session) -> HrSeconds {
         let r = s.samples.clone();
         let (Some(t_s), Some(raw)) = (a.samples.t_s.get(r.clone()), a.samples.hr_bpm.get(r)) else {
@@ -69,39 +69,16 @@ impl HrSeconds {
         if !scan.rule_is_identity || n != raw.len() {
             return HrSeconds::of_session_through_series(a, s);
         }
-        // Each sample's weight is the sum of its shares in the order they come
-        // ([`zones::for_each_weight`]), as `sample_weights` sums them; a weight is added
-        // to its bpm once the next sample's shares begin, so the bins receive the
-        // weights in sample order too. A sample without shares weighs 0.0, and adding
-        // 0.0 changes no bin.
+        let weights_s = zones::session_weights(a, s, TimeInZoneOptions::default());
         let mut secs = [0.0f64; 256];
-        let mut held: Option<(usize, f64)> = None;
-        let timer = a.session_timer(s);
-        zones::for_each_weight(
-            t_s,
-            raw,
-            &timer,
-            TimeInZoneOptions::default(),
-            |i, share| {
-                held = match held {
-                    Some((j, w)) if j == i => Some((j, w + share)),
-                    other => {
-                        if let Some((j, w)) = other {
-                            secs[raw[j] as usize] += w;
-                        }
-                        Some((i, 0.0 + share))
-                    }
-                };
-            },
-        );
-        if let Some((j, w)) = held {
-            secs[raw[j] as usize] += w;
-        }
         let mut samples = [0u32; 256];
-        for &h in raw {
-            samples[h as usize] += 1;
+        for (&h, &w) in raw.iter().zip(&weights_s) {
+            // Samples without HR weigh 0 and are not grouped (as below).
+            if h != 0 {
+                secs[h as usize] += w;
+                samples[h as usize] += 1;
+            }
         }
-        samples[0] = 0; // no HR: not grouped
         HrSeconds {
             hr_samples: scan.hr_samples,
             raw_max_bpm: scan.raw_max_bpm,
@@ -261,7 +238,6 @@ mod tests {
     /// and both ways are taken often.
     #[test]
     fn the_one_pass_histogram_is_the_sample_paths() {
-        use crate::activity::Interval;
         use crate::fit::decode::{FitData, SummaryMsg, TimerEvent};
         let mut rnd = crate::testing::rng(0x5EED_0014);
         let (mut fast, mut slow) = (0, 0);
@@ -319,19 +295,7 @@ mod tests {
                     });
                 }
             }
-            let mut a = Activity::from_fit(fit, "random.fit");
-            if case % 2 == 1 {
-                // Timer edges between seconds (as from a device's milliseconds): shares
-                // that are not multiples of 0.5 s. (Their sums still do not depend on
-                // the order: edges near FIT time 1e9 are multiples of 2^-23 s.)
-                let (t0, t1) = (start as f64, end as f64);
-                a.timer = (0..300)
-                    .map(|k| Interval {
-                        start_s: t0 + (t1 - t0) * (k as f64 + 0.13) / 300.0,
-                        end_s: t0 + (t1 - t0) * (k as f64 + 0.91) / 300.0,
-                    })
-                    .collect();
-            }
+            let a = Activity::from_fit(fit, "random.fit");
             for s in &a.sessions {
                 let r = s.samples.clone();
                 let scan = RuleScan::of(&a.samples.t_s[r.clone()], &a.samples.hr_bpm[r]);

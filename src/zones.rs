@@ -296,28 +296,9 @@ pub fn sample_weights(
 ) -> Vec<f64> {
     let n = t_s.len().min(hr_bpm.len());
     let mut w = vec![0.0; n];
-    for_each_weight(t_s, hr_bpm, timer, opts, |i, s| w[i] += s);
-    w
-}
-
-/// [`sample_weights`] without the vector: `add(i, s)` for each share `s` of a span that
-/// sample `i` counts for, in the order `sample_weights` adds them to `w[i]` (so the sum
-/// of a sample's shares, taken in order, is its weight bit for bit). Indices never
-/// decrease, a sample's shares (at most two) come one after the other, and a sample
-/// without HR gets none. The store's HR seconds sum the weights per bpm this way
-/// ([`crate::hr_seconds`]) without a weight per sample in memory.
-#[inline(always)]
-pub fn for_each_weight(
-    t_s: &[u32],
-    hr_bpm: &[u8],
-    timer: &[Interval],
-    opts: TimeInZoneOptions,
-    mut add: impl FnMut(usize, f64),
-) {
-    let n = t_s.len().min(hr_bpm.len());
     let (t_s, hr_bpm) = (&t_s[..n], &hr_bpm[..n]);
     if n < 2 {
-        return;
+        return w;
     }
     let rec = recording(t_s);
     let mut k = 0usize; // first timer interval that may overlap
@@ -352,12 +333,12 @@ pub fn for_each_weight(
         match rec {
             Recording::EverySecond => {
                 if hr_bpm[cur] != 0 {
-                    add(cur, timed(a, b));
+                    w[cur] += timed(a, b);
                 }
             }
             Recording::OnChange => {
                 if hr_bpm[prev] != 0 {
-                    add(prev, timed(a, b));
+                    w[prev] += timed(a, b);
                 }
             }
             Recording::Smart => {
@@ -365,14 +346,15 @@ pub fn for_each_weight(
                 let first = timed(a, mid);
                 let second = timed(mid, b);
                 if hr_bpm[prev] != 0 {
-                    add(prev, first);
+                    w[prev] += first;
                 }
                 if hr_bpm[cur] != 0 {
-                    add(cur, second);
+                    w[cur] += second;
                 }
             }
         }
     }
+    w
 }
 
 /// What does not count as heart rate: brief spikes and impossible values.
