@@ -101,6 +101,17 @@ pub fn activity_from_bytes(
     policy: Policy,
 ) -> Result<(Activity, u64), FileError> {
     let hash = xxhash_rust::xxh3::xxh3_64(bytes);
+    Ok((activity_of_bytes(bytes, name, policy)?, hash))
+}
+
+/// [`activity_from_bytes`] for a caller that has hashed the bytes already (ingest hashes
+/// them first, to find duplicates before decoding): hashing a file again was 1 % of a
+/// cold ingest.
+pub fn activity_of_bytes(
+    bytes: &[u8],
+    name: String,
+    policy: Policy,
+) -> Result<Activity, FileError> {
     let data = fit::decode(
         bytes,
         DecodeOptions {
@@ -115,7 +126,7 @@ pub fn activity_from_bytes(
     }
     let mut a = Activity::from_fit(data, name);
     a.time_zone = policy.time_zone;
-    Ok((a, hash))
+    Ok(a)
 }
 
 /// Status and messages for a decoded activity.

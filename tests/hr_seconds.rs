@@ -12,7 +12,9 @@ use std::path::{Path, PathBuf};
 
 use hrzones::activity::Activity;
 use hrzones::analysis::SessionAnalysis;
+use hrzones::hr_seconds::HrSeconds;
 use hrzones::load::SessionRow;
+use hrzones::pipeline::{self, Policy};
 use hrzones::profile::{Settings, Sex, Thresholds};
 use hrzones::source;
 use hrzones::store::{self, IngestOptions, SampleColumns, Store};
@@ -202,6 +204,57 @@ fn hr_seconds_give_the_sample_paths_numbers_on_both_corpora() {
 
 /// The CSV of a command, without its `note` column (a stored salvaged file has no
 /// decoder warnings to repeat there), rows sorted.
+/// The histogram ingest stores ([`HrSeconds::of_session`], one pass when the heart-rate
+/// rule changes nothing) is the sample path's grouped by bpm
+/// ([`HrSeconds::of_session_through_series`]) bit for bit, on every session of both
+/// corpora (flat lines, spikes and implausible HR included).
+#[test]
+fn the_stored_histogram_is_the_sample_paths_exactly_on_both_corpora() {
+    let Some(dirs) = corpora() else { return };
+    let policy = Policy {
+        accept_bad_crc: true,
+        ..Default::default()
+    };
+    let (mut sessions, mut corrected) = (0, 0);
+    for dir in &dirs {
+        for path in fit_files(dir) {
+            let bytes = std::fs::read(&path).unwrap();
+            let name = path.display().to_string();
+            let Ok((a, _)) = pipeline::activity_from_bytes(&bytes, name.clone(), policy) else {
+                continue;
+            };
+            for s in &a.sessions {
+                let reference = HrSeconds::of_session_through_series(&a, s);
+                assert_eq!(
+                    HrSeconds::of_session(&a, s),
+                    reference,
+                    "{name} session {}",
+                    s.index
+                );
+                sessions += 1;
+                corrected += usize::from(reference.bridged + reference.excluded_high > 0);
+            }
+        }
+    }
+    assert!(
+        sessions > 1000 && corrected > 5,
+        "{sessions} sessions, {corrected} corrected"
+    );
+}
+
+fn fit_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(fit_files(&p));
+        } else if p.extension().is_some_and(|x| x.eq_ignore_ascii_case("fit")) {
+            out.push(p);
+        }
+    }
+    out
+}
+
 fn csv_without_notes(out: &[u8]) -> Vec<String> {
     let records = parse_csv(&String::from_utf8_lossy(out));
     let Some((headers, rows)) = records.split_first() else {

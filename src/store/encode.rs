@@ -75,6 +75,22 @@ pub(crate) fn sample_column(column: &str, dtype: &ArrowDataType) -> Option<(Enco
     }
 }
 
+/// How a 64-bit or float column of the other tables (`sessions`, `timer`,
+/// `hr_seconds`, `files`) is written: plain, compressed. polars would first hash every
+/// such column to guess whether a dictionary pays (1.4 % of a cold ingest's CPU for
+/// tables a few percent of its bytes); their values (file hashes, times, seconds) are
+/// mostly distinct within a file anyway. Narrower integers keep polars' dictionary, which
+/// takes its fast path (small range), and strings and lists keep polars' choice.
+fn wide_column(dtype: &ArrowDataType) -> Option<Encoding> {
+    use polars_arrow::types::PrimitiveType as P;
+    match dtype.to_physical_type() {
+        PhysicalType::Primitive(P::Int64 | P::UInt64 | P::Float32 | P::Float64) => {
+            Some(Encoding::Plain)
+        }
+        _ => None,
+    }
+}
+
 /// Writes `df` as one Parquet file to `w`; returns the file's size.
 pub(crate) fn write_frame<W: Write>(
     w: W,
@@ -99,7 +115,11 @@ pub(crate) fn write_frame<W: Write>(
                         false => CompressionOptions::Uncompressed,
                     },
                 ),
-                None => (get_dtype_encoding(&field.dtype), how.compression),
+                None => (
+                    wide_column(&field.dtype)
+                        .map_or_else(|| get_dtype_encoding(&field.dtype), |e| vec![e]),
+                    how.compression,
+                ),
             }
         })
         .collect();

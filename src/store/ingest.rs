@@ -354,8 +354,8 @@ where
         entry.duplicate_of = Some(orig.to_string());
         return Outcome::NoRows(entry);
     }
-    let a = match pipeline::activity_from_bytes(&bytes, name, ctx.opts.policy) {
-        Ok((a, _)) => a,
+    let a = match pipeline::activity_of_bytes(&bytes, name, ctx.opts.policy) {
+        Ok(a) => a,
         Err(e) => {
             entry.messages = vec![e.to_string()];
             return Outcome::NoRows(entry);
