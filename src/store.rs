@@ -133,6 +133,10 @@ pub use manifest::{Manifest, PartMeta};
 pub use merge::{merge, MergeSummary};
 pub use schema::SampleColumns;
 
+/// A map keyed by `file_hash` (xxh3 of a file's bytes), hashed by itself.
+pub(crate) type ByFileHash<V> =
+    HashMap<u64, V, std::hash::BuildHasherDefault<schema::FileHashHasher>>;
+
 use light::LightRows;
 use manifest::PART_TABLES;
 use schema::{
@@ -1097,11 +1101,11 @@ impl Store {
                     .enumerate()
                     .map(|(k, p)| (p.id(), k))
                     .collect();
-                let mut rest: Vec<(&PartMeta, Vec<&FileEntry>)> = Vec::new();
                 let mut todo = parts
                     .into_iter()
                     .map(|(p, es)| (index[&p.id()], p, es))
                     .peekable();
+                let mut groups: Vec<Vec<(usize, &PartMeta, Vec<&FileEntry>)>> = Vec::new();
                 while let Some(first) = todo.next() {
                     let mut group = vec![first];
                     while let Some(next) = todo.peek() {
@@ -1111,30 +1115,39 @@ impl Store {
                         }
                         group.extend(todo.next());
                     }
-                    let (k0, k1) = (group[0].0, group[group.len() - 1].0 + 1);
-                    let (data, rows) = files.read(k0..k1)?;
-                    let jobs: Vec<(usize, &FileEntry)> = group
-                        .iter()
-                        .flat_map(|(k, _, es)| es.iter().map(move |e| (*k - k0, *e)))
-                        .collect();
-                    // A few hundred microseconds of work per task at least: split finer,
-                    // the pool's hand-offs cost more than the sessions.
-                    let done: Vec<Result<Option<_>, StoreError>> = jobs
+                    groups.push(group);
+                }
+                // One group per thread, each read and analysed on its thread: a group is
+                // tens of milliseconds of work, and splitting one over the pool cost a
+                // fifth more CPU than the work (the 10-year archive is one group). As
+                // many groups at a time as threads, so memory stays bounded.
+                let mut rest: Vec<(&PartMeta, Vec<&FileEntry>)> = Vec::new();
+                for chunk in groups.chunks(rayon::current_num_threads().max(1)) {
+                    let results: Vec<Result<_, StoreError>> = chunk
                         .par_iter()
-                        .with_min_len(64)
-                        .map(|&(k, e)| light_one(&data, &rows[k], e))
+                        .map(|group| {
+                            let (k0, k1) = (group[0].0, group[group.len() - 1].0 + 1);
+                            let (data, rows) = files.read(k0..k1)?;
+                            let (mut done, mut left) = (Vec::new(), Vec::new());
+                            for (k, p, es) in group {
+                                let mut unread = Vec::new();
+                                for e in es {
+                                    match light_one(&data, &rows[*k - k0], e)? {
+                                        Some(d) => done.push(d),
+                                        None => unread.push(*e),
+                                    }
+                                }
+                                if !unread.is_empty() {
+                                    left.push((*p, unread));
+                                }
+                            }
+                            Ok::<_, StoreError>((done, left))
+                        })
                         .collect();
-                    let mut left: HashMap<usize, Vec<&FileEntry>> = HashMap::new();
-                    for (&(k, e), r) in jobs.iter().zip(done) {
-                        match r? {
-                            Some(d) => out.push(d),
-                            None => left.entry(k).or_default().push(e),
-                        }
-                    }
-                    for (k, p, _) in group {
-                        if let Some(es) = left.remove(&(k - k0)) {
-                            rest.push((p, es));
-                        }
+                    for r in results {
+                        let (done, left) = r?;
+                        out.extend(done);
+                        rest.extend(left);
                     }
                 }
                 parts = rest;

@@ -353,8 +353,11 @@ impl LightFiles {
         let mut reader = ParquetReader::new(f);
         reader.set_metadata(self.metadata[k].clone());
         let want = rows.len();
+        // On the calling thread: the copy is a few megabytes, and polars' pool spread
+        // over both cores cost more CPU than the reading itself.
         let df = reader
             .with_slice(Some((rows.start, want)))
+            .read_parallel(polars_io::prelude::ParallelStrategy::None)
             .finish()
             .map_err(parquet_err(path))?;
         if df.height() != want {
@@ -394,11 +397,10 @@ impl LightFiles {
         };
         let span: [Range<usize>; 3] = [0, 1, 2].map(|k| first[k].start..last[k].end);
         let slice = |k: usize| self.rows_of_table(k, span[k].clone());
-        let ((s, t), h) = rayon::join(|| rayon::join(|| slice(0), || slice(1)), || slice(2));
         let data = PartLight {
-            sessions: PartSessions::from_frame(s?).map_err(parquet_err(&self.paths[0]))?,
-            timer: PartTimer::from_frame(&t?).map_err(parquet_err(&self.paths[1]))?,
-            hr: PartHrSeconds::from_frame(&h?).map_err(parquet_err(&self.paths[2]))?,
+            sessions: PartSessions::from_frame(slice(0)?).map_err(parquet_err(&self.paths[0]))?,
+            timer: PartTimer::from_frame(&slice(1)?).map_err(parquet_err(&self.paths[1]))?,
+            hr: PartHrSeconds::from_frame(&slice(2)?).map_err(parquet_err(&self.paths[2]))?,
         };
         let rows = self.ranges[parts]
             .iter()
