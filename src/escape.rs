@@ -58,7 +58,12 @@ pub fn terminal_cell(s: &str) -> Cow<'_, str> {
 /// `s` safe to open in a spreadsheet: a leading `'` when it starts like a formula (see
 /// the module docs). Quoting (commas, quotes, newlines) is the CSV writer's job.
 pub fn csv_text(s: &str) -> Cow<'_, str> {
-    let risky = s.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    // The first byte: each of these is one byte in UTF-8 (a char pattern decoded every
+    // cell's first char, 4 % of writing a 30,000-activity CSV).
+    let risky = matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    );
     // "-3" or "+1.5" typed as text is a number to a spreadsheet, not a formula.
     if !risky || s.trim().parse::<f64>().is_ok_and(f64::is_finite) {
         return Cow::Borrowed(s);

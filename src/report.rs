@@ -134,7 +134,7 @@ pub fn write_csv(t: &Table, w: &mut dyn Write) -> io::Result<()> {
     // write per line were most of re-zoning an archive from the store.
     let mut buf: Vec<u8> = Vec::with_capacity(1 << 16);
     let quote = |buf: &mut Vec<u8>, s: &str| {
-        if s.contains([',', '"', '\n', '\r']) {
+        if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             buf.push(b'"');
             buf.extend_from_slice(s.replace('"', "\"\"").as_bytes());
             buf.push(b'"');
