@@ -211,14 +211,7 @@ fn fitparser_activity(bytes: &[u8], name: &str) -> Option<Activity> {
                     continue;
                 };
                 let hr = field("heart_rate").and_then(num).unwrap_or(0.0) as u8;
-                let c = &mut data.records;
-                c.t_s.push(t);
-                c.hr_bpm.push(hr);
-                c.distance_m.push(f64::NAN);
-                c.speed_mps.push(f32::NAN);
-                c.altitude_m.push(f32::NAN);
-                c.cadence_rpm.push(f32::NAN);
-                c.power_w.push(f32::NAN);
+                data.records.push_basic(t, hr, f64::NAN, f32::NAN);
             }
             MesgNum::Event => {
                 let is_timer = matches!(field("event"), Some(Value::String(s)) if s == "timer");

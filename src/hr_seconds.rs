@@ -263,14 +263,7 @@ mod tests {
                     _ if case % 7 == 4 && (200..600).contains(&i) => 150, // a stuck sensor
                     _ => hr,
                 };
-                let r = &mut fit.records;
-                r.t_s.push(t);
-                r.hr_bpm.push(h);
-                r.distance_m.push(f64::NAN);
-                r.speed_mps.push(f32::NAN);
-                r.altitude_m.push(f32::NAN);
-                r.cadence_rpm.push(f32::NAN);
-                r.power_w.push(f32::NAN);
+                fit.records.push_basic(t, h, f64::NAN, f32::NAN);
             }
             let end = t;
             // Two sessions (so a session's sample range starts past 0), timer paused

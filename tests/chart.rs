@@ -57,13 +57,7 @@ fn activity_with(
     let mut rec = RecordColumns::default();
     for e in 0..=elapsed_s {
         let Some(h) = hr(e) else { continue };
-        rec.t_s.push(T0 + e);
-        rec.hr_bpm.push(h);
-        rec.distance_m.push(e as f64 * 2.8);
-        rec.speed_mps.push(2.8);
-        rec.altitude_m.push(f32::NAN);
-        rec.cadence_rpm.push(f32::NAN);
-        rec.power_w.push(f32::NAN);
+        rec.push_basic(T0 + e, h, e as f64 * 2.8, 2.8);
     }
     let timer_s: u32 = timer.iter().map(|(a, b)| b - a).sum();
     let fit = FitData {

@@ -395,14 +395,8 @@ mod tests {
                 ..Default::default()
             });
             for t in start..=start + dur {
-                let r = &mut fit.records;
-                r.t_s.push(t);
-                r.hr_bpm.push(110);
-                r.distance_m.push((t - start) as f64 * 3.0);
-                r.speed_mps.push(3.0);
-                r.altitude_m.push(f32::NAN);
-                r.cadence_rpm.push(f32::NAN);
-                r.power_w.push(f32::NAN);
+                fit.records
+                    .push_basic(t, 110, (t - start) as f64 * 3.0, 3.0);
             }
         }
         fit.workout_names = workout.into_iter().map(str::to_string).collect();

@@ -271,6 +271,20 @@ impl RecordColumns {
         self.power_w.push(r.power_w);
     }
 
+    /// Appends a record of time, heart rate, distance and speed, the other fields
+    /// missing (NaN): what tests, benchmarks and made-up activities write.
+    pub fn push_basic(&mut self, t_s: u32, hr_bpm: u8, distance_m: f64, speed_mps: f32) {
+        self.push(RecordRow {
+            t_s,
+            hr_bpm,
+            distance_m,
+            speed_mps,
+            altitude_m: f32::NAN,
+            cadence_rpm: f32::NAN,
+            power_w: f32::NAN,
+        });
+    }
+
     /// Number of rows.
     pub fn len(&self) -> usize {
         self.t_s.len()

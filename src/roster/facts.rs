@@ -517,14 +517,7 @@ mod tests {
                 1200..=1229 => 215,
                 _ => 125 + (i % 7) as u8,
             };
-            let r = &mut fit.records;
-            r.t_s.push(start + i);
-            r.hr_bpm.push(hr);
-            r.distance_m.push(i as f64 * 3.0);
-            r.speed_mps.push(3.0);
-            r.altitude_m.push(f32::NAN);
-            r.cadence_rpm.push(f32::NAN);
-            r.power_w.push(f32::NAN);
+            fit.records.push_basic(start + i, hr, i as f64 * 3.0, 3.0);
         }
         Activity::from_fit(fit, "surges.fit")
     }
