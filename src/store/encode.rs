@@ -498,17 +498,7 @@ fn session_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Pag
         rle.push(k, n);
     }
     rle.flush();
-    let (dict_bytes, dict_len) = int32_dictionary(dict.iter().map(|&s| s as i32));
-    vec![
-        dict_page(dict_bytes, dict_len),
-        data_page(
-            buffer,
-            rows,
-            type_,
-            Encoding::RleDictionary,
-            null_count::<i32>(type_, nulls),
-        ),
-    ]
+    int32_dictionary_pages(dict.iter().map(|&s| s as i32), buffer, rows, nulls, type_)
 }
 
 /// `time`: the UTC milliseconds of the FIT seconds, delta-encoded.
@@ -684,17 +674,7 @@ fn hr_pages(segs: &Segments, rows: usize, type_: &PrimitiveType) -> Vec<Page> {
     }
     buffer.splice(header..header, run_header);
     let nulls = rows - present;
-    let (dict_bytes, dict_len) = int32_dictionary(dict.iter().map(|&h| h as i32));
-    vec![
-        dict_page(dict_bytes, dict_len),
-        data_page(
-            buffer,
-            rows,
-            type_,
-            Encoding::RleDictionary,
-            null_count::<i32>(type_, nulls),
-        ),
-    ]
+    int32_dictionary_pages(dict.iter().map(|&h| h as i32), buffer, rows, nulls, type_)
 }
 
 /// A float type of the samples table: its little-endian bytes and its Parquet type.
@@ -775,15 +755,31 @@ fn float_page<T: SampleFloat>(
     )]
 }
 
-/// A dictionary page's INT32 values (plain, little-endian) and their count; an empty
-/// dictionary (every row null) becomes one value nothing points to.
-fn int32_dictionary(values: impl Iterator<Item = i32>) -> (Vec<u8>, usize) {
+/// An INT32 column's two pages: the dictionary of `values` (plain, little-endian; an
+/// empty dictionary, every row null, becomes one value nothing points to) and the data
+/// page of `indices` (definition levels and RLE dictionary indices, already encoded).
+fn int32_dictionary_pages(
+    values: impl Iterator<Item = i32>,
+    indices: Vec<u8>,
+    rows: usize,
+    nulls: usize,
+    type_: &PrimitiveType,
+) -> Vec<Page> {
     let mut bytes: Vec<u8> = values.flat_map(i32::to_le_bytes).collect();
     if bytes.is_empty() {
         bytes.extend_from_slice(&0i32.to_le_bytes());
     }
     let n = bytes.len() / 4;
-    (bytes, n)
+    vec![
+        dict_page(bytes, n),
+        data_page(
+            indices,
+            rows,
+            type_,
+            Encoding::RleDictionary,
+            null_count::<i32>(type_, nulls),
+        ),
+    ]
 }
 
 #[cfg(test)]

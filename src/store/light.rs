@@ -135,7 +135,7 @@ fn release_free_memory() {
 const LIGHT_COPY_ROWS: u64 = 1 << 19;
 
 /// Rows of the copy's sessions, timer and hr_seconds tables gathered into one row group.
-const LIGHT_GROUP_ROWS: [u64; 3] = [1 << 14, 1 << 15, 1 << 19];
+const LIGHT_GROUP_ROWS: [u64; 3] = [1 << 14, 1 << 15, LIGHT_COPY_ROWS];
 
 /// Where a run of a new copy's rows comes from.
 enum Source<'a> {
